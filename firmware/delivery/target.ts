@@ -59,7 +59,17 @@ export interface MessageInfo {
   readonly score?: number;
 }
 
-export type RecipientResult = { readonly ok: true } | { readonly ok: false; readonly error: ReplyError };
+export type RecipientResult =
+  | {
+      readonly ok: true;
+      /**
+       * Remote addresses this recipient expands to (a local alias forwarding
+       * off-box) that this target does not deliver itself; a router hands them
+       * to the outbound target. Absent or empty when the target serves it all.
+       */
+      readonly forward?: readonly string[];
+    }
+  | { readonly ok: false; readonly error: ReplyError };
 
 export type CommitResult =
   | {
