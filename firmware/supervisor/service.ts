@@ -42,6 +42,8 @@ export interface ListenerContext {
   readonly dev: boolean;
   /** Clock, injectable so retry and backoff are tested with fake time. */
   readonly now: () => number;
+  /** Listener-specific settings from the bootstrap config (plain data); absent when there are none. */
+  readonly options?: Readonly<Record<string, unknown>>;
 }
 
 export interface Service {
@@ -49,6 +51,8 @@ export interface Service {
   start(): Promise<void>;
   /** Stop accepting, finish or close sessions, resolve by `deadline` (ms since epoch) at the latest. */
   stop(deadline: number): Promise<void>;
+  /** The address actually bound after start() (a port 0 becomes the real port); optional. */
+  address?(): ListenAddress | undefined;
 }
 
 /** A listener module exports this as `createService`; the worker runtime imports it by file path. */
