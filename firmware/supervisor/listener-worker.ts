@@ -39,6 +39,7 @@ export interface WorkerSettings {
   readonly tls: TlsFiles;
   readonly dev: boolean;
   readonly logLevel: LogLevel;
+  readonly logPretty: boolean;
   readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number };
   readonly probe: { readonly intervalMs: number; readonly timeoutMs: number; readonly failures: number };
   readonly startTimeoutMs: number;
@@ -80,6 +81,7 @@ export function startListenerWorker(spec: ListenerSpec, settings: WorkerSettings
     tls: settings.tls,
     dev: settings.dev,
     logLevel: settings.logLevel,
+    logPretty: settings.logPretty,
     blobDir: settings.blobDir,
     heartbeatMs: settings.heartbeat.intervalMs,
     ...(spec.options ? { options: spec.options } : {}),
@@ -94,6 +96,7 @@ export function startListenerWorker(spec: ListenerSpec, settings: WorkerSettings
 
   let address = spec.address;
   let done = false; // failed, stopping or exited: report nothing more
+  let ready = false;
   let beatsSinceCheck = 0;
   let silentChecks = 0;
   let probing = false;
@@ -122,7 +125,10 @@ export function startListenerWorker(spec: ListenerSpec, settings: WorkerSettings
 
   // Count intervals without a beat instead of comparing clock readings, so a
   // jump of the injected clock never looks like a hang.
+  // Silence counts only once the listener is up: loading modules can block a
+  // fresh thread for a while, and the start timeout already covers that phase.
   const heartbeatTimer = timers.setInterval(() => {
+    if (!ready) return;
     if (beatsSinceCheck > 0) silentChecks = 0;
     else silentChecks++;
     beatsSinceCheck = 0;
@@ -157,6 +163,9 @@ export function startListenerWorker(spec: ListenerSpec, settings: WorkerSettings
       case 'ready': {
         if (done) return;
         timers.clearTimeout(startTimer);
+        ready = true;
+        beatsSinceCheck = 0;
+        silentChecks = 0;
         address = message.address ?? address;
         const { probe } = spec;
         const target = address;

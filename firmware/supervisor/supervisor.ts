@@ -25,6 +25,8 @@ export interface SupervisorOptions {
   readonly blobDir?: string;
   /** Level of the listeners' own loggers; default 'info'. */
   readonly logLevel?: LogLevel;
+  /** Human-readable listener logs (dev mode); default false. */
+  readonly logPretty?: boolean;
   readonly now?: () => number;
   readonly timers?: Timers;
   readonly backoff?: Partial<BackoffPolicy>;
@@ -108,6 +110,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     tls: options.tls,
     dev: options.dev,
     logLevel: options.logLevel ?? 'info',
+    logPretty: options.logPretty ?? false,
     heartbeat: { intervalMs: options.heartbeat?.intervalMs ?? 1000, timeoutMs: options.heartbeat?.timeoutMs ?? 10_000 },
     probe: {
       intervalMs: options.probe?.intervalMs ?? 15_000,

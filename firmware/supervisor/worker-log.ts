@@ -1,13 +1,16 @@
-// The logger a listener thread gets: pino JSON lines written straight to fd 1
-// (journald reads stdout), with {listener: name} on every line. Kept behind one
-// function so the shared firmware/log.ts can take over without touching callers.
+// The logger a listener thread gets: the shared pino setup (firmware/log.ts,
+// with its redaction) with {listener: name} on every line, written straight to
+// fd 1 instead of through the worker's stdout pipe to the main thread.
 
 import pino from 'pino';
+import { createLogger } from '../log.ts';
 import type { Logger } from './service.ts';
 import type { LogLevel } from './worker-messages.ts';
 
-export function createWorkerLogger(level: LogLevel, bindings: Record<string, unknown>): Logger {
-  // Synchronous writes: a listener that crashes must not lose its last lines, and
+export function createWorkerLogger(level: LogLevel, pretty: boolean, bindings: Record<string, unknown>): Logger {
+  // Synchronous writes: a listener that crashes or hangs must not lose its last
+  // lines (a worker's process.stdout is only flushed by the main thread), and
   // each line is one write(2), so lines from different threads never interleave.
-  return pino({ level, base: { pid: process.pid, ...bindings } }, pino.destination({ fd: 1, sync: true }));
+  const destination = pino.destination({ fd: 1, sync: true }) as unknown as NodeJS.WritableStream;
+  return createLogger({ level, pretty, destination, base: bindings });
 }

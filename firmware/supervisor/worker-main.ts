@@ -15,12 +15,12 @@ const parent = parentPort;
 const boot = workerData as WorkerBoot;
 const post = (message: FromWorker): void => parent.postMessage(message);
 
-// Beats start before the module is even imported: a listener that blocks its
-// loop while starting is caught the same way as one that hangs later.
+// Beats come from this thread's own event loop, so they stop when it blocks.
+// (Before 'ready' the supervisor's start timeout watches instead.)
 const beat = setInterval(() => post({ type: 'heartbeat' }), boot.heartbeatMs);
 beat.unref();
 
-const log = createWorkerLogger(boot.logLevel, { listener: boot.name });
+const log = createWorkerLogger(boot.logLevel, boot.logPretty, { listener: boot.name });
 const store = createStoreProxy(boot.storePort, { blobDir: boot.blobDir });
 let service: Service | undefined;
 let stopping = false;

@@ -19,6 +19,7 @@ export interface WorkerBoot {
   readonly tls: TlsFiles;
   readonly dev: boolean;
   readonly logLevel: LogLevel;
+  readonly logPretty: boolean;
   readonly blobDir: string;
   readonly heartbeatMs: number;
   readonly options?: Readonly<Record<string, unknown>>;

@@ -1,0 +1,22 @@
+// Throws an uncaught exception after start on CRASH; with options.failStart its
+// start() rejects instead, every time.
+
+import type { ServiceFactory } from '../../../firmware/supervisor/service.ts';
+import { createLineService } from './line-service.ts';
+
+export const createService: ServiceFactory = (ctx) => {
+  const service = createLineService(ctx, {
+    commands: {
+      CRASH: () => {
+        setImmediate(() => {
+          throw new Error('listener bug on command');
+        });
+        return 'CRASHING';
+      },
+    },
+  });
+  if (ctx.options?.['failStart'] === true) {
+    return { ...service, start: () => Promise.reject(new Error('cannot start on purpose')) };
+  }
+  return service;
+};
