@@ -25,7 +25,7 @@ function greeter(text: string | undefined): Promise<ListenAddress> {
 }
 
 after(async () => {
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
 });
 
 describe('greeting probe', () => {
@@ -49,7 +49,7 @@ describe('greeting probe', () => {
     await assert.rejects(greetingProbe(/^220 /)(closing, 500), /closed before greeting/);
     const gone = await greeter('220 x\r\n');
     const last = servers.pop();
-    await new Promise((resolve) => last?.close(resolve));
+    await new Promise<void>((resolve) => last?.close(() => resolve()));
     await assert.rejects(greetingProbe(/^220 /)(gone, 500), /ECONNREFUSED/);
   });
 
