@@ -1,0 +1,151 @@
+// Header blocks on raw bytes. Offsets are kept so FETCH BODY[HEADER.FIELDS]
+// can hand out the original lines byte for byte, folding and all.
+import { Buffer } from 'node:buffer';
+import { asBuffer, CR, indexOfByte, isWsp, LF, SP, utf8OrLatin1 } from './bytes.ts';
+
+export interface HeaderField {
+  /** Field name as written (without trailing blanks before the colon). */
+  readonly name: string;
+  /** Lower-case name, for lookups. */
+  readonly key: string;
+  /** Raw value after the colon, folding (CRLF + blank) preserved, the final line end excluded. UTF-8 if valid, else latin1. */
+  readonly value: string;
+  /** Offset of the first byte of the field's first line. */
+  readonly start: number;
+  /** Offset just after the colon. */
+  readonly valueStart: number;
+  /** Offset just after the line end of the field's last line. */
+  readonly end: number;
+}
+
+export interface HeaderBlock {
+  readonly fields: HeaderField[];
+  /** Offset where the header ends and the body starts (after the blank line, when there is one). */
+  readonly end: number;
+  /** False when the header ran into the body without a blank line, or to the end of the data. */
+  readonly hasSeparator: boolean;
+}
+
+interface Line {
+  readonly start: number;
+  readonly contentEnd: number; // before CR LF / LF
+  readonly next: number; // start of the following line
+}
+
+function lineAt(buf: Buffer, pos: number, end: number): Line {
+  const lf = indexOfByte(buf, LF, pos, end);
+  const next = lf < 0 ? end : lf + 1;
+  let contentEnd = lf < 0 ? end : lf;
+  if (contentEnd > pos && buf[contentEnd - 1] === CR) contentEnd--;
+  return { start: pos, contentEnd, next };
+}
+
+/** End of a valid field name on this line (the colon's index), or -1. RFC 5322 ftext, with obsolete blanks before the colon. */
+function fieldColon(buf: Buffer, line: Line): number {
+  let i = line.start;
+  while (i < line.contentEnd) {
+    const c = buf[i]!;
+    if (c === 58) break;
+    if (c <= SP || c >= 127) {
+      // Only blanks may follow the name before the colon.
+      let j = i;
+      while (j < line.contentEnd && isWsp(buf[j])) j++;
+      return j > i && buf[j] === 58 && i > line.start ? j : -1;
+    }
+    i++;
+  }
+  return i > line.start && i < line.contentEnd ? i : -1;
+}
+
+/**
+ * Split a header block into fields. Tolerant: a line that is neither a field
+ * nor a continuation is skipped when a field follows it (garbage inside the
+ * header), otherwise it is where the body starts (a header with no blank
+ * line). Never throws; linear in the header size.
+ */
+export function parseHeaderBlock(bytes: Uint8Array, start = 0, end = bytes.length): HeaderBlock {
+  const buf = asBuffer(bytes);
+  const fields: HeaderField[] = [];
+  let open: { name: string; start: number; valueStart: number; end: number; contentEnd: number } | null = null;
+  const close = (): void => {
+    if (open === null) return;
+    fields.push({
+      name: open.name,
+      key: open.name.toLowerCase(),
+      value: utf8OrLatin1(buf, open.valueStart, open.contentEnd),
+      start: open.start,
+      valueStart: open.valueStart,
+      end: open.end,
+    });
+    open = null;
+  };
+  let pos = start;
+  while (pos < end) {
+    const line = lineAt(buf, pos, end);
+    if (line.contentEnd === line.start) {
+      close();
+      return { fields, end: line.next, hasSeparator: true };
+    }
+    if (isWsp(buf[pos])) {
+      // Continuation of the open field; a stray one with nothing open is skipped.
+      if (open !== null) {
+        open.end = line.next;
+        open.contentEnd = line.contentEnd;
+      }
+      pos = line.next;
+      continue;
+    }
+    const colon = fieldColon(buf, line);
+    if (colon >= 0) {
+      close();
+      let nameEnd = colon;
+      while (nameEnd > pos && isWsp(buf[nameEnd - 1])) nameEnd--;
+      open = { name: buf.toString('latin1', pos, nameEnd), start: pos, valueStart: colon + 1, end: line.next, contentEnd: line.contentEnd };
+      pos = line.next;
+      continue;
+    }
+    // Not a field. Garbage inside the header if a field follows, else the body begins here.
+    close();
+    if (line.next < end && fieldColon(buf, lineAt(buf, line.next, end)) >= 0) {
+      pos = line.next;
+      continue;
+    }
+    return { fields, end: pos, hasSeparator: false };
+  }
+  close();
+  return { fields, end, hasSeparator: false };
+}
+
+/** RFC 5322 unfolding: line breaks inside a value go, the blanks after them stay; then trimmed. */
+export function unfold(value: string): string {
+  return value.replace(/\r?\n|\r/g, '').trim();
+}
+
+/** First field with this lower-case key, or undefined. */
+export function firstField(fields: readonly HeaderField[], key: string): HeaderField | undefined {
+  for (const f of fields) if (f.key === key) return f;
+  return undefined;
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+
+/**
+ * BODY[HEADER.FIELDS (names)] and BODY[HEADER.FIELDS.NOT (names)]: the
+ * matching fields' raw lines in their original order, then the blank line
+ * (RFC 3501 6.4.5). `headerBytes` is a header block as stored. Names match
+ * case-insensitively. Lines that are not fields are left out of both forms.
+ */
+export function selectHeaderFields(headerBytes: Uint8Array, names: readonly string[], not: boolean): Uint8Array {
+  const buf = asBuffer(headerBytes);
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  const block = parseHeaderBlock(buf);
+  const chunks: Buffer[] = [];
+  for (const f of block.fields) {
+    if (wanted.has(f.key) === not) continue;
+    chunks.push(buf.subarray(f.start, f.end));
+    // A last field without a line end (header cut at EOF) still gets one, so the blank line stays blank.
+    if (buf[f.end - 1] !== LF) chunks.push(CRLF);
+  }
+  chunks.push(CRLF);
+  return Buffer.concat(chunks);
+}
