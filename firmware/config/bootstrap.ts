@@ -127,9 +127,8 @@ export function loadConfig(sources: ConfigSources): Config {
   const defaults = defaultLayer(dev, sources.cwd);
   const layers = [defaults, fileLayer, envLayer, flagLayer];
   const pick = <K extends keyof Layer>(key: K): Layer[K] => {
-    let value: Layer[K];
-    for (const layer of layers) if (layer[key] !== undefined) value = layer[key];
-    return value;
+    const found = layers.findLast((layer) => layer[key] !== undefined);
+    return found?.[key];
   };
 
   const dataDir = pick('dataDir')!;

@@ -323,6 +323,12 @@ export function isSettingKey(key: string): key is SettingKey {
   return Object.hasOwn(SETTINGS, key);
 }
 
+/** UNKNOWN_SETTING (naming the keys of the same group) unless `key` is a setting. */
+export function checkSettingKey(key: string): SettingKey {
+  specOf(key);
+  return key as SettingKey;
+}
+
 function specOf(key: string): SettingSpec<unknown> {
   if (!isSettingKey(key)) {
     const near = SETTING_KEYS.filter((k) => k.split('.')[0] === key.split('.')[0]);

@@ -1,0 +1,260 @@
+// The admin verbs of `pochta`, as data: how each one reads its arguments, which
+// admin action it runs, and how its result reads for a person. The runner
+// (run.ts) does the shared parts: common flags, finding the daemon, errors.
+
+import { resolve } from 'node:path';
+import type { ParseArgsOptionsConfig } from 'node:util';
+import type { AccountView, DomainView, SettingView, StatusView } from '../admin/actions.ts';
+import { PochtaError } from '../errors.ts';
+import type { Alias, FsckReport } from '../store/types.ts';
+import { formatAliases, formatDomains, formatFsck, formatSettings, formatStatus, formatUser, formatUsers } from './format.ts';
+import type { CliIo } from './io.ts';
+import { readPassword } from './password-input.ts';
+
+export interface ParsedCommand {
+  readonly positionals: readonly string[];
+  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+}
+
+export interface Command {
+  /** Words that select it: ['user', 'add']. */
+  readonly words: readonly string[];
+  /** Arguments after the words, for help. */
+  readonly usage: string;
+  readonly summary: string;
+  readonly options?: ParseArgsOptionsConfig;
+  readonly args: { readonly min: number; readonly max: number };
+  /** The admin action and its params; may read stdin (passwords). */
+  build(
+    parsed: ParsedCommand,
+    io: CliIo,
+  ): Promise<{ action: string; params: Record<string, unknown> }> | { action: string; params: Record<string, unknown> };
+  /** Text for people; --json prints the result instead. */
+  format(result: unknown, parsed: ParsedCommand): string;
+  /** Verbs that refuse to open the store directly when the daemon is down. */
+  readonly needsDaemon?: boolean;
+}
+
+const arg = (parsed: ParsedCommand, i: number): string => parsed.positionals[i]!;
+
+/** `settings set KEY VALUE`: VALUE is JSON when it parses as JSON, else the plain string. */
+export function parseSettingValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export const COMMANDS: readonly Command[] = [
+  {
+    words: ['domain', 'add'],
+    usage: 'DOMAIN',
+    summary: 'serve mail for a domain (makes its DKIM key)',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'domain.add', params: { name: arg(p, 0) } }),
+    format: (r) => {
+      const d = r as DomainView;
+      return `added domain ${d.name}\n${d.dkim ? `publish this DNS record for DKIM:\n  ${d.dkim.name} TXT "${d.dkim.value}"\n` : ''}`;
+    },
+  },
+  {
+    words: ['domain', 'list'],
+    usage: '',
+    summary: 'list domains',
+    args: { min: 0, max: 0 },
+    build: () => ({ action: 'domain.list', params: {} }),
+    format: (r) => formatDomains(r as DomainView[]),
+  },
+  {
+    words: ['domain', 'remove'],
+    usage: 'DOMAIN',
+    summary: 'stop serving a domain (it must have no users or aliases left)',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'domain.remove', params: { name: arg(p, 0) } }),
+    format: (r) => `removed domain ${(r as { name: string }).name}\n`,
+  },
+  {
+    words: ['user', 'add'],
+    usage: 'ADDRESS [--password-stdin] [--name NAME] [--quota SIZE]',
+    summary: 'add a mailbox user; the password is read from stdin (prompted on a terminal)',
+    options: { 'password-stdin': { type: 'boolean' }, name: { type: 'string' }, quota: { type: 'string' } },
+    args: { min: 1, max: 1 },
+    build: async (p, io) => ({
+      action: 'user.add',
+      params: {
+        address: arg(p, 0),
+        password: await readPassword(io),
+        ...(p.values['name'] !== undefined ? { displayName: p.values['name'] } : {}),
+        ...(p.values['quota'] !== undefined ? { quota: p.values['quota'] } : {}),
+      },
+    }),
+    format: (r) => `added user ${(r as AccountView).address}\n`,
+  },
+  {
+    words: ['user', 'list'],
+    usage: '[DOMAIN]',
+    summary: 'list users, optionally of one domain',
+    args: { min: 0, max: 1 },
+    build: (p) => ({ action: 'user.list', params: p.positionals[0] ? { domain: p.positionals[0] } : {} }),
+    format: (r) => formatUsers(r as AccountView[]),
+  },
+  {
+    words: ['user', 'show'],
+    usage: 'ADDRESS',
+    summary: 'show one user',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'user.show', params: { address: arg(p, 0) } }),
+    format: (r) => formatUser(r as AccountView),
+  },
+  {
+    words: ['user', 'remove'],
+    usage: 'ADDRESS',
+    summary: 'delete a user and all of its mail',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'user.remove', params: { address: arg(p, 0) } }),
+    format: (r) => `removed user ${(r as { address: string }).address}\n`,
+  },
+  {
+    words: ['user', 'passwd'],
+    usage: 'ADDRESS',
+    summary: 'set a new password, read from stdin (prompted on a terminal)',
+    options: { 'password-stdin': { type: 'boolean' } },
+    args: { min: 1, max: 1 },
+    build: async (p, io) => ({ action: 'user.passwd', params: { address: arg(p, 0), password: await readPassword(io) } }),
+    format: (r) => `password changed for ${(r as AccountView).address}\n`,
+  },
+  {
+    words: ['user', 'quota'],
+    usage: 'ADDRESS SIZE',
+    summary: 'set the mailbox quota (500M, 2G; 0 = unlimited)',
+    args: { min: 2, max: 2 },
+    build: (p) => ({ action: 'user.quota', params: { address: arg(p, 0), quota: arg(p, 1) } }),
+    format: (r) => formatUser(r as AccountView),
+  },
+  {
+    words: ['user', 'enable'],
+    usage: 'ADDRESS',
+    summary: 'let a user log in and receive mail again',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'user.enable', params: { address: arg(p, 0) } }),
+    format: (r) => `enabled ${(r as AccountView).address}\n`,
+  },
+  {
+    words: ['user', 'disable'],
+    usage: 'ADDRESS',
+    summary: 'refuse logins and mail for a user, keeping the mail',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'user.disable', params: { address: arg(p, 0) } }),
+    format: (r) => `disabled ${(r as AccountView).address}\n`,
+  },
+  {
+    words: ['alias', 'add'],
+    usage: 'ADDRESS|@DOMAIN TARGET...',
+    summary: 'forward an address (or a whole domain: @example.com) to one or more targets',
+    args: { min: 2, max: 1000 },
+    build: (p) => ({ action: 'alias.add', params: { address: arg(p, 0), targets: p.positionals.slice(1) } }),
+    format: (r) => `${(r as Alias).address} -> ${(r as Alias).targets.join(', ')}\n`,
+  },
+  {
+    words: ['alias', 'list'],
+    usage: '[DOMAIN]',
+    summary: 'list aliases',
+    args: { min: 0, max: 1 },
+    build: (p) => ({ action: 'alias.list', params: p.positionals[0] ? { domain: p.positionals[0] } : {} }),
+    format: (r) => formatAliases(r as Alias[]),
+  },
+  {
+    words: ['alias', 'remove'],
+    usage: 'ADDRESS [TARGET...]',
+    summary: 'remove some targets of an alias, or the whole alias',
+    args: { min: 1, max: 1000 },
+    build: (p) => ({
+      action: 'alias.remove',
+      params: { address: arg(p, 0), ...(p.positionals.length > 1 ? { targets: p.positionals.slice(1) } : {}) },
+    }),
+    format: (r) => {
+      const a = r as Alias;
+      return a.targets.length === 0 ? `removed alias ${a.address}\n` : `${a.address} -> ${a.targets.join(', ')}\n`;
+    },
+  },
+  {
+    words: ['settings', 'list'],
+    usage: '',
+    summary: 'show every runtime setting (secrets masked)',
+    args: { min: 0, max: 0 },
+    build: () => ({ action: 'settings.list', params: {} }),
+    format: (r) => formatSettings(r as SettingView[]),
+  },
+  {
+    words: ['settings', 'get'],
+    usage: 'KEY',
+    summary: 'show one setting and what it does',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'settings.get', params: { key: arg(p, 0) } }),
+    format: (r) => {
+      const s = r as SettingView;
+      return `${formatSettings([s])}  ${s.description}\n`;
+    },
+  },
+  {
+    words: ['settings', 'set'],
+    usage: 'KEY VALUE',
+    summary: 'change a setting (VALUE is JSON, or a plain string); applies at once',
+    args: { min: 2, max: 2 },
+    build: (p) => ({ action: 'settings.set', params: { key: arg(p, 0), value: parseSettingValue(arg(p, 1)) } }),
+    format: (r) => (r as { key: string; value: unknown }[]).map((s) => `${s.key} = ${JSON.stringify(s.value)}\n`).join(''),
+  },
+  {
+    words: ['settings', 'unset'],
+    usage: 'KEY',
+    summary: 'put a setting back to its default',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'settings.unset', params: { key: arg(p, 0) } }),
+    format: (r) => `${(r as { key: string }).key} is back to its default\n`,
+  },
+  {
+    words: ['status'],
+    usage: '',
+    summary: "the daemon's listeners (state, uptime, restarts, last error) and store figures",
+    args: { min: 0, max: 0 },
+    needsDaemon: true,
+    build: () => ({ action: 'status', params: {} }),
+    format: (r) => formatStatus(r as StatusView, Date.now()),
+  },
+  {
+    words: ['fsck'],
+    usage: '[--repair]',
+    summary: 'check the store (counts, refcounts, quotas, orphan bodies); --repair fixes what it can',
+    options: { repair: { type: 'boolean' } },
+    args: { min: 0, max: 0 },
+    build: (p) => ({ action: 'fsck', params: { repair: p.values['repair'] === true } }),
+    format: (r) => formatFsck(r as FsckReport),
+  },
+  {
+    words: ['backup'],
+    usage: 'DIR',
+    summary: 'write a consistent snapshot into an empty or new DIR (fine while the daemon runs)',
+    args: { min: 1, max: 1 },
+    build: (p, io) => ({ action: 'backup', params: { dir: resolve(io.cwd, arg(p, 0)) } }),
+    format: (r) => {
+      const b = r as { dir: string; files: number; bytes: number };
+      return `backup written to ${b.dir}: ${b.files} files, ${b.bytes} bytes\n`;
+    },
+  },
+];
+
+/** The command whose words start `argv`, and the rest of argv. */
+export function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | undefined {
+  for (const command of COMMANDS) {
+    if (command.words.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(command.words.length) };
+  }
+  return undefined;
+}
+
+export function checkArgCount(command: Command, parsed: ParsedCommand): void {
+  const n = parsed.positionals.length;
+  if (n < command.args.min || n > command.args.max) {
+    throw new PochtaError('INVALID_ARGUMENT', `usage: pochta ${command.words.join(' ')} ${command.usage}`.trimEnd());
+  }
+}

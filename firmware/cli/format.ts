@@ -1,0 +1,88 @@
+// Human-readable output of admin results. `--json` prints the result itself;
+// these are for people reading a terminal over SSH.
+
+import type { AccountView, DomainView, SettingView, StatusView } from '../admin/actions.ts';
+import { formatHostPort } from '../config/address.ts';
+import { formatSize } from '../config/size.ts';
+import type { Alias, FsckReport } from '../store/types.ts';
+
+/** Left-aligned columns; the last column is not padded. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  if (rows.length === 0) return '';
+  const all = [headers, ...rows];
+  const widths = headers.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  return `${all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n')}\n`;
+}
+
+export function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+export function formatDomains(domains: readonly DomainView[]): string {
+  if (domains.length === 0) return 'No domains yet (pochta domain add example.com).\n';
+  return table(
+    ['DOMAIN', 'DKIM RECORD'],
+    domains.map((d) => [d.name, d.dkim ? `${d.dkim.name} TXT "${d.dkim.value.slice(0, 40)}..."` : '-']),
+  );
+}
+
+export function formatUsers(users: readonly AccountView[]): string {
+  if (users.length === 0) return 'No users.\n';
+  return table(
+    ['ADDRESS', 'NAME', 'USED', 'QUOTA', 'ENABLED'],
+    users.map((u) => [
+      u.address,
+      u.displayName || '-',
+      formatSize(u.usedBytes),
+      u.quotaBytes ? formatSize(u.quotaBytes) : 'unlimited',
+      u.enabled ? 'yes' : 'no',
+    ]),
+  );
+}
+
+export function formatUser(user: AccountView): string {
+  return formatUsers([user]);
+}
+
+export function formatAliases(aliases: readonly Alias[]): string {
+  if (aliases.length === 0) return 'No aliases.\n';
+  return table(
+    ['ALIAS', 'TARGETS'],
+    aliases.map((a) => [a.address.startsWith('@') ? `${a.address} (catch-all)` : a.address, a.targets.join(', ')]),
+  );
+}
+
+export function formatSettings(settings: readonly SettingView[]): string {
+  return settings.map((s) => `${s.key} = ${JSON.stringify(s.value)}${s.isDefault ? '  (default)' : ''}`).join('\n') + '\n';
+}
+
+export function formatStatus(status: StatusView, now: number): string {
+  const head = [
+    `pochta ${status.version}${status.dev ? ' (dev mode)' : ''}, pid ${status.pid}, up ${status.uptimeMs !== undefined ? duration(status.uptimeMs) : '?'}`,
+    `hostname ${status.hostname}, data ${status.dataDir}`,
+    `store: ${status.store.domains} domains, ${status.store.accounts} users, ${status.store.messages} messages, ` +
+      `${status.store.blobs} bodies (${formatSize(status.store.blobBytes)}), ${status.store.queued} queued`,
+    '',
+  ].join('\n');
+  const rows = status.listeners.map((l) => [
+    l.name,
+    l.state,
+    l.address ? formatHostPort(l.address) : '-',
+    l.state === 'running' && l.startedAt !== undefined ? duration(now - l.startedAt) : '-',
+    String(l.restarts),
+    l.lastError ?? '',
+  ]);
+  return head + table(['LISTENER', 'STATE', 'ADDRESS', 'UPTIME', 'RESTARTS', 'LAST ERROR'], rows);
+}
+
+export function formatFsck(report: FsckReport): string {
+  const c = report.checked;
+  const lines = [`checked ${c.accounts} accounts, ${c.mailboxes} mailboxes, ${c.messages} messages, ${c.blobs} bodies`];
+  if (report.problems.length === 0) lines.push('no problems found');
+  for (const p of report.problems) lines.push(`${p.repaired ? 'repaired' : 'PROBLEM '} ${p.kind}: ${p.detail}`);
+  return `${lines.join('\n')}\n`;
+}

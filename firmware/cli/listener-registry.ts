@@ -1,0 +1,26 @@
+// Every listener the daemon runs: name -> module (exporting createService) and
+// the probe the supervisor checks it with. A new listener plugs in with one
+// line here; its address comes from the config (`--listen NAME=HOST:PORT`).
+
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { httpProbe, type Probe } from '../supervisor/index.ts';
+import type { ListenerName } from '../supervisor/service.ts';
+
+export interface ListenerEntry {
+  readonly name: ListenerName;
+  readonly module: URL;
+  /** None for socketless services (the queue runner). */
+  readonly probe?: Probe;
+}
+
+// Same extension as this file: .ts from the sources, .js from the dist/ build.
+const EXT = extname(fileURLToPath(import.meta.url));
+const mod = (path: string) => new URL(`${path}${EXT}`, import.meta.url);
+
+export const LISTENERS: readonly ListenerEntry[] = [
+  { name: 'web', module: mod('../../webui/service'), probe: httpProbe('/health') },
+  // { name: 'smtp', module: mod('../smtp/service'), probe: greetingProbe(/^220 /) },
+  // { name: 'imap', module: mod('../imap/service'), probe: greetingProbe(/^\* OK/) },
+  // { name: 'pop3', module: mod('../pop3/service'), probe: greetingProbe(/^\+OK/) },
+];
