@@ -1,0 +1,205 @@
+// The queue runner as a Service (listener name 'queue', no socket). It runs a
+// pass when it starts (picking up whatever a crash left behind), whenever the
+// queue changes in the store (a new message, an admin retry), and otherwise
+// sleeps until the earliest retry is due — at most `pollMs`, so a clock jump
+// or a missed event costs a minute, not a day.
+
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { DnsResolver } from '../../net/resolver.ts';
+import type { ListenerContext, Logger, Service } from '../../supervisor/service.ts';
+import { QueueRunner, type RunnerOptions, type RunSummary } from './runner.ts';
+
+export interface TimerApi {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: TimerApi = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface SchedulerOptions {
+  /** Longest sleep between passes. */
+  readonly pollMs?: number;
+  /** Sleep after a pass in which an item could not be processed (storage trouble), so it is not hammered. */
+  readonly errorBackoffMs?: number;
+  readonly timers?: TimerApi;
+}
+
+/** What the scheduler needs from the store: the change feed. */
+type Feed = Pick<ListenerContext['store'], 'subscribe'>;
+
+export class QueueService implements Service {
+  readonly #runner: QueueRunner;
+  readonly #store: Feed;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #pollMs: number;
+  readonly #errorBackoffMs: number;
+  readonly #timers: TimerApi;
+  #timer: unknown;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = true;
+  #unsubscribe: (() => void) | undefined;
+  /** Resolvers of waitIdle() calls (tests and stop()). */
+  #idleWaiters: Array<() => void> = [];
+  #lastSummary: RunSummary | undefined;
+
+  constructor(runner: QueueRunner, store: Feed, log: Logger, now: () => number, options: SchedulerOptions = {}) {
+    this.#runner = runner;
+    this.#store = store;
+    this.#log = log;
+    this.#now = now;
+    this.#pollMs = options.pollMs ?? 60_000;
+    this.#errorBackoffMs = options.errorBackoffMs ?? 30_000;
+    this.#timers = options.timers ?? realTimers;
+  }
+
+  /** Subscribe to queue changes and run the first pass; resolves at once (the first pass runs in the background). */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    this.#unsubscribe = this.#store.subscribe((event) => {
+      if (event.type === 'queue-changed') this.kick();
+    });
+    this.kick();
+  }
+
+  /** Run a pass now (or right after the current one). */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    if (this.#timer !== undefined) this.#timers.clear(this.#timer);
+    this.#timer = undefined;
+    this.#running = this.#pass();
+  }
+
+  /** The summary of the last finished pass (for status and tests). */
+  get lastSummary(): RunSummary | undefined {
+    return this.#lastSummary;
+  }
+
+  /** Resolves when no pass is running and none is asked for. */
+  waitIdle(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  async #pass(): Promise<void> {
+    let summary: RunSummary | undefined;
+    try {
+      summary = await this.#runner.runOnce();
+      this.#lastSummary = summary;
+      if (summary.attempted + summary.bounces + summary.removed + summary.errors > 0) this.#log.debug({ ...summary }, 'queue pass');
+    } catch (err) {
+      this.#log.error({ err: { message: (err as Error).message } }, 'queue pass failed');
+    }
+    this.#running = undefined;
+    if (this.#again && !this.#stopped) {
+      this.#again = false;
+      this.kick();
+      return;
+    }
+    this.#again = false;
+    this.#schedule(summary);
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  #schedule(summary: RunSummary | undefined): void {
+    if (this.#stopped) return;
+    let wait = this.#pollMs;
+    if (summary?.nextDueAt !== undefined) wait = Math.min(this.#pollMs, Math.max(0, summary.nextDueAt - this.#now()));
+    if (summary === undefined || summary.errors > 0) wait = Math.max(wait, this.#errorBackoffMs);
+    this.#timer = this.#timers.set(() => {
+      this.#timer = undefined;
+      this.kick();
+    }, wait);
+  }
+
+  /** Stop scheduling; let a running pass finish until the deadline, then cut its connections (the attempts become temporary failures). */
+  async stop(deadline: number): Promise<void> {
+    this.#stopped = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    if (this.#timer !== undefined) this.#timers.clear(this.#timer);
+    this.#timer = undefined;
+    const running = this.#running;
+    if (!running) return;
+    const left = Math.max(0, deadline - Date.now() - 200);
+    let handle: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = await Promise.race([
+      running.then(() => false),
+      new Promise<boolean>((resolve) => {
+        handle = setTimeout(() => resolve(true), left);
+      }),
+    ]);
+    if (handle !== undefined) clearTimeout(handle);
+    if (timedOut) {
+      this.#runner.closeConnections();
+      // The cut connections settle their attempts promptly; the results are still recorded.
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 150))]);
+    }
+  }
+}
+
+/** Options a deployment may set for the 'queue' listener (ctx.options); all optional. */
+export interface QueueListenerOptions {
+  /** Port of remote MX hosts (25); dev setups point it at a local test server. */
+  readonly mxPort?: number;
+  /** PEM file of extra CAs trusted for the smarthost (a private relay). */
+  readonly smarthostCaFile?: string;
+  /** Longest sleep between passes, ms. */
+  readonly pollMs?: number;
+}
+
+function readListenerOptions(options: Readonly<Record<string, unknown>> | undefined): QueueListenerOptions {
+  const o = options ?? {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+  const out: { mxPort?: number; smarthostCaFile?: string; pollMs?: number } = {};
+  const mxPort = num(o['mxPort']);
+  if (mxPort !== undefined) out.mxPort = mxPort;
+  if (typeof o['smarthostCaFile'] === 'string') out.smarthostCaFile = o['smarthostCaFile'];
+  const pollMs = num(o['pollMs']);
+  if (pollMs !== undefined) out.pollMs = pollMs;
+  return out;
+}
+
+/** A resolver that follows the dns.servers setting, rebuilt only when it changes. */
+export function settingsResolver(): RunnerOptions['resolverFor'] {
+  const resolver = new DnsResolver();
+  let key = '';
+  return (servers) => {
+    const next = servers.join(',');
+    if (next !== key) {
+      resolver.update({ servers });
+      key = next;
+    }
+    return resolver;
+  };
+}
+
+/** Build the queue Service for the supervisor. */
+export function createService(ctx: ListenerContext): QueueService {
+  const opts = readListenerOptions(ctx.options);
+  const log = ctx.log.child({ component: 'queue' });
+  const smarthostTls: ConnectionOptions | undefined =
+    opts.smarthostCaFile === undefined ? undefined : { ca: readFileSync(opts.smarthostCaFile, 'utf8') };
+  const runner = new QueueRunner({
+    store: ctx.store,
+    hostname: ctx.hostname,
+    now: ctx.now,
+    log,
+    dev: ctx.dev,
+    resolverFor: settingsResolver(),
+    ...(opts.mxPort === undefined ? {} : { mxPort: opts.mxPort }),
+    ...(smarthostTls === undefined ? {} : { smarthostTls }),
+  });
+  return new QueueService(runner, ctx.store, log, ctx.now, opts.pollMs === undefined ? {} : { pollMs: opts.pollMs });
+}
