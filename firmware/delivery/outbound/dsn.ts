@@ -2,6 +2,8 @@
 // the bounce after a permanent failure or expiry, and the one-time delay notice.
 // Pure: the caller passes the clock, the ids and the original headers.
 
+import { rfc5322Date } from '../received.ts';
+
 export type DsnAction = 'failed' | 'delayed';
 
 export interface DsnRecipient {
@@ -34,10 +36,7 @@ export interface DsnInput {
   readonly willRetryUntil?: number;
 }
 
-/** RFC 5322 date-time in UTC with a numeric zone. */
-export function rfc5322Date(ms: number): string {
-  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
-}
+export { rfc5322Date };
 
 /** The header block of a raw message: everything before the first empty line, CRLF line ends. */
 export function headerBlock(raw: Uint8Array): string {

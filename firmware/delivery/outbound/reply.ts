@@ -38,7 +38,9 @@ export function parseReply(reply: string): ParsedReply {
   if (!m) return { text: oneLine(reply) };
   const code = Number(m[1]);
   const enhanced = m[2];
-  return enhanced !== undefined && enhanced[0] === m[1]?.[0] ? { code, enhanced, text: m[3] ?? '' } : { code, text: m[3] ?? '' };
+  if (enhanced !== undefined && enhanced[0] === m[1]?.[0]) return { code, enhanced, text: m[3] ?? '' };
+  // An enhanced code of the wrong class is not trusted, but stays part of the text.
+  return { code, text: [enhanced, m[3]].filter((s) => s !== undefined && s !== '').join(' ') };
 }
 
 /** RFC 5321: 2yz done, 4yz try again later, 5yz never again; anything else is treated as temporary. */
