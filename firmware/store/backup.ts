@@ -1,0 +1,103 @@
+// Backups while the store is in use. LevelDB is read through one iterator,
+// which reads from a snapshot taken when it is created, so the copy is one
+// consistent moment even while mail keeps arriving. Bodies are immutable, so a
+// hard link (or a copy on another filesystem) of each body the snapshot
+// references is exact; unlinking of bodies is held back until the copy is done
+// so none vanishes between the snapshot and its copy.
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { PochtaError } from '../errors.ts';
+import type { StoreCore } from './core.ts';
+import { keys, OPEN_MARKER_KEY } from './keys.ts';
+
+const CHUNK = 1000;
+
+async function isEmptyDir(dir: string): Promise<boolean> {
+  try {
+    return (await fs.readdir(dir)).length === 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+}
+
+async function fsyncPath(target: string): Promise<void> {
+  const handle = await fs.open(target, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await fs.link(from, to);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw err;
+    await fs.copyFile(from, to);
+    await fsyncPath(to);
+  }
+}
+
+export async function backup(core: StoreCore, dir: string): Promise<{ files: number; bytes: number }> {
+  if (!(await isEmptyDir(dir))) throw new PochtaError('INVALID_ARGUMENT', `backup directory ${dir} is not empty`);
+  const release = core.holdCollection();
+  try {
+    await fs.mkdir(path.join(dir, 'blobs'), { recursive: true });
+    const target = new ClassicLevel<string, unknown>(path.join(dir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'json' });
+    await target.open();
+    const hashes: string[] = [];
+    const blobRange = keys.blobs();
+    try {
+      let chunk: Array<{ type: 'put'; key: string; value: unknown }> = [];
+      for await (const [key, value] of core.db.iterator()) {
+        if (key === OPEN_MARKER_KEY) continue;
+        if (key >= blobRange.gte && key < blobRange.lt) hashes.push(keys.blobOf(key));
+        chunk.push({ type: 'put', key, value });
+        if (chunk.length >= CHUNK) {
+          await target.batch(chunk);
+          chunk = [];
+        }
+      }
+      await target.batch(chunk, { sync: true });
+    } finally {
+      await target.close();
+    }
+    let bytes = 0;
+    const dirs = new Set<string>();
+    for (const hash of hashes) {
+      const from = core.blobs.path(hash);
+      const sub = path.join(dir, 'blobs', hash.slice(0, 2));
+      if (!dirs.has(sub)) {
+        await fs.mkdir(sub, { recursive: true });
+        dirs.add(sub);
+      }
+      await linkOrCopy(from, path.join(sub, hash));
+      bytes += (await fs.stat(from)).size;
+    }
+    for (const sub of dirs) await fsyncPath(sub);
+    await fsyncPath(path.join(dir, 'blobs'));
+    await fsyncPath(dir);
+    return { files: hashes.length, bytes };
+  } finally {
+    await release();
+  }
+}
+
+/** Copy a backup into an empty (or missing) data directory; the daemon must not be running on it. */
+export async function restoreBackup(backupDir: string, dataDir: string): Promise<{ files: number }> {
+  if (!(await isEmptyDir(dataDir))) throw new PochtaError('INVALID_ARGUMENT', `data directory ${dataDir} is not empty`);
+  const stat = await fs.stat(path.join(backupDir, 'db')).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new PochtaError('NOT_FOUND', `${backupDir} holds no backup`);
+  await fs.mkdir(dataDir, { recursive: true });
+  await fs.cp(path.join(backupDir, 'db'), path.join(dataDir, 'db'), { recursive: true });
+  await fs.cp(path.join(backupDir, 'blobs'), path.join(dataDir, 'blobs'), { recursive: true });
+  let files = 0;
+  for (const sub of await fs.readdir(path.join(dataDir, 'blobs'))) {
+    files += (await fs.readdir(path.join(dataDir, 'blobs', sub))).length;
+  }
+  return { files };
+}

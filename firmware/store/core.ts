@@ -1,0 +1,226 @@
+// The machinery every store operation shares: the database, the body files,
+// the commit queue, one mutex for preparing changes, blob pins and the
+// collection of unreferenced bodies.
+//
+// Preparing a change (reading the current state, computing the new records)
+// happens under one mutex, which is cheap because nothing slow runs under it:
+// bodies are hashed and written to disk before, and the fsync of the batch
+// happens after, in the commit queue, where concurrent changes share it.
+import type { ClassicLevel } from 'classic-level';
+import { errorCodeOf, PochtaError } from '../errors.ts';
+import type { BlobFiles } from './blob-files.ts';
+import type { CommitQueue } from './commit-queue.ts';
+import { keys } from './keys.ts';
+import type { BlobRecord } from './records.ts';
+import { Tx } from './tx.ts';
+import type { BodyInfo, StoreEvent } from './types.ts';
+
+/** What a change that brings a new body knows about it, for the blob record created with its first reference. */
+export interface NewBlob {
+  readonly size: number;
+  readonly info: () => BodyInfo | undefined;
+}
+
+/** Map any failure of the disk or the database to the catalogue: DISK_FULL or STORAGE_FAILURE. */
+export function storageError(err: unknown): PochtaError {
+  if (err instanceof PochtaError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const full = errorCodeOf(err) === 'DISK_FULL' || /ENOSPC|No space left|EDQUOT/i.test(message);
+  return new PochtaError(full ? 'DISK_FULL' : 'STORAGE_FAILURE', message, { cause: err });
+}
+
+export class StoreCore {
+  readonly db: ClassicLevel<string, unknown>;
+  readonly blobs: BlobFiles;
+  readonly commits: CommitQueue;
+  readonly now: () => number;
+  readonly analyze: ((body: Uint8Array) => BodyInfo) | undefined;
+  readonly listeners = new Set<(event: StoreEvent) => void>();
+  closed = false;
+  #tail: Promise<void> = Promise.resolve();
+  readonly #pins = new Map<string, number>();
+  readonly #unlinking = new Map<string, Promise<void>>();
+  readonly #deferred = new Set<string>();
+  #backups = 0;
+
+  constructor(options: {
+    db: ClassicLevel<string, unknown>;
+    blobs: BlobFiles;
+    commits: CommitQueue;
+    now: () => number;
+    analyze?: ((body: Uint8Array) => BodyInfo) | undefined;
+  }) {
+    this.db = options.db;
+    this.blobs = options.blobs;
+    this.commits = options.commits;
+    this.now = options.now;
+    this.analyze = options.analyze;
+  }
+
+  assertOpen(): void {
+    if (this.closed) throw new PochtaError('STORE_CLOSED', 'the store is closed');
+  }
+
+  emit(event: StoreEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // a subscriber's bug must not break commits or the other subscribers
+      }
+    }
+  }
+
+  /** Read a durable record. */
+  async read<T>(key: string): Promise<T | undefined> {
+    this.assertOpen();
+    try {
+      return (await this.db.get(key)) as T | undefined;
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  async scan<T>(range: { gte: string; lt: string }): Promise<Array<[string, T]>> {
+    this.assertOpen();
+    try {
+      return (await this.db.iterator(range).all()) as Array<[string, T]>;
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  /** Run `fn` alone among preparing changes (fsck, close). */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.#acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Prepare one logical change with `fn` and commit it as one durable batch.
+   * Resolves with fn's result once the batch is on stable storage.
+   */
+  async mutate<T>(fn: (tx: Tx) => Promise<T>, newBlobs?: ReadonlyMap<string, NewBlob>): Promise<T> {
+    this.assertOpen();
+    const release = await this.#acquire();
+    let result: T;
+    let durable: Promise<void>;
+    try {
+      this.assertOpen();
+      const tx = new Tx(this.db, this.commits);
+      result = await fn(tx);
+      await this.#settleBlobRefs(tx, newBlobs);
+      durable = this.commits.submit({ ops: tx.ops(), events: tx.events, afterCommit: tx.afterCommit }, tx.epoch);
+    } catch (err) {
+      throw storageError(err);
+    } finally {
+      release();
+    }
+    await durable;
+    return result;
+  }
+
+  // Turn the refcount deltas of a change into blob records in the same batch.
+  async #settleBlobRefs(tx: Tx, newBlobs?: ReadonlyMap<string, NewBlob>): Promise<void> {
+    for (const [hash, delta] of tx.blobDeltas) {
+      if (delta === 0) continue;
+      const record = await tx.get<BlobRecord>(keys.blob(hash));
+      const refs = (record?.refs ?? 0) + delta;
+      if (refs <= 0) {
+        if (record) {
+          tx.del(keys.blob(hash));
+          tx.del(keys.bodyInfo(hash));
+          tx.afterCommit.push(() => void this.collect(hash));
+        }
+      } else if (record) {
+        tx.put(keys.blob(hash), { ...record, refs } satisfies BlobRecord);
+      } else {
+        const fresh = newBlobs?.get(hash);
+        if (!fresh) throw new PochtaError('INTERNAL', `reference to body ${hash} that has no record`);
+        tx.put(keys.blob(hash), { refs, size: fresh.size, createdAt: this.now() } satisfies BlobRecord);
+        const info = fresh.info();
+        if (info !== undefined) tx.put(keys.bodyInfo(hash), info);
+      }
+    }
+  }
+
+  /**
+   * Write a body file (or find it written) and pin it: while pinned, the body
+   * is never collected, even if its last reference goes meanwhile.
+   */
+  async pinBody(hash: string, body: Uint8Array): Promise<void> {
+    this.#pins.set(hash, (this.#pins.get(hash) ?? 0) + 1);
+    try {
+      await this.#unlinking.get(hash);
+      await this.blobs.ensure(hash, body);
+    } catch (err) {
+      this.unpin(hash, false);
+      throw storageError(err);
+    }
+  }
+
+  /** Drop a pin; a body nothing ended up referencing is collected. */
+  unpin(hash: string, referenced: boolean): void {
+    const left = (this.#pins.get(hash) ?? 1) - 1;
+    if (left > 0) this.#pins.set(hash, left);
+    else this.#pins.delete(hash);
+    if (!referenced) void this.collect(hash);
+  }
+
+  isPinned(hash: string): boolean {
+    return (this.#pins.get(hash) ?? 0) > 0 || this.#unlinking.has(hash);
+  }
+
+  /** Unlink a body file if nothing durable or in flight refers to it. */
+  collect(hash: string): Promise<void> {
+    if (this.#backups > 0) {
+      this.#deferred.add(hash);
+      return Promise.resolve();
+    }
+    if ((this.#pins.get(hash) ?? 0) > 0 || this.#unlinking.has(hash)) return Promise.resolve();
+    // Registered before the first await: a writer that pins now waits for us and rewrites the file.
+    const run = (async () => {
+      const pending = this.commits.pending(keys.blob(hash));
+      if (pending && !pending.deleted) return;
+      if (this.closed) return;
+      const record = await this.db.get(keys.blob(hash));
+      if (record !== undefined) return;
+      await this.blobs.unlink(hash);
+    })()
+      .catch(() => undefined) // a leftover file is an orphan that fsck removes
+      .finally(() => this.#unlinking.delete(hash));
+    this.#unlinking.set(hash, run);
+    return run;
+  }
+
+  /** Hold back collection while a backup copies bodies; collected afterwards. */
+  holdCollection(): () => Promise<void> {
+    this.#backups += 1;
+    return async () => {
+      this.#backups -= 1;
+      if (this.#backups > 0) return;
+      const hashes = [...this.#deferred];
+      this.#deferred.clear();
+      await Promise.all(hashes.map((hash) => this.collect(hash)));
+    };
+  }
+
+  /** Wait for pending unlinks (close, tests). */
+  async settleCollection(): Promise<void> {
+    while (this.#unlinking.size > 0) await Promise.all([...this.#unlinking.values()]);
+  }
+
+  #acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const previous = this.#tail;
+    this.#tail = previous.then(() => next);
+    return previous.then(() => release);
+  }
+}

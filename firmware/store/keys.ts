@@ -1,0 +1,94 @@
+// The key layout of the LevelDB database. This file alone knows it: every other
+// module asks here for a key or a prefix range. Keys are UTF-8 strings whose
+// components are joined by ':'; a component that may itself contain ':' (a
+// mailbox name, a local part, a setting key) is always the last one, so a
+// prefix scan never runs into a neighbour's records.
+//
+//   meta:schema                    schema version (number)
+//   meta:uidvalidity               last UIDVALIDITY handed out (number)
+//   meta:open                      present while a process has the store open (unclean-shutdown marker)
+//   dom:<domain>                   Domain
+//   acc:<accountId>                Account
+//   addr:<domain>:<local>          accountId (address index)
+//   alias:<domain>:<local>         Alias ('' local part = catch-all @domain)
+//   mbx:<mailboxId>                Mailbox (with its counters)
+//   mbn:<accountId>:<name>         mailboxId (name index)
+//   msg:<mailboxId>:<uid 10 digits> MessageMeta
+//   blob:<sha256>                  BlobRecord (refcount), absent = no references
+//   binfo:<sha256>                 BodyInfo, lives and dies with blob:<sha256>
+//   queue:<id>                     QueueItem
+//   set:<key>                      setting value (JSON)
+
+export const SCHEMA_KEY = 'meta:schema';
+export const UIDVALIDITY_KEY = 'meta:uidvalidity';
+export const OPEN_MARKER_KEY = 'meta:open';
+
+/** A half-open key range [gte, lt) for iterators. */
+export interface KeyRange {
+  readonly gte: string;
+  readonly lt: string;
+}
+
+// ';' sorts right after ':', so prefix + ';' bounds everything that starts with prefix + ':'.
+function under(prefix: string): KeyRange {
+  return { gte: `${prefix}:`, lt: `${prefix};` };
+}
+
+function splitAddress(address: string): [local: string, domain: string] {
+  const at = address.lastIndexOf('@');
+  return [address.slice(0, at), address.slice(at + 1)];
+}
+
+export const keys = {
+  domain: (name: string) => `dom:${name}`,
+  domains: () => under('dom'),
+  domainOf: (key: string) => key.slice('dom:'.length),
+
+  account: (id: string) => `acc:${id}`,
+  accounts: () => under('acc'),
+
+  address: (address: string) => {
+    const [local, domain] = splitAddress(address);
+    return `addr:${domain}:${local}`;
+  },
+  addresses: (domain?: string) => (domain === undefined ? under('addr') : under(`addr:${domain}`)),
+
+  alias: (address: string) => {
+    const [local, domain] = splitAddress(address);
+    return `alias:${domain}:${local}`;
+  },
+  aliases: (domain?: string) => (domain === undefined ? under('alias') : under(`alias:${domain}`)),
+
+  mailbox: (id: string) => `mbx:${id}`,
+  mailboxes: () => under('mbx'),
+  mailboxName: (accountId: string, name: string) => `mbn:${accountId}:${name}`,
+  mailboxNames: (accountId: string) => under(`mbn:${accountId}`),
+  allMailboxNames: () => under('mbn'),
+  mailboxNameOf: (key: string) => {
+    const rest = key.slice('mbn:'.length);
+    const colon = rest.indexOf(':');
+    return { accountId: rest.slice(0, colon), name: rest.slice(colon + 1) };
+  },
+
+  message: (mailboxId: string, uid: number) => `msg:${mailboxId}:${String(uid).padStart(10, '0')}`,
+  messages: (mailboxId: string, from = 1, to = 0xffffffff): KeyRange => ({
+    gte: `msg:${mailboxId}:${String(Math.max(1, from)).padStart(10, '0')}`,
+    // a 10-digit UID key followed by ';' bounds `to` inclusively
+    lt: `msg:${mailboxId}:${String(Math.min(0xffffffff, to)).padStart(10, '0')};`,
+  }),
+  allMessages: () => under('msg'),
+
+  blob: (hash: string) => `blob:${hash}`,
+  blobs: () => under('blob'),
+  blobOf: (key: string) => key.slice('blob:'.length),
+  bodyInfo: (hash: string) => `binfo:${hash}`,
+  bodyInfos: () => under('binfo'),
+  bodyInfoOf: (key: string) => key.slice('binfo:'.length),
+
+  queueItem: (id: string) => `queue:${id}`,
+  queue: () => under('queue'),
+
+  setting: (key: string) => `set:${key}`,
+  settings: () => under('set'),
+  settingOf: (key: string) => key.slice('set:'.length),
+} as const;

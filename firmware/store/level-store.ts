@@ -1,0 +1,323 @@
+// LevelMailStore: the MailStore on LevelDB (classic-level) and body files.
+// Reads go straight to durable state; every change is prepared in a Tx under
+// the core's mutex and committed by the group-commit queue (see core.ts).
+import { PochtaError } from '../errors.ts';
+import { normalizeAddress } from './address.ts';
+import { backup } from './backup.ts';
+import { hashBody, isBlobId } from './blob-files.ts';
+import type { NewBlob, StoreCore } from './core.ts';
+import * as directory from './directory-ops.ts';
+import { fsck } from './fsck.ts';
+import { keys, OPEN_MARKER_KEY } from './keys.ts';
+import { normalizeMailboxName } from './mailbox-names.ts';
+import * as mailboxes from './mailbox-ops.ts';
+import * as messages from './message-ops.ts';
+import * as queue from './queue-ops.ts';
+import type { BlobRecord } from './records.ts';
+import type {
+  Account,
+  AccountPatch,
+  Alias,
+  BodyInfo,
+  CopyResult,
+  Delivery,
+  DeliveryResult,
+  Domain,
+  FlagOperation,
+  FlagUpdateResult,
+  FsckReport,
+  Mailbox,
+  MailStore,
+  MessageMeta,
+  NewAccount,
+  NewQueueItem,
+  QueueItem,
+  QueuePatch,
+  ResolvedRecipient,
+  SpecialUse,
+  StoreEvent,
+  StoreStats,
+} from './types.ts';
+
+export class LevelMailStore implements MailStore {
+  readonly #core: StoreCore;
+  readonly dir: string;
+
+  constructor(core: StoreCore, dir: string) {
+    this.#core = core;
+    this.dir = dir;
+  }
+
+  /** Group-commit counters: synchronous writes done and batches they carried. */
+  get commitStats(): { readonly writes: number; readonly batches: number } {
+    return this.#core.commits.stats;
+  }
+
+  // ---- domains
+  async addDomain(name: string): Promise<Domain> {
+    const domain = directory.normalizeDomain(name);
+    this.#core.assertOpen();
+    // key generation takes a while; do it before taking the write mutex
+    const dkim = await directory.generateDkimKey(this.#core.now());
+    return this.#core.mutate((tx) => directory.addDomain(tx, domain, dkim, this.#core.now()));
+  }
+  async getDomain(name: string): Promise<Domain | undefined> {
+    return this.#core.read<Domain>(keys.domain(normalizeAddress(`x@${name}`).slice(2)));
+  }
+  async listDomains(): Promise<Domain[]> {
+    return (await this.#core.scan<Domain>(keys.domains())).map(([, domain]) => domain);
+  }
+  async removeDomain(name: string): Promise<void> {
+    const domain = directory.normalizeDomain(name);
+    await this.#core.mutate((tx) => directory.removeDomain(tx, domain));
+  }
+
+  // ---- accounts
+  async createAccount(account: NewAccount): Promise<Account> {
+    return this.#core.mutate((tx) => directory.createAccount(tx, account, this.#core.now()));
+  }
+  async getAccount(id: string): Promise<Account | undefined> {
+    return this.#core.read<Account>(keys.account(id));
+  }
+  async findAccount(address: string): Promise<Account | undefined> {
+    const id = await this.#core.read<string>(keys.address(normalizeAddress(address)));
+    return id === undefined ? undefined : this.getAccount(id);
+  }
+  async listAccounts(domain?: string): Promise<Account[]> {
+    const range = keys.addresses(domain === undefined ? undefined : normalizeAddress(`x@${domain}`).slice(2));
+    const ids = (await this.#core.scan<string>(range)).map(([, id]) => id);
+    const accounts = await Promise.all(ids.map((id) => this.getAccount(id)));
+    return accounts.filter((account): account is Account => account !== undefined);
+  }
+  async updateAccount(id: string, patch: AccountPatch): Promise<Account> {
+    return this.#core.mutate((tx) => directory.updateAccount(tx, id, patch));
+  }
+  async deleteAccount(id: string): Promise<void> {
+    await this.#core.mutate((tx) => directory.deleteAccount(tx, id));
+  }
+
+  // ---- aliases
+  async setAlias(address: string, targets: readonly string[]): Promise<Alias> {
+    return this.#core.mutate((tx) => directory.setAlias(tx, address, targets, this.#core.now()));
+  }
+  async getAlias(address: string): Promise<Alias | undefined> {
+    return this.#core.read<Alias>(keys.alias(normalizeAddress(address)));
+  }
+  async listAliases(domain?: string): Promise<Alias[]> {
+    const range = keys.aliases(domain === undefined ? undefined : normalizeAddress(`x@${domain}`).slice(2));
+    return (await this.#core.scan<Alias>(range)).map(([, alias]) => alias);
+  }
+  async removeAlias(address: string): Promise<void> {
+    await this.#core.mutate((tx) => directory.removeAlias(tx, address));
+  }
+  async resolveRecipient(address: string): Promise<ResolvedRecipient | undefined> {
+    return directory.resolveRecipient({ get: (key) => this.#core.read(key) }, address);
+  }
+
+  // ---- mailboxes
+  async listMailboxes(accountId: string): Promise<Mailbox[]> {
+    const ids = (await this.#core.scan<string>(keys.mailboxNames(accountId))).map(([, id]) => id);
+    const found = await Promise.all(ids.map((id) => this.getMailboxById(id)));
+    return found.filter((mailbox): mailbox is Mailbox => mailbox !== undefined);
+  }
+  async getMailbox(accountId: string, name: string): Promise<Mailbox | undefined> {
+    let canonical: string;
+    try {
+      canonical = normalizeMailboxName(name);
+    } catch {
+      return undefined;
+    }
+    const id = await this.#core.read<string>(keys.mailboxName(accountId, canonical));
+    return id === undefined ? undefined : this.getMailboxById(id);
+  }
+  async getMailboxById(mailboxId: string): Promise<Mailbox | undefined> {
+    return this.#core.read<Mailbox>(keys.mailbox(mailboxId));
+  }
+  async createMailbox(accountId: string, name: string, options?: { specialUse?: SpecialUse; subscribed?: boolean }): Promise<Mailbox> {
+    return this.#core.mutate((tx) => mailboxes.createMailbox(tx, accountId, name, this.#core.now(), options));
+  }
+  async renameMailbox(accountId: string, oldName: string, newName: string): Promise<Mailbox> {
+    return this.#core.mutate((tx) => mailboxes.renameMailbox(tx, accountId, oldName, newName, this.#core.now()));
+  }
+  async deleteMailbox(accountId: string, name: string): Promise<void> {
+    await this.#core.mutate((tx) => mailboxes.deleteMailbox(tx, accountId, name));
+  }
+  async setSubscribed(accountId: string, name: string, subscribed: boolean): Promise<void> {
+    await this.#core.mutate((tx) => mailboxes.setSubscribed(tx, accountId, name, subscribed));
+  }
+
+  // ---- messages
+  async deliver(delivery: Delivery): Promise<DeliveryResult> {
+    if (delivery.recipients.length === 0) throw new PochtaError('INVALID_ARGUMENT', 'a delivery needs recipients');
+    return this.#withBody(delivery.body, async (blobId, newBlobs) => {
+      const now = this.#core.now();
+      const out = await this.#core.mutate((tx) => messages.deliver(tx, delivery, blobId, now), newBlobs);
+      const result: DeliveryResult = { blobId, size: delivery.body.byteLength, copies: out.copies, overQuota: out.overQuota };
+      return { result, referenced: out.copies.length > 0 };
+    });
+  }
+  async appendMessage(
+    mailboxId: string,
+    body: Uint8Array,
+    options: { flags?: readonly string[]; internalDate?: number } = {},
+  ): Promise<MessageMeta> {
+    return this.#withBody(body, async (blobId, newBlobs) => {
+      const now = this.#core.now();
+      const result = await this.#core.mutate((tx) => messages.append(tx, mailboxId, blobId, body.byteLength, options, now), newBlobs);
+      return { result, referenced: true };
+    });
+  }
+  async listMessages(mailboxId: string, range?: { readonly from?: number; readonly to?: number }): Promise<MessageMeta[]> {
+    return (await this.#core.scan<MessageMeta>(keys.messages(mailboxId, range?.from, range?.to))).map(([, message]) => message);
+  }
+  async getMessage(mailboxId: string, uid: number): Promise<MessageMeta | undefined> {
+    if (!Number.isInteger(uid) || uid < 1) return undefined;
+    return this.#core.read<MessageMeta>(keys.message(mailboxId, uid));
+  }
+  async getBodyInfo(blobId: string): Promise<BodyInfo | undefined> {
+    return isBlobId(blobId) ? this.#core.read<BodyInfo>(keys.bodyInfo(blobId)) : undefined;
+  }
+  async readBody(blobId: string, start?: number, end?: number): Promise<Uint8Array | undefined> {
+    this.#core.assertOpen();
+    return isBlobId(blobId) ? this.#core.blobs.read(blobId, start, end) : undefined;
+  }
+  blobPath(blobId: string): string {
+    if (!isBlobId(blobId)) throw new PochtaError('INVALID_ARGUMENT', 'not a body id');
+    return this.#core.blobs.path(blobId);
+  }
+  async setFlags(
+    mailboxId: string,
+    uids: readonly number[],
+    op: FlagOperation,
+    flags: readonly string[],
+    options?: { unchangedSince?: number },
+  ): Promise<FlagUpdateResult> {
+    return this.#core.mutate((tx) => messages.setFlags(tx, mailboxId, uids, op, flags, options?.unchangedSince));
+  }
+  async copyMessages(sourceMailboxId: string, uids: readonly number[], targetMailboxId: string): Promise<CopyResult> {
+    return this.#core.mutate((tx) => messages.copyOrMove(tx, sourceMailboxId, uids, targetMailboxId, false));
+  }
+  async moveMessages(sourceMailboxId: string, uids: readonly number[], targetMailboxId: string): Promise<CopyResult> {
+    return this.#core.mutate((tx) => messages.copyOrMove(tx, sourceMailboxId, uids, targetMailboxId, true));
+  }
+  async expunge(mailboxId: string, uids: readonly number[]): Promise<number[]> {
+    return this.#core.mutate((tx) => messages.expunge(tx, mailboxId, uids));
+  }
+
+  // ---- outbound queue
+  async enqueue(item: NewQueueItem): Promise<QueueItem> {
+    return this.#withBody(item.body, async (blobId, newBlobs) => {
+      const now = this.#core.now();
+      const result = await this.#core.mutate(async (tx) => queue.enqueue(tx, item, blobId, now), newBlobs);
+      return { result, referenced: true };
+    });
+  }
+  async getQueueItem(id: string): Promise<QueueItem | undefined> {
+    return this.#core.read<QueueItem>(keys.queueItem(id));
+  }
+  async listQueue(): Promise<QueueItem[]> {
+    return (await this.#core.scan<QueueItem>(keys.queue())).map(([, item]) => item);
+  }
+  async updateQueueItem(id: string, patch: QueuePatch): Promise<QueueItem | undefined> {
+    return this.#core.mutate((tx) => queue.updateQueueItem(tx, id, patch));
+  }
+  async removeQueueItem(id: string): Promise<void> {
+    await this.#core.mutate((tx) => queue.removeQueueItem(tx, id));
+  }
+
+  // ---- settings
+  async getSetting(key: string): Promise<unknown> {
+    return this.#core.read(keys.setting(key));
+  }
+  async listSettings(): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of await this.#core.scan(keys.settings())) out[keys.settingOf(key)] = value;
+    return out;
+  }
+  async setSettings(values: Readonly<Record<string, unknown>>): Promise<void> {
+    await this.#core.mutate(async (tx) => queue.setSettings(tx, values));
+  }
+
+  // ---- change feed
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.#core.listeners.add(listener);
+    return () => this.#core.listeners.delete(listener);
+  }
+
+  // ---- maintenance
+  async stats(): Promise<StoreStats> {
+    const count = async (range: { gte: string; lt: string }) => {
+      let n = 0;
+      for await (const _key of this.#core.db.keys(range)) n += 1;
+      return n;
+    };
+    this.#core.assertOpen();
+    const blobs = await this.#core.scan<BlobRecord>(keys.blobs());
+    const boxes = await this.#core.scan<Mailbox>(keys.mailboxes());
+    return {
+      domains: await count(keys.domains()),
+      accounts: await count(keys.accounts()),
+      messages: boxes.reduce((sum, [, mailbox]) => sum + mailbox.messages, 0),
+      blobs: blobs.length,
+      blobBytes: blobs.reduce((sum, [, blob]) => sum + blob.size, 0),
+      queued: await count(keys.queue()),
+    };
+  }
+  async fsck(options?: { repair?: boolean }): Promise<FsckReport> {
+    this.#core.assertOpen();
+    return fsck(this.#core, options?.repair ?? false);
+  }
+  async backup(dir: string): Promise<{ readonly files: number; readonly bytes: number }> {
+    this.#core.assertOpen();
+    return backup(this.#core, dir);
+  }
+
+  /** Finish every queued change, then close; later calls fail with STORE_CLOSED. */
+  async close(): Promise<void> {
+    if (this.#core.closed) return;
+    await this.#core.exclusive(async () => {
+      await this.#core.commits.settle();
+      await this.#core.settleCollection();
+      this.#core.closed = true;
+      // a clean close: the next open can skip the orphan sweep
+      await this.#core.db.del(OPEN_MARKER_KEY, { sync: true }).catch(() => undefined);
+      await this.#core.db.close();
+    });
+  }
+
+  // Hash and write a body before the change that references it; the pin keeps
+  // the file until that change committed or failed.
+  async #withBody<T>(
+    body: Uint8Array,
+    run: (blobId: string, newBlobs: ReadonlyMap<string, NewBlob>) => Promise<{ result: T; referenced: boolean }>,
+  ): Promise<T> {
+    if (!(body instanceof Uint8Array)) throw new PochtaError('INVALID_ARGUMENT', 'body must be bytes');
+    this.#core.assertOpen();
+    const blobId = hashBody(body);
+    // Parse the body only if it is new; known bodies keep the BodyInfo they got first.
+    const known = (await this.#core.read<BlobRecord>(keys.blob(blobId))) !== undefined;
+    let info: BodyInfo | undefined;
+    let analyzed = false;
+    const analyze = () => {
+      if (!analyzed && this.#core.analyze) {
+        try {
+          info = this.#core.analyze(body);
+        } catch {
+          info = undefined; // a body the parser chokes on is still mail: keep it, without structure
+        }
+      }
+      analyzed = true;
+      return info;
+    };
+    if (!known) analyze();
+    await this.#core.pinBody(blobId, body);
+    let referenced = false;
+    try {
+      const out = await run(blobId, new Map([[blobId, { size: body.byteLength, info: analyze }]]));
+      referenced = out.referenced;
+      return out.result;
+    } finally {
+      this.#core.unpin(blobId, referenced);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// Schema versions. The version lives at meta:schema; each migration moves the
+// data one version up in one synchronous batch that also bumps the version, so
+// a crash mid-way leaves either the old or the new version, never a mixture.
+// A store written by a newer firmware refuses to open (SCHEMA_TOO_NEW) rather
+// than guess at records it does not know.
+import type { ClassicLevel } from 'classic-level';
+import { PochtaError } from '../errors.ts';
+import type { WriteOp } from './commit-queue.ts';
+import { SCHEMA_KEY } from './keys.ts';
+
+export interface Migration {
+  /** The version this migration produces; versions are consecutive from 1. */
+  readonly version: number;
+  readonly description: string;
+  /** The writes that take the data from version - 1 to version (the version bump is added). */
+  up(db: ClassicLevel<string, unknown>): Promise<WriteOp[]>;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'initial layout (see keys.ts)',
+    up: async () => [],
+  },
+];
+
+/** Bring the database to the newest version of `migrations`; returns the versions passed. */
+export async function migrate(
+  db: ClassicLevel<string, unknown>,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<{ from: number; to: number }> {
+  const latest = migrations.length;
+  migrations.forEach((migration, i) => {
+    if (migration.version !== i + 1) throw new Error(`migration ${i} has version ${migration.version}, expected ${i + 1}`);
+  });
+  const stored = await db.get(SCHEMA_KEY);
+  if (stored === undefined) {
+    // A brand-new database starts at the newest layout; nothing to convert.
+    for await (const _key of db.keys({ limit: 1 })) {
+      throw new PochtaError('STORAGE_FAILURE', 'database has records but no schema version');
+    }
+    await db.put(SCHEMA_KEY, latest, { sync: true });
+    return { from: latest, to: latest };
+  }
+  if (typeof stored !== 'number' || !Number.isInteger(stored) || stored < 1) {
+    throw new PochtaError('STORAGE_FAILURE', `bad schema version ${JSON.stringify(stored)}`);
+  }
+  if (stored > latest) {
+    throw new PochtaError('SCHEMA_TOO_NEW', `data is schema version ${stored}; this firmware knows up to ${latest}`);
+  }
+  for (const migration of migrations.slice(stored)) {
+    const ops = await migration.up(db);
+    await db.batch([...ops, { type: 'put', key: SCHEMA_KEY, value: migration.version }], { sync: true });
+  }
+  return { from: stored, to: latest };
+}
