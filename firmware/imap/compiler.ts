@@ -146,42 +146,43 @@ function writeLiteral(b: Builder, bytes: Uint8Array, binary: boolean): void {
 }
 
 function writeValue(b: Builder, v: ImapValue): void {
-  if (v === null) return b.text('NIL');
-  if (typeof v === 'string') {
-    if (quotable(v)) return b.text(quote(v));
-    return writeLiteral(b, Buffer.from(v, 'utf8'), false);
-  }
-  if (typeof v === 'number') {
+  if (v === null) b.text('NIL');
+  else if (typeof v === 'string') {
+    if (quotable(v)) b.text(quote(v));
+    else writeLiteral(b, Buffer.from(v, 'utf8'), false);
+  } else if (typeof v === 'number') {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`not an IMAP number: ${v}`);
-    return b.text(String(v));
-  }
-  if (typeof v === 'bigint') {
+    b.text(String(v));
+  } else if (typeof v === 'bigint') {
     if (v < 0n) throw new RangeError(`not an IMAP number: ${v}`);
-    return b.text(v.toString());
-  }
-  if (v instanceof Uint8Array) {
+    b.text(v.toString());
+  } else if (v instanceof Uint8Array) {
     const s = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
-    if (quotable(s)) return b.text(quote(s));
-    return writeLiteral(b, v, false);
-  }
-  if (Array.isArray(v)) {
+    if (quotable(s)) b.text(quote(s));
+    else writeLiteral(b, v, false);
+  } else if (Array.isArray(v)) {
     b.text('(');
-    v.forEach((item, i) => {
+    v.forEach((item: ImapValue, i: number) => {
       if (i > 0) b.text(' ');
       writeValue(b, item);
     });
-    return b.text(')');
-  }
-  const tagged = v as Atom | LiteralValue | StreamValue;
-  switch (tagged.kind) {
+    b.text(')');
+  } else writeTagged(b, v as Atom | LiteralValue | StreamValue);
+}
+
+function writeTagged(b: Builder, v: Atom | LiteralValue | StreamValue): void {
+  switch (v.kind) {
     case 'atom':
-      if (/[\r\n\0]/.test(tagged.value) || tagged.value.length === 0) throw new RangeError('invalid atom');
-      return b.text(tagged.value);
+      if (/[\r\n\0]/.test(v.value) || v.value.length === 0) throw new RangeError('invalid atom');
+      b.text(v.value);
+      break;
     case 'literal':
-      return writeLiteral(b, tagged.bytes, tagged.binary === true);
+      writeLiteral(b, v.bytes, v.binary === true);
+      break;
     case 'stream':
-      b.text(`${tagged.binary === true ? '~' : ''}{${tagged.size}}\r\n`);
-      return b.stream(tagged);
+      b.text(`${v.binary === true ? '~' : ''}{${v.size}}\r\n`);
+      b.stream(v);
+      break;
   }
 }
 

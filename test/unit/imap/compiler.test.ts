@@ -28,7 +28,7 @@ function expected(v: ImapValue): Token {
   if (typeof v === 'number') return { type: 'number', value: v, raw: String(v) };
   if (typeof v === 'string') {
     const bytes = Buffer.from(v, 'utf8');
-    return /^[\x01-\x09\x0b\x0c\x0e-\x7f]*$/.test(v) && v.length <= 1024
+    return ![...v].some((c) => c === '\0' || c === '\r' || c === '\n' || c.charCodeAt(0) > 0x7f) && v.length <= 1024
       ? { type: 'quoted', bytes }
       : { type: 'literal', bytes, binary: false };
   }
