@@ -42,14 +42,19 @@ function tokenize(s: string): Token[] {
       i++;
     } else if (ch === '"') {
       let text = '';
-      i++;
-      while (i < s.length && s[i] !== '"') {
-        if (s[i] === '\\' && i + 1 < s.length) i++;
-        const c = s[i]!;
+      let j = i + 1;
+      while (j < s.length && s[j] !== '"') {
+        if (s[j] === '\\' && j + 1 < s.length) j++;
+        const c = s[j]!;
         if (c !== '\r' && c !== '\n') text += c;
-        i++;
+        j++;
       }
-      i++;
+      if (j >= s.length) {
+        // Unterminated quote: drop the stray '"' and read on, so '"Name <a@b>' still yields the address.
+        i++;
+        continue;
+      }
+      i = j + 1;
       tokens.push({ kind: 'quoted', text });
     } else if (ch === '(') {
       let depth = 1;

@@ -31,18 +31,20 @@ export function utf8OrLatin1(buf: Buffer, start = 0, end = buf.length): string {
   return view.toString('latin1');
 }
 
-/** Text lines of a body: line feeds, plus a last line that lacks one. */
+/**
+ * Text lines of a body, counted as line feeds (as Dovecot does). A part's
+ * last line usually has none, since the line break before a boundary
+ * belongs to the boundary.
+ */
 export function countLines(buf: Buffer, start: number, end: number): number {
-  if (end <= start) return 0;
   let lines = 0;
   let pos = start;
   for (;;) {
     const i = indexOfByte(buf, LF, pos, end);
-    if (i < 0) break;
+    if (i < 0) return lines;
     lines++;
     pos = i + 1;
   }
-  return pos < end ? lines + 1 : lines;
 }
 
 export function isWsp(byte: number | undefined): boolean {

@@ -52,7 +52,8 @@ function contentType(fields: readonly HeaderField[], fallback: ContentType): Con
   const raw = fieldText(fields, 'content-type');
   if (raw === null) return { ...fallback, params: withCharset(fallback.type, fallback.params) };
   const parsed = parseParameterized(raw);
-  const m = /^([^/\s]+)\s*\/\s*([^/\s]+)$/.exec(parsed.value.toLowerCase());
+  // Only the leading type/subtype counts: "text/html charset=utf-8" (missing ';') is still text/html.
+  const m = /^([^/\s]+)\s*\/\s*([^/\s]+)(?:\s|$)/.exec(parsed.value.toLowerCase());
   if (m && TOKEN.test(m[1]!) && TOKEN.test(m[2]!)) {
     return { type: m[1]!, subtype: m[2]!, params: withCharset(m[1]!, parsed.params) };
   }
