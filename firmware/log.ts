@@ -56,6 +56,7 @@ export function createLogger(options: LoggerOptions): RootLogger {
         colorize: Boolean((destination as NodeJS.WriteStream).isTTY),
         translateTime: 'SYS:HH:MM:ss.l',
         ignore: 'pid,hostname',
+        singleLine: true,
         destination,
       })
     : destination;

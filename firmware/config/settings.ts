@@ -145,7 +145,9 @@ const cidrOrHost = (value: unknown, key: string): string => {
 };
 
 const dnsServer = (value: unknown, key: string): string => {
-  const parsed = typeof value === 'string' ? parseHostPort(value, { defaultPort: 53 }) : undefined;
+  // A bare IPv6 address has colons but no port: take it whole.
+  const text = typeof value === 'string' && isIP(value) === 6 ? `[${value}]` : value;
+  const parsed = typeof text === 'string' ? parseHostPort(text, { defaultPort: 53 }) : undefined;
   if (parsed === undefined || typeof parsed === 'string' || !isIP(parsed.host) || parsed.port === 0) {
     return fail(key, 'a DNS server as IP or IP:PORT ([IPv6]:PORT)', value);
   }

@@ -1,0 +1,110 @@
+// `pochta serve` put together: the one place that wires config, log, store,
+// TLS, admin socket and supervisor. The store is opened here, once, before any
+// listener starts (LevelDB allows one opener); listeners reach it through the
+// supervisor's bridge.
+
+import { mkdir } from 'node:fs/promises';
+import type { AdminDeps } from '../admin/actions.ts';
+import { runAdminAction } from '../admin/actions.ts';
+import { startAdminServer } from '../admin/socket-server.ts';
+import { storeAddresses, storePasswords } from '../admin/store-tools.ts';
+import type { Config } from '../config/bootstrap.ts';
+import type { RootLogger } from '../log.ts';
+import { ensureTlsFiles } from '../net/tls.ts';
+import { openStore } from '../store/index.ts';
+import type { MailStore } from '../store/types.ts';
+import { createSupervisor, type Supervisor } from '../supervisor/index.ts';
+import { type DemoResult, ensureDevDemo } from './dev-demo.ts';
+import { LISTENERS, type ListenerEntry } from './listener-registry.ts';
+
+export interface DaemonOptions {
+  readonly config: Config;
+  readonly log: RootLogger;
+  readonly version: string;
+  /** Which listeners to run; default: the registry. */
+  readonly listeners?: readonly ListenerEntry[];
+  readonly now?: () => number;
+}
+
+export interface Daemon {
+  readonly store: MailStore;
+  readonly supervisor: Supervisor;
+  readonly adminDeps: AdminDeps;
+  /** Set in dev mode: the demo account (with its password on the first start only). */
+  readonly demo?: DemoResult;
+  /** Stop listeners by `deadline` (ms since epoch), close the admin socket, then the store. */
+  stop(deadline: number): Promise<void>;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const { config, log } = options;
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
+
+  const store = await openStore({ dir: config.dataDir, now });
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err: unknown) => log.error({ err: String(err) }, 'error while stopping'));
+  };
+  try {
+    if (await ensureTlsFiles({ ...config.tls, hostname: config.hostname })) {
+      log.info({ cert: config.tls.certPath }, 'made a self-signed TLS certificate');
+    }
+
+    const supervisor = createSupervisor({
+      store,
+      log,
+      listeners: (options.listeners ?? LISTENERS).map((entry) => ({
+        name: entry.name,
+        module: entry.module,
+        ...(entry.name !== 'queue' ? { address: config.listeners[entry.name] } : {}),
+        ...(entry.probe ? { probe: entry.probe } : {}),
+      })),
+      hostname: config.hostname,
+      dataDir: config.dataDir,
+      tls: config.tls,
+      dev: config.dev,
+      logLevel: config.log.level,
+      logPretty: config.log.pretty,
+      now,
+    });
+
+    const adminDeps: AdminDeps = {
+      store,
+      config,
+      passwords: storePasswords,
+      addresses: storeAddresses,
+      listeners: () => supervisor.status(),
+      version: options.version,
+      now,
+      startedAt,
+    };
+    const demo = config.dev ? await ensureDevDemo(adminDeps) : undefined;
+
+    const admin = await startAdminServer({
+      path: config.adminSocket,
+      handle: (action, params) => runAdminAction(adminDeps, action, params),
+      log: log.child({ room: 'admin' }),
+    });
+    closers.push(() => admin.close());
+
+    await supervisor.start();
+    log.info({ listeners: supervisor.status().map((l) => ({ name: l.name, state: l.state, address: l.address })) }, 'pochta ready');
+
+    return {
+      store,
+      supervisor,
+      adminDeps,
+      ...(demo ? { demo } : {}),
+      async stop(deadline) {
+        // Listeners first (they use the store), then the admin socket, then the store.
+        await supervisor.stop(deadline).catch((err: unknown) => log.error({ err: String(err) }, 'error while stopping listeners'));
+        await closeAll();
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,151 @@
+// The `pochta` command line: finds the verb, reads the shared flags (--json,
+// --data, --config, --dev), talks to the daemon over its admin socket, or works
+// on the data directly when no daemon runs, and maps failures to exit codes.
+
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { connectAdmin } from '../admin/socket-client.ts';
+import { type Config, loadConfig } from '../config/bootstrap.ts';
+import { errorCodeOf, PochtaError } from '../errors.ts';
+import { COMMANDS, checkArgCount, findCommand, type ParsedCommand } from './commands.ts';
+import { type CliIo, EXIT } from './io.ts';
+import { serveCommand } from './serve.ts';
+import { restoreInto, runOffline } from './store-access.ts';
+
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean' },
+  data: { type: 'string' },
+  config: { type: 'string' },
+  dev: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsOptionsConfig;
+
+/** A bad command line: printed with the usage, exit 64. */
+class UsageError extends Error {}
+
+export function usage(): string {
+  const lines = [
+    'usage: pochta VERB [ARGS] [--json] [--data DIR] [--config FILE] [--dev]',
+    '',
+    '  serve [--dev] [--data DIR] [--listen NAME=HOST:PORT ...] [--config FILE] [--hostname NAME] [--log-level LEVEL]',
+    '        run the daemon',
+    ...COMMANDS.map((c) => `  ${[...c.words, c.usage].filter(Boolean).join(' ')}\n        ${c.summary}`),
+    '  restore DIR',
+    '        replace the data of a STOPPED daemon with a backup',
+    '  version',
+    '',
+    'Passwords are read from stdin (a hidden prompt on a terminal), never from the command line.',
+    'Without a running daemon, verbs other than status work on the data directory directly.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Run one `pochta` invocation; resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo, version: string): Promise<number> {
+  const [verb] = argv;
+  if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
+    (verb === undefined ? io.stderr : io.stdout).write(usage());
+    return verb === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  if (verb === 'version' || verb === '--version') {
+    io.stdout.write(`pochta ${version}\n`);
+    return EXIT.OK;
+  }
+  if (verb === 'serve') return serveCommand(argv.slice(1), io, version);
+
+  let json = argv.includes('--json');
+  try {
+    if (verb === 'restore') return await restoreCommand(argv.slice(1), io);
+    const found = findCommand(argv);
+    if (!found) throw new UsageError(`unknown command: ${argv.slice(0, 2).join(' ')}`);
+    const { command, rest } = found;
+    const parsed = parse(rest, { ...COMMON_OPTIONS, ...command.options });
+    json = parsed.values['json'] === true;
+    if (parsed.values['help']) {
+      io.stdout.write(`usage: pochta ${[...command.words, command.usage].filter(Boolean).join(' ')}\n  ${command.summary}\n`);
+      return EXIT.OK;
+    }
+    try {
+      checkArgCount(command, parsed);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const config = configFrom(parsed, io);
+    const { action, params } = await command.build(parsed, io);
+    let result: unknown;
+    try {
+      const client = await connectAdmin(config.adminSocket);
+      try {
+        result = await client.call(action, params);
+      } finally {
+        client.close();
+      }
+    } catch (err) {
+      if (errorCodeOf(err) !== 'DAEMON_NOT_RUNNING' || command.needsDaemon) throw err;
+      io.stderr.write(`pochta: the daemon is not running; working on ${config.dataDir} directly\n`);
+      result = await runOffline(config, version, action, params);
+    }
+    io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : command.format(result, parsed));
+    return EXIT.OK;
+  } catch (err) {
+    return reportError(err, io, json);
+  }
+}
+
+async function restoreCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parse(args, COMMON_OPTIONS);
+  if (parsed.positionals.length !== 1) throw new UsageError('usage: pochta restore DIR [--data DIR]');
+  const config = configFrom(parsed, io);
+  // The store lock would refuse too, but this says why in plain words.
+  const client = await connectAdmin(config.adminSocket).catch((err: unknown) => {
+    if (errorCodeOf(err) === 'DAEMON_NOT_RUNNING') return undefined;
+    throw err;
+  });
+  if (client) {
+    client.close();
+    throw new PochtaError('DAEMON_RUNNING', `the daemon using ${config.dataDir} is running; stop it first (systemctl stop pochta)`);
+  }
+  const result = await restoreInto(config, parsed.positionals[0]!, io.cwd);
+  io.stdout.write(parsed.values['json'] ? `${JSON.stringify(result, null, 2)}\n` : `restored ${result.from} into ${result.into}\n`);
+  return EXIT.OK;
+}
+
+function parse(args: readonly string[], options: ParseArgsOptionsConfig): ParsedCommand {
+  try {
+    const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return { values, positionals };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function configFrom(parsed: ParsedCommand, io: CliIo): Config {
+  const v = parsed.values;
+  return loadConfig({
+    flags: {
+      ...(typeof v['config'] === 'string' ? { config: v['config'] } : {}),
+      ...(typeof v['data'] === 'string' ? { data: v['data'] } : {}),
+      ...(v['dev'] === true ? { dev: true } : {}),
+    },
+    env: io.env,
+    cwd: io.cwd,
+  });
+}
+
+/** Print one line (or a JSON error object) and pick the exit code. */
+export function reportError(err: unknown, io: CliIo, json: boolean): number {
+  if (err instanceof UsageError) {
+    io.stderr.write(`pochta: ${err.message}\n(pochta help lists the verbs)\n`);
+    return EXIT.USAGE;
+  }
+  const code = errorCodeOf(err);
+  const message = err instanceof PochtaError ? err.detail : code === 'INTERNAL' ? String((err as Error)?.message ?? err) : String(err);
+  if (json) io.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+  if (code === 'BAD_CONFIG') {
+    io.stderr.write(`pochta: bad config: ${message}\n`);
+    return EXIT.CONFIG;
+  }
+  io.stderr.write(`pochta: ${message} [${code}]\n`);
+  if (code === 'DAEMON_NOT_RUNNING') return EXIT.UNAVAILABLE;
+  if (code === 'INTERNAL' || code === 'STORAGE_FAILURE' || code === 'DISK_FULL' || code === 'SCHEMA_TOO_NEW') return EXIT.SOFTWARE;
+  return EXIT.FAILED;
+}

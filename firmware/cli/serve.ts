@@ -1,0 +1,106 @@
+// `pochta serve`: read the config, start the daemon, wait for SIGTERM/SIGINT,
+// stop everything by a deadline and exit. systemd's Restart=always covers a
+// crash of the whole process.
+
+import { parseArgs } from 'node:util';
+import { formatHostPort } from '../config/address.ts';
+import { loadConfig } from '../config/bootstrap.ts';
+import { errorCodeOf, PochtaError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { type Daemon, startDaemon } from './daemon.ts';
+import { type CliIo, EXIT } from './io.ts';
+
+/** How long listeners get to finish their sessions on SIGTERM. */
+const STOP_GRACE_MS = 10_000;
+
+export async function serveCommand(args: readonly string[], io: CliIo, version: string): Promise<number> {
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        dev: { type: 'boolean' },
+        data: { type: 'string' },
+        listen: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        hostname: { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    io.stderr.write(`pochta serve: ${(err as Error).message}\n`);
+    return EXIT.USAGE;
+  }
+
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({
+      flags: {
+        ...(values['dev'] === true ? { dev: true } : {}),
+        ...(typeof values['data'] === 'string' ? { data: values['data'] } : {}),
+        ...(Array.isArray(values['listen']) ? { listen: values['listen'] as string[] } : {}),
+        ...(typeof values['config'] === 'string' ? { config: values['config'] } : {}),
+        ...(typeof values['hostname'] === 'string' ? { hostname: values['hostname'] } : {}),
+        ...(typeof values['log-level'] === 'string' ? { logLevel: values['log-level'] } : {}),
+      },
+      env: io.env,
+      cwd: io.cwd,
+    });
+  } catch (err) {
+    if (errorCodeOf(err) !== 'BAD_CONFIG') throw err;
+    io.stderr.write(`pochta: bad config: ${(err as PochtaError).detail}\n`);
+    return EXIT.CONFIG;
+  }
+
+  const log = createLogger({ level: config.log.level, pretty: config.log.pretty, destination: io.stdout });
+  log.info({ version, dataDir: config.dataDir, dev: config.dev, hostname: config.hostname }, 'pochta starting');
+
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon({ config, log, version });
+  } catch (err) {
+    const code = errorCodeOf(err);
+    const message = err instanceof PochtaError ? err.detail : String((err as Error)?.message ?? err);
+    log.fatal({ code, err: message }, 'cannot start');
+    io.stderr.write(`pochta: cannot start: ${message}\n`);
+    return code === 'BAD_CONFIG' ? EXIT.CONFIG : EXIT.SOFTWARE;
+  }
+
+  if (config.dev) io.stdout.write(devBanner(daemon, config.adminSocket));
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      // A second signal while stopping means "now".
+      process.once('SIGTERM', () => process.exit(EXIT.SOFTWARE));
+      process.once('SIGINT', () => process.exit(EXIT.SOFTWARE));
+      resolve(sig);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  log.info({ signal }, 'stopping');
+  await daemon.stop(Date.now() + STOP_GRACE_MS);
+  log.info('stopped');
+  return EXIT.OK;
+}
+
+function devBanner(daemon: Daemon, adminSocket: string): string {
+  const lines = ['', 'Pochta is running in dev mode.'];
+  for (const l of daemon.supervisor.status()) {
+    const address = l.address ? formatHostPort(l.address) : '';
+    const url = l.name === 'web' && l.address ? `http://${address}/` : address;
+    lines.push(`  ${l.name.padEnd(10)} ${url}  (${l.state})`);
+  }
+  const demo = daemon.demo;
+  if (demo?.password) {
+    lines.push('', `  Demo account (shown only this once): ${demo.address}  password: ${demo.password}`);
+  } else if (demo) {
+    lines.push('', `  Demo account ${demo.address} exists (its password was shown on the first start;`);
+    lines.push(`  set a new one with: npx pochta user passwd ${demo.address} --dev).`);
+  }
+  lines.push(`  Admin socket: ${adminSocket}   Stop with Ctrl-C.`, '');
+  return `${lines.join('\n')}\n`;
+}
