@@ -4,7 +4,6 @@
 
 import type { AuthUser } from '../delivery/target.ts';
 import type { MailStore } from '../store/types.ts';
-import { normalizeEnvelopeAddress } from './address-check.ts';
 import type { AuthThrottle } from './limits.ts';
 import { REPLIES, type Reply } from './replies.ts';
 
@@ -67,4 +66,9 @@ export async function senderAllowed(
   if (!alias) return false;
   const resolved = await store.resolveRecipient(address);
   return resolved?.accountIds.includes(user.accountId) ?? false;
+}
+
+// Login names and sender addresses compare in lower case, as the store keeps them.
+function normalizeEnvelopeAddress(address: string): string {
+  return address.trim().toLowerCase();
 }

@@ -5,8 +5,10 @@
 import type { SecureContext } from 'node:tls';
 import type { Settings } from '../config/settings.ts';
 import type { DeliveryTarget } from '../delivery/target.ts';
+import type { Verdict } from '../filters/verdict.ts';
 import type { MailStore } from '../store/types.ts';
 import type { Logger } from '../supervisor/service.ts';
+import type { Reply } from './replies.ts';
 import type { SettingsCache } from './settings-cache.ts';
 
 /** Which listener: inbound MX, submission with STARTTLS, or submission over implicit TLS. */
@@ -45,6 +47,8 @@ export interface DnsblOutcome {
   /** The zone that tipped it, for the reply and the log. */
   readonly zone?: string;
   readonly score: number;
+  /** The refusal to send (554 5.7.1 naming the zones and lookup links); a generic one when absent. */
+  readonly reply?: Reply;
 }
 
 export interface MessageAuthInput {
@@ -60,8 +64,8 @@ export interface MessageAuthInput {
 export interface MessageAuthOutcome {
   /** The complete Authentication-Results header field(s), CRLF-terminated, to prepend. */
   readonly header: string;
-  /** DMARC failed under a p=reject policy. */
-  readonly dmarcReject: boolean;
+  /** accept, or the refusal when DMARC fails under p=reject and dmarc.enforceReject is on. */
+  readonly verdict: Verdict;
   /** Suspicion score added to the message for the Junk rule. */
   readonly score: number;
 }

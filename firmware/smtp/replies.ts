@@ -52,8 +52,6 @@ export function ok(enhanced: string, text: string): string {
 // The policy replies, so texts and codes stay the same everywhere.
 export const REPLIES = {
   relayDenied: { code: 554, enhanced: '5.7.1', text: 'Relay access denied' },
-  relayTrick: { code: 554, enhanced: '5.7.1', text: 'Relay access denied: source-routed or non-standard address' },
-  badAddress: { code: 553, enhanced: '5.1.3', text: 'Invalid address' },
   senderNotOwned: { code: 553, enhanced: '5.7.1', text: 'Sender address not owned by the authenticated user' },
   nullSenderNotAllowed: { code: 553, enhanced: '5.7.1', text: 'Null sender not allowed on submission' },
   authRequired: { code: 530, enhanced: '5.7.0', text: 'Authentication required' },
@@ -66,7 +64,6 @@ export const REPLIES = {
   tooBusy: { code: 421, enhanced: '4.3.2', text: 'Too many connections, try later' },
   rateLimited: { code: 451, enhanced: '4.7.1', text: 'Too many messages from your address, try later' },
   harvestDrop: { code: 421, enhanced: '4.7.1', text: 'Too many unknown recipients, closing connection' },
-  dmarcReject: { code: 550, enhanced: '5.7.1', text: 'Message rejected by the DMARC policy of the sender domain' },
   shuttingDown: { code: 421, enhanced: '4.3.2', text: 'Service shutting down' },
   noRecipients: { code: 503, enhanced: '5.5.1', text: 'No valid recipients' },
 } as const satisfies Record<string, Reply>;

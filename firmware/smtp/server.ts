@@ -6,13 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Settings } from '../config/settings.ts';
 import { errorSummary } from '../delivery/local.ts';
+import { checkRecipientAddress, checkSenderAddress } from '../filters/index.ts';
 import { CidrList } from '../net/cidr.ts';
 import type { ListenAddress } from '../supervisor/service.ts';
-import { normalizeEnvelopeAddress, recipientProblem } from './address-check.ts';
 import { checkLogin, senderAllowed } from './auth.ts';
 import { AuthThrottle, ConnectionCounter, SlidingWindow } from './limits.ts';
 import { DEFAULT_TUNING, type SmtpServerDeps, type SmtpTuning } from './policy.ts';
-import { dnsblListed, fromError, ok, REPLIES, smtpError } from './replies.ts';
+import { dnsblListed, fromError, fromVerdict, ok, REPLIES, smtpError } from './replies.ts';
 import { clientInfo, type SessionState } from './session-state.ts';
 
 export interface SmtpListener {
@@ -149,7 +149,7 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
       if (!submission && !state.trusted && deps.dnsbl) {
         const outcome = await deps.dnsbl(ip, settings);
         if (outcome.listed) {
-          const reply = dnsblListed(ip, outcome.zone ?? 'a blocklist');
+          const reply = outcome.reply ?? dnsblListed(ip, outcome.zone ?? 'a blocklist');
           log.warn({ zone: outcome.zone, score: outcome.score, at: settings['dnsbl.rejectAt'] }, 'client listed by DNSBL');
           if (settings['dnsbl.rejectAt'] === 'connect') return cb(smtpError(reply));
           state.listed = reply;
@@ -169,7 +169,12 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
     state.tx = undefined;
     try {
       const ip = session.remoteAddress;
-      const from = normalizeEnvelopeAddress(address.address);
+      const checked = checkSenderAddress(address.address);
+      if (!checked.ok) {
+        state.log.info({ from: address.address, problem: checked.problem }, 'sender refused');
+        return cb(fromVerdict(checked.verdict));
+      }
+      const from = checked.address;
       if (messagesPerIp.hit(ip) > state.settings['limits.messagesPerMinutePerIp']) {
         state.log.warn('message rate limit reached');
         return cb(smtpError(REPLIES.rateLimited));
@@ -182,8 +187,6 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
           state.log.warn({ user: user.address, from }, 'sender not owned by user');
           return cb(smtpError(REPLIES.senderNotOwned));
         }
-      } else if (from !== '' && recipientProblem(from) === 'syntax') {
-        return cb(smtpError(REPLIES.badAddress));
       }
       const messageId = randomBytes(9).toString('base64url');
       state.messageId = messageId;
@@ -211,12 +214,13 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
       if (session.envelope.rcptTo.length >= state.settings['limits.recipientsPerMessage']) {
         return cb(smtpError(REPLIES.tooManyRecipients));
       }
-      const rcpt = normalizeEnvelopeAddress(address.address);
-      const problem = recipientProblem(rcpt);
-      if (problem) {
-        state.log.warn({ rcpt, problem }, 'recipient refused');
-        return cb(smtpError(problem === 'relay-trick' ? REPLIES.relayTrick : REPLIES.badAddress));
+      // Routing tricks are refused for everyone, trusted or not, before any relay decision.
+      const checked = checkRecipientAddress(address.address);
+      if (!checked.ok) {
+        state.log.warn({ rcpt: address.address, problem: checked.problem }, 'recipient refused');
+        return cb(fromVerdict(checked.verdict));
       }
+      const rcpt = checked.address;
       const result = await tx.addRecipient(rcpt);
       if (result.ok) return cb();
       const reply = fromError(result.error);
@@ -291,10 +295,11 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
               },
               state.settings,
             );
-            if (auth.dmarcReject && state.settings['dmarc.enforceReject']) {
+            const refusal = fromVerdict(auth.verdict);
+            if (refusal) {
               tx.abort();
-              state.log.warn({ messageId: state.messageId }, 'rejected by DMARC policy');
-              return finish(smtpError(REPLIES.dmarcReject));
+              state.log.warn({ messageId: state.messageId, reply: refusal.message }, 'refused by sender authentication (DMARC)');
+              return finish(refusal);
             }
             score += auth.score;
             message = Buffer.concat([Buffer.from(auth.header, 'latin1'), message]);
