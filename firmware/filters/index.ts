@@ -9,6 +9,18 @@ export {
   type RoutingTrick,
 } from './address-policy.ts';
 export {
+  AUTH_SCORES,
+  type AuthCheckInput,
+  type AuthCheckOptions,
+  type AuthVerdicts,
+  checkAuthentication,
+  type DkimResult,
+  type DkimSignatureVerdict,
+  type DmarcPolicy,
+  type DmarcResult,
+  type SpfResult,
+} from './auth-results.ts';
+export {
   DnsblChecker,
   type DnsblDeps,
   type DnsblListing,
