@@ -26,6 +26,8 @@ export interface ServeStoreOptions {
 export interface StoreHost {
   /** Calls received whose promise has not settled yet (still running against the store). */
   readonly inFlight: number;
+  /** Whether this port currently receives the change feed. */
+  readonly subscribed: boolean;
   /** Resolves when every call received so far has settled; used to drain before closing the store. */
   idle(): Promise<void>;
   /** Stop serving this port: drop the subscription, ignore later replies, close the port. Idempotent. */
@@ -105,6 +107,9 @@ export function serveStore(store: MailStore, port: MessagePort, options: ServeSt
   return {
     get inFlight() {
       return running.size;
+    },
+    get subscribed() {
+      return unsubscribe !== undefined;
     },
     async idle() {
       while (running.size > 0) await Promise.allSettled([...running]);

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createSupervisor, type Supervisor } from '../../../firmware/supervisor/index.ts';
+import { addressOf, spec, testOptions, waitForStatus } from './harness.ts';
+import { connectLines, type LineClient } from './line-client.ts';
+import { openTestStore, type TestStore } from './store-fixture.ts';
+
+describe('a listener crash does not disturb the store', () => {
+  let fixture: TestStore;
+  let supervisor: Supervisor;
+  let other: LineClient;
+  let accountId: string;
+  let inbox: string;
+
+  before(async () => {
+    fixture = await openTestStore();
+    await fixture.store.addDomain('example.test');
+    const account = await fixture.store.createAccount({ address: 'ann@example.test', passwordHash: 'x' });
+    accountId = account.id;
+    const mailbox = await fixture.store.getMailbox(accountId, 'INBOX');
+    assert.ok(mailbox);
+    inbox = mailbox.id;
+    supervisor = createSupervisor(testOptions(fixture, [spec('imap', 'echo'), spec('pop3', 'exiting')]));
+    await supervisor.start();
+    other = await connectLines(addressOf(supervisor, 'imap'));
+    await other.readLine();
+    assert.equal(await other.command('WATCH'), 'WATCHING');
+  });
+  after(async () => {
+    other?.close();
+    await supervisor?.stop(Date.now() + 2000);
+    await fixture?.cleanup();
+  });
+
+  it('completes a delivery sent by a thread that exits at once, and keeps serving the others', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const client = await connectLines(addressOf(supervisor, 'pop3'));
+      await client.readLine();
+      client.command(`WRITE-EXIT ${accountId} round${round}`).catch(() => {});
+      const status = await waitForStatus(supervisor, 'pop3', (s) => s.state === 'running' && s.restarts === round);
+      assert.match(status.lastError ?? '', /exited with code 4/);
+      client.close();
+
+      // The delivery the dead thread started was committed, and its event reached the other listener.
+      const event = JSON.parse((await other.readLine()).replace(/^EVENT /, '')) as { type: string; mailboxId: string };
+      assert.equal(event.type, 'message-added');
+      assert.equal(event.mailboxId, inbox);
+      const messages = await fixture.store.listMessages(inbox);
+      assert.equal(messages.length, round);
+      const last = messages.at(-1);
+      assert.ok(last);
+      assert.match(new TextDecoder().decode(await fixture.store.readBody(last.blobId)), new RegExp(`round${round}`));
+
+      // The other listener still reads and writes through its own proxy.
+      // The change event (pushed as the write commits) comes before the command's reply.
+      assert.match(await other.command(`SET crash.round ${round}`), /^EVENT .*settings-changed/);
+      assert.equal(await other.readLine(), 'OK');
+      assert.equal(await other.command('GET crash.round'), `VALUE "${round}"`);
+    }
+    const report = await fixture.store.fsck();
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.checked.messages, 3);
+  });
+});

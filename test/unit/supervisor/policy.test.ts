@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { PochtaError } from '../../../firmware/errors.ts';
+import { createSupervisor, type RestartEvent, type Supervisor } from '../../../firmware/supervisor/index.ts';
+import { addressOf, spec, statusOf, testOptions, waitForStatus } from './harness.ts';
+import { connectLines } from './line-client.ts';
+import { openTestStore, type TestStore } from './store-fixture.ts';
+
+describe('restart policy', () => {
+  let fixture: TestStore;
+  let supervisor: Supervisor | undefined;
+
+  beforeEach(async () => {
+    fixture = await openTestStore();
+  });
+  afterEach(async () => {
+    await supervisor?.stop(Date.now() + 2000);
+    supervisor = undefined;
+    await fixture.cleanup();
+  });
+
+  it('doubles the backoff up to its ceiling, then marks a listener failed while another keeps serving', async () => {
+    supervisor = createSupervisor(
+      testOptions(fixture, [spec('imap', 'echo'), spec('smtp', 'throwing', { options: { failStart: true } })], {
+        backoff: { initialMs: 20, maxMs: 80, resetAfterMs: 60_000 },
+        failure: { maxRestarts: 4, windowMs: 60_000 },
+      }),
+    );
+    const events: RestartEvent[] = [];
+    supervisor.on('restart', (event) => events.push(event));
+    await supervisor.start();
+    const bystander = await connectLines(addressOf(supervisor, 'imap'));
+    assert.match(await bystander.readLine(), /^220 /);
+
+    const failed = await waitForStatus(supervisor, 'smtp', (s) => s.state === 'failed');
+    assert.deepEqual(
+      events.map((e) => e.delayMs),
+      [20, 40, 80, 80],
+    );
+    assert.deepEqual(
+      events.map((e) => e.attempt),
+      [0, 1, 2, 3],
+    );
+    assert.equal(failed.restarts, 4);
+    assert.match(failed.lastError ?? '', /start failed: cannot start on purpose/);
+
+    // No further attempt is scheduled once failed.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(events.length, 4);
+    assert.equal(statusOf(supervisor, 'smtp').state, 'failed');
+
+    assert.equal(await bystander.command('PING'), 'PONG');
+    assert.equal(statusOf(supervisor, 'imap').state, 'running');
+    bystander.close();
+  });
+
+  it('starts the backoff over after a healthy period (injected clock)', async () => {
+    let offset = 0;
+    supervisor = createSupervisor(
+      testOptions(fixture, [spec('smtp', 'throwing')], {
+        now: () => Date.now() + offset,
+        backoff: { initialMs: 20, maxMs: 1000, resetAfterMs: 60_000 },
+        failure: { maxRestarts: 10, windowMs: 10 * 60_000 },
+      }),
+    );
+    const delays: number[] = [];
+    supervisor.on('restart', (event) => delays.push(event.delayMs));
+    await supervisor.start();
+
+    const crash = async (): Promise<void> => {
+      const before = statusOf(supervisor!, 'smtp').restarts;
+      const client = await connectLines(addressOf(supervisor!, 'smtp'));
+      await client.readLine();
+      client.command('CRASH').catch(() => {});
+      await waitForStatus(supervisor!, 'smtp', (s) => s.state === 'running' && s.restarts === before + 1);
+      client.close();
+    };
+    await crash();
+    await crash();
+    await crash();
+    assert.deepEqual(delays, [20, 40, 80]);
+    offset += 60_000; // the listener has now been up for a minute
+    await crash();
+    await crash();
+    assert.deepEqual(delays, [20, 40, 80, 20, 40]);
+  });
+
+  it('forgets failures older than the window (injected clock)', async () => {
+    let offset = 0;
+    supervisor = createSupervisor(
+      testOptions(fixture, [spec('pop3', 'exiting')], {
+        now: () => Date.now() + offset,
+        backoff: { initialMs: 10, maxMs: 10, resetAfterMs: 10 * 60_000 },
+        failure: { maxRestarts: 2, windowMs: 1000 },
+      }),
+    );
+    await supervisor.start();
+    const exitOnce = async (): Promise<void> => {
+      const client = await connectLines(addressOf(supervisor!, 'pop3'));
+      await client.readLine();
+      client.command('EXIT').catch(() => {});
+      await waitForStatus(supervisor!, 'pop3', (s) => s.state !== 'running');
+      client.close();
+    };
+    await exitOnce();
+    await waitForStatus(supervisor, 'pop3', (s) => s.state === 'running');
+    await exitOnce();
+    await waitForStatus(supervisor, 'pop3', (s) => s.state === 'running');
+    offset += 1000; // both failures leave the window
+    await exitOnce();
+    const status = await waitForStatus(supervisor, 'pop3', (s) => s.state === 'running');
+    assert.equal(status.restarts, 3);
+    await exitOnce();
+    await waitForStatus(supervisor, 'pop3', (s) => s.state === 'running');
+    await exitOnce(); // third failure inside the window
+    assert.equal((await waitForStatus(supervisor, 'pop3', (s) => s.state === 'failed')).restarts, 4);
+  });
+
+  it('restarts a listener whose start never finishes', async () => {
+    supervisor = createSupervisor(
+      testOptions(fixture, [spec('submission', 'hanging', { options: { hangOnStart: true } })], {
+        startTimeoutMs: 300,
+        failure: { maxRestarts: 1, windowMs: 60_000 },
+      }),
+    );
+    await supervisor.start();
+    const status = await waitForStatus(supervisor, 'submission', (s) => s.state === 'failed');
+    assert.match(status.lastError ?? '', /did not start within 300 ms/);
+    assert.equal(status.restarts, 1);
+  });
+
+  it('revives a failed listener on restart(), with a fresh backoff', async () => {
+    supervisor = createSupervisor(testOptions(fixture, [spec('pop3', 'exiting')], { failure: { maxRestarts: 0, windowMs: 60_000 } }));
+    await supervisor.start();
+    const client = await connectLines(addressOf(supervisor, 'pop3'));
+    await client.readLine();
+    client.command('EXIT').catch(() => {});
+    await waitForStatus(supervisor, 'pop3', (s) => s.state === 'failed');
+    client.close();
+
+    await supervisor.restart('pop3');
+    await waitForStatus(supervisor, 'pop3', (s) => s.state === 'running');
+    const again = await connectLines(addressOf(supervisor, 'pop3'));
+    assert.match(await again.readLine(), /^220 pop3 ready/);
+    again.close();
+
+    // A graceful restart of a running listener is not a failure.
+    await supervisor.restart('pop3');
+    const status = await waitForStatus(supervisor, 'pop3', (s) => s.state === 'running');
+    assert.equal(status.restarts, 0);
+  });
+
+  it('injects faults only when allowed', async () => {
+    supervisor = createSupervisor(testOptions(fixture, [spec('imap', 'echo')], { dev: false }));
+    await supervisor.start();
+    assert.throws(
+      () => supervisor!.fault('imap', 'exit'),
+      (err: unknown) => err instanceof PochtaError && err.code === 'FORBIDDEN',
+    );
+    await supervisor.stop(Date.now() + 1000);
+
+    supervisor = createSupervisor(testOptions(fixture, [spec('imap', 'echo')]));
+    await supervisor.start();
+    for (const [kind, error] of [
+      ['throw', /uncaught: injected fault/],
+      ['exit', /exited with code 70/],
+      ['hang', /no heartbeat/],
+    ] as const) {
+      const before = statusOf(supervisor, 'imap').restarts;
+      supervisor.fault('imap', kind);
+      const status = await waitForStatus(supervisor, 'imap', (s) => s.state === 'running' && s.restarts === before + 1);
+      assert.match(status.lastError ?? '', error);
+    }
+  });
+
+  it('stops every listener by the deadline and reports them stopped', async () => {
+    supervisor = createSupervisor(testOptions(fixture, [spec('imap', 'echo'), spec('submission', 'hanging')]));
+    await supervisor.start();
+    const client = await connectLines(addressOf(supervisor, 'imap'));
+    await client.readLine();
+    // A hung listener cannot stop itself; the deadline terminates it.
+    const hung = await connectLines(addressOf(supervisor, 'submission'));
+    await hung.readLine();
+    await hung.command('HANG');
+    const started = Date.now();
+    await supervisor.stop(Date.now() + 300);
+    assert.ok(Date.now() - started < 2000);
+    assert.deepEqual(
+      supervisor.status().map((s) => s.state),
+      ['stopped', 'stopped'],
+    );
+    assert.equal(await client.readLine(), '421 shutting down');
+    client.close();
+    hung.close();
+    supervisor = undefined;
+  });
+});
