@@ -160,7 +160,7 @@ export function htmlToText(html: string): string {
       i = n;
       break;
     }
-    const m = /^<\s*(\/?)\s*([a-zA-Z][a-zA-Z0-9]*)/.exec(html.slice(lt, Math.min(gt + 1, lt + 64)));
+    const m = /^<(\/?)([a-zA-Z][a-zA-Z0-9]*)/.exec(html.slice(lt, Math.min(gt + 1, lt + 64)));
     i = gt + 1;
     if (m === null) {
       // "a < b" in text: keep the '<' and go on after it.
@@ -180,5 +180,5 @@ export function htmlToText(html: string): string {
     }
     if (BLOCK.has(name)) out.push('\n');
   }
-  return decodeHtmlEntities(out.join(''));
+  return decodeHtmlEntities(out.join('')).trim();
 }

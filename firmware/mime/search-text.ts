@@ -87,7 +87,9 @@ export function searchTextOf(body: Uint8Array, structure: MimeMessage, maxChars 
   const out: string[] = [];
   const budget = { left: maxChars };
   collect(body, structure.root, out, budget);
-  return { text: normalizeSearchText(out.join('\n')), truncated: budget.left < 0 };
+  const text = normalizeSearchText(out.join('\n'));
+  const truncated = budget.left < 0 || text.length > maxChars;
+  return { text: text.length > maxChars ? text.slice(0, maxChars) : text, truncated };
 }
 
 /** The normalised search text of a message (headers and text parts, all of it). */
