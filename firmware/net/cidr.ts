@@ -195,3 +195,8 @@ export function reverseName(ip: IpAddress): string {
   for (const b of ip.bytes) nibbles.push((b >> 4).toString(16), (b & 0xf).toString(16));
   return nibbles.reverse().join('.');
 }
+
+/** The PTR query name of an address: 4.3.2.1.in-addr.arpa or the nibbles under ip6.arpa. */
+export function ptrName(ip: IpAddress): string {
+  return `${reverseName(ip)}.${ip.family === 4 ? 'in-addr.arpa' : 'ip6.arpa'}`;
+}

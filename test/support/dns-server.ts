@@ -36,6 +36,8 @@ export interface QueryLogEntry {
 
 export class TestDnsServer {
   readonly port: number;
+  /** The address bound: 127.0.0.1 unless started on ::1. */
+  readonly host: string;
   private readonly udp: Socket;
   private readonly tcp: Server;
   private readonly zone = new Map<string, TestRecord[]>();
@@ -45,40 +47,42 @@ export class TestDnsServer {
   /** Every query received, in order. */
   readonly log: QueryLogEntry[] = [];
 
-  private constructor(udp: Socket, tcp: Server, port: number) {
+  private constructor(udp: Socket, tcp: Server, host: string, port: number) {
+    this.host = host;
     this.udp = udp;
     this.tcp = tcp;
     this.port = port;
   }
 
-  /** Start on 127.0.0.1 with a free port shared by UDP and TCP. */
-  static async start(): Promise<TestDnsServer> {
+  /** Start on 127.0.0.1 (or ::1) with a free port shared by UDP and TCP. */
+  static async start(options: { host?: '127.0.0.1' | '::1' } = {}): Promise<TestDnsServer> {
+    const host = options.host ?? '127.0.0.1';
     for (let attempt = 0; attempt < 20; attempt++) {
-      const udp = createSocket('udp4');
+      const udp = createSocket(host === '::1' ? 'udp6' : 'udp4');
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
-        udp.bind(0, '127.0.0.1', () => resolve());
+        udp.bind(0, host, () => resolve());
       });
       const port = udp.address().port;
       const tcp = createServer();
       const ok = await new Promise<boolean>((resolve) => {
         tcp.once('error', () => resolve(false));
-        tcp.listen(port, '127.0.0.1', () => resolve(true));
+        tcp.listen(port, host, () => resolve(true));
       });
       if (!ok) {
         udp.close();
         continue;
       }
-      const server = new TestDnsServer(udp, tcp, port);
+      const server = new TestDnsServer(udp, tcp, host, port);
       server.wire();
       return server;
     }
     throw new Error('could not bind UDP and TCP on one port');
   }
 
-  /** "127.0.0.1:PORT", the form a Resolver's server list takes. */
+  /** "127.0.0.1:PORT" or "[::1]:PORT", the form a Resolver's server list takes. */
   get address(): string {
-    return `127.0.0.1:${this.port}`;
+    return this.host === '::1' ? `[::1]:${this.port}` : `${this.host}:${this.port}`;
   }
 
   /** Add records to a name (kept with the ones it has). */

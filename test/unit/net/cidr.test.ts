@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPochtaError } from '../../../firmware/errors.ts';
-import { CidrList, formatCidr, formatIp, invalidCidrs, parseCidr, parseIp, reverseName } from '../../../firmware/net/cidr.ts';
+import { CidrList, formatCidr, formatIp, invalidCidrs, parseCidr, parseIp, ptrName, reverseName } from '../../../firmware/net/cidr.ts';
 
 describe('IP addresses', () => {
   it('parses IPv4, IPv6 and prints them canonically (RFC 5952)', () => {
@@ -42,6 +42,8 @@ describe('IP addresses', () => {
     assert.equal(reverseName(parseIp('::ffff:10.1.2.3')!), '3.2.1.10');
     // RFC 5782 section 2.4 example
     assert.equal(reverseName(parseIp('2001:db8:1:2:3:4:567:89ab')!), 'b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2');
+    assert.equal(ptrName(parseIp('::ffff:192.0.2.99')!), '99.2.0.192.in-addr.arpa');
+    assert.equal(ptrName(parseIp('::1')!), `1.${'0.'.repeat(31)}ip6.arpa`);
   });
 });
 

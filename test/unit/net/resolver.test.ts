@@ -108,6 +108,30 @@ describe('DnsResolver against a DNS server on loopback', () => {
     }
   });
 
+  it('asks a server on IPv6 loopback given as [::1]:port', async () => {
+    const v6 = await TestDnsServer.start({ host: '::1' });
+    try {
+      v6.add('v6.example.test', { type: 'AAAA', address: '2001:db8::6', ttl: 7 });
+      const r = new DnsResolver({ servers: [v6.address], timeoutMs: 200, tries: 1 });
+      assert.deepEqual(await r.resolve6('v6.example.test'), { status: 'ok', records: [{ address: '2001:db8::6', ttl: 7 }] });
+      assert.equal(v6.queries('v6.example.test', 'AAAA'), 1);
+    } finally {
+      await v6.close();
+    }
+  });
+
+  it('moves on to the next server when the first does not answer', async () => {
+    const dead = await TestDnsServer.start();
+    try {
+      dead.behave('mail.example.test', { kind: 'drop' });
+      const r = new DnsResolver({ servers: [dead.address, dns.address], timeoutMs: 150, tries: 1 });
+      assert.equal((await r.resolve4('mail.example.test')).status, 'ok');
+      assert.equal(dead.queries('mail.example.test', 'A'), 1);
+    } finally {
+      await dead.close();
+    }
+  });
+
   describe('mailauth adapter (dns.promises.resolve shape)', () => {
     it('answers TXT as string[][] and MX as {exchange, priority}', async () => {
       const resolve = mailauthResolver(resolver);
