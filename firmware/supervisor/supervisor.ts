@@ -37,7 +37,7 @@ export interface SupervisorOptions {
   readonly probe?: { readonly intervalMs?: number; readonly timeoutMs?: number; readonly failures?: number };
   /** A listener whose start() has not resolved by then is restarted; default 30 s. */
   readonly startTimeoutMs?: number;
-  /** Watchdog loop: period, timeout of one check, and the check itself (default: store.stats()). */
+  /** Watchdog loop: period, timeout of one check, and the check itself (default: one cheap store read). */
   readonly health?: { readonly intervalMs?: number; readonly timeoutMs?: number; readonly check?: () => Promise<unknown> };
   /** Called from the health loop each time the supervisor and the store answered (pet systemd's watchdog here). */
   readonly onHealthy?: () => void;
@@ -229,7 +229,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     delete slot.restartTimer;
   };
 
-  const healthCheck = options.health?.check ?? (() => options.store.stats());
+  // A point read: proves LevelDB answers without scanning anything (stats() walks every blob record).
+  const healthCheck = options.health?.check ?? (() => options.store.getSetting('supervisor.health-probe'));
   const healthTimeoutMs = options.health?.timeoutMs ?? 5000;
   let checking = false;
   const healthTick = async (): Promise<void> => {
