@@ -6,7 +6,7 @@
 
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type ResourceLimits, Worker } from 'node:worker_threads';
 import type { MailStore } from '../store/types.ts';
 import type { Probe } from './probes.ts';
 import type { ListenAddress, ListenerName, Logger, TlsFiles } from './service.ts';
@@ -27,6 +27,8 @@ export interface ListenerSpec {
   readonly probe?: Probe;
   /** Passed to the listener as ctx.options (structured-cloneable). */
   readonly options?: Readonly<Record<string, unknown>>;
+  /** Heap limits of the thread: a listener that leaks runs out of memory alone and is restarted. */
+  readonly resourceLimits?: ResourceLimits;
 }
 
 export interface WorkerSettings {
@@ -91,6 +93,7 @@ export function startListenerWorker(spec: ListenerSpec, settings: WorkerSettings
     workerData: boot,
     transferList: [channel.port2],
     name: `pochta-${spec.name}`,
+    ...(spec.resourceLimits ? { resourceLimits: spec.resourceLimits } : {}),
     ...(settings.execArgv ? { execArgv: [...settings.execArgv] } : {}),
   });
 

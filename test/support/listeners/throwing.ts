@@ -1,5 +1,5 @@
-// Throws an uncaught exception after start on CRASH; with options.failStart its
-// start() rejects instead, every time.
+// Throws an uncaught exception after start on CRASH, runs out of heap on HOG;
+// with options.failStart its start() rejects instead, every time.
 
 import type { ServiceFactory } from '../../../firmware/supervisor/service.ts';
 import { createLineService } from './line-service.ts';
@@ -12,6 +12,13 @@ export const createService: ServiceFactory = (ctx) => {
           throw new Error('listener bug on command');
         });
         return 'CRASHING';
+      },
+      HOG: () => {
+        setImmediate(() => {
+          const hoard: string[][] = [];
+          for (;;) hoard.push(Array.from({ length: 1e5 }, (_, i) => `leak ${i}`));
+        });
+        return 'HOGGING';
       },
     },
   });

@@ -173,6 +173,22 @@ describe('restart policy', () => {
     }
   });
 
+  it('restarts a listener that runs out of its heap limit, without hurting the main thread', async () => {
+    supervisor = createSupervisor(
+      testOptions(fixture, [spec('smtp', 'throwing', { resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 } })], {
+        heartbeat: { intervalMs: 50, timeoutMs: 10_000 }, // let the heap limit, not the blocked loop, end it
+      }),
+    );
+    await supervisor.start();
+    const client = await connectLines(addressOf(supervisor, 'smtp'));
+    await client.readLine();
+    client.command('HOG').catch(() => {});
+    const status = await waitForStatus(supervisor, 'smtp', (s) => s.state === 'running' && s.restarts === 1, 10_000);
+    assert.match(status.lastError ?? '', /memory/i, JSON.stringify(status));
+    client.close();
+    assert.equal(await fixture.store.getSetting('nothing'), undefined);
+  });
+
   it('stops every listener by the deadline and reports them stopped', async () => {
     supervisor = createSupervisor(testOptions(fixture, [spec('imap', 'echo'), spec('submission', 'hanging')]));
     await supervisor.start();
