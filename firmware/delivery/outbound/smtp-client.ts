@@ -148,7 +148,9 @@ export function sendViaHost(target: HostTarget, envelope: Envelope, body: Buffer
     };
     // An 'error' event without a listener would crash the worker.
     conn.on('error', fail);
-    conn.once('end', () => fail(new Error(`${target.name}: connection closed`)));
+    // 'end' comes first when the server closes after a reply (a 421); give the
+    // callback that carries that reply the chance to settle the attempt.
+    conn.once('end', () => setImmediate(() => fail(new Error('connection closed'))));
     const send = () => {
       stage = 'send';
       const smtpEnvelope: SMTPConnection.Envelope = {
