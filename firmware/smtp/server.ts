@@ -44,7 +44,8 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
     return trustedCache.list;
   };
 
-  const isLoopback = (ip: string) => CidrList.parse(['127.0.0.0/8', '::1/128']).contains(ip);
+  const loopback = CidrList.parse(['127.0.0.0/8', '::1/128']);
+  const isLoopback = (ip: string) => loopback.contains(ip);
 
   const options: SMTPServerOptions = {
     name: deps.hostname,
@@ -54,6 +55,7 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
     authOptional: !submission,
     disabledCommands: submission ? [] : ['AUTH'],
     authMethods: ['PLAIN', 'LOGIN'],
+    authRequiredMessage: `${REPLIES.authRequired.enhanced} ${REPLIES.authRequired.text}`,
     // In dev mode loopback clients may log in without TLS; onAuth enforces the loopback part.
     allowInsecureAuth: submission && deps.dev,
     hideENHANCEDSTATUSCODES: true,
@@ -90,6 +92,18 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
           cb(fromError(err));
         },
       );
+    },
+    onSecure: (_socket, session, cb) => {
+      // RFC 3207 4.2: smtp-server forgets the plaintext identity after STARTTLS; so do we.
+      const state = sessions.get(session.id);
+      if (state) {
+        state.user = undefined;
+        state.tx?.abort();
+        state.tx = undefined;
+      }
+      // AUTH hidden before TLS comes back now (the server-wide list allows it on submission).
+      session.disabledCommands = undefined;
+      cb();
     },
     onMailFrom: (address, session, cb) => void onMailFrom(address, session, cb),
     onRcptTo: (address, session, cb) => void onRcptTo(address, session, cb),
@@ -145,6 +159,8 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
       }
       state.counted = true;
       state.trusted = trustedNetworks(settings).contains(ip);
+      // Plaintext mechanisms are not even offered before TLS (RFC 4954 section 4), except to loopback in dev mode.
+      if (submission && !session.secure && !(deps.dev && isLoopback(ip))) session.disabledCommands = ['AUTH'];
       log.info({ hostname: session.clientHostname, trusted: state.trusted }, 'connected');
       if (!submission && !state.trusted && deps.dnsbl) {
         const outcome = await deps.dnsbl(ip, settings);
