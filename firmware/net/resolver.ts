@@ -92,10 +92,15 @@ export interface DnsResolverOptions {
   readonly timeoutMs?: number;
   /** Tries per server before giving up. */
   readonly tries?: number;
+  /** Lookups in flight at once; more wait their turn. Default 256. */
+  readonly maxInflight?: number;
 }
 
 export const DEFAULT_RESOLVER_TIMEOUT_MS = 2000;
 export const DEFAULT_RESOLVER_TRIES = 2;
+// c-ares loses whole bursts once a few thousand queries share its socket (all of
+// them time out); a gate keeps a connection flood from turning into a DNS outage.
+export const DEFAULT_RESOLVER_MAX_INFLIGHT = 256;
 
 /**
  * Validate and normalise one server entry to node:dns's form. Throws BAD_SETTING.
@@ -130,6 +135,8 @@ export function parseDnsServer(entry: string): string {
 export class DnsResolver implements Resolver {
   private inner: NodeResolver;
   private options: DnsResolverOptions;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(options: DnsResolverOptions = {}) {
     this.options = options;
@@ -163,34 +170,50 @@ export class DnsResolver implements Resolver {
     this.inner.cancel();
   }
 
+  private async gated<T>(name: string, rrtype: string, fn: () => Promise<T[]>): Promise<DnsAnswer<T>> {
+    if (this.active >= (this.options.maxInflight ?? DEFAULT_RESOLVER_MAX_INFLIGHT)) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    try {
+      return await run(name, rrtype, fn);
+    } finally {
+      // Hand the slot straight to the next waiter, or free it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+
   resolve4(name: string): Promise<DnsAnswer<AddressRecord>> {
     const inner = this.inner;
-    return run(name, 'A', () => inner.resolve4(name, { ttl: true }));
+    return this.gated(name, 'A', () => inner.resolve4(name, { ttl: true }));
   }
 
   resolve6(name: string): Promise<DnsAnswer<AddressRecord>> {
     const inner = this.inner;
-    return run(name, 'AAAA', () => inner.resolve6(name, { ttl: true }));
+    return this.gated(name, 'AAAA', () => inner.resolve6(name, { ttl: true }));
   }
 
   resolveMx(name: string): Promise<DnsAnswer<MxRecord>> {
     const inner = this.inner;
-    return run(name, 'MX', async () => (await inner.resolveMx(name)).map((m) => ({ exchange: m.exchange, priority: m.priority })));
+    return this.gated(name, 'MX', async () => (await inner.resolveMx(name)).map((m) => ({ exchange: m.exchange, priority: m.priority })));
   }
 
   resolveTxt(name: string): Promise<DnsAnswer<TxtRecord>> {
     const inner = this.inner;
-    return run(name, 'TXT', () => inner.resolveTxt(name));
+    return this.gated(name, 'TXT', () => inner.resolveTxt(name));
   }
 
   resolvePtr(name: string): Promise<DnsAnswer<string>> {
     const inner = this.inner;
-    return run(name, 'PTR', () => inner.resolvePtr(name));
+    return this.gated(name, 'PTR', () => inner.resolvePtr(name));
   }
 
   resolveCname(name: string): Promise<DnsAnswer<string>> {
     const inner = this.inner;
-    return run(name, 'CNAME', () => inner.resolveCname(name));
+    return this.gated(name, 'CNAME', () => inner.resolveCname(name));
   }
 }
 

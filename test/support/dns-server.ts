@@ -58,7 +58,9 @@ export class TestDnsServer {
   static async start(options: { host?: '127.0.0.1' | '::1' } = {}): Promise<TestDnsServer> {
     const host = options.host ?? '127.0.0.1';
     for (let attempt = 0; attempt < 20; attempt++) {
-      const udp = createSocket(host === '::1' ? 'udp6' : 'udp4');
+      // A bigger receive buffer than the default (about 256 datagrams) so a burst of
+      // queries from a load test in the same process is not dropped by the kernel.
+      const udp = createSocket({ type: host === '::1' ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
         udp.bind(0, host, () => resolve());
