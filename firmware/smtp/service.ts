@@ -131,7 +131,10 @@ async function checkDnsbl(checker: DnsblChecker, ip: string): Promise<DnsblOutco
     listed: result.listed,
     score: result.score,
     ...(zone ? { zone } : {}),
-    ...(verdict.kind !== 'accept' ? { reply: { code: verdict.code, enhanced: verdict.enhanced, text: verdict.text } } : {}),
+    // The filter names the zones and their operators' lookup pages; for a zone it knows no page of, ours names a generic one.
+    ...(verdict.kind !== 'accept' && verdict.text.includes('://')
+      ? { reply: { code: verdict.code, enhanced: verdict.enhanced, text: verdict.text } }
+      : {}),
   };
 }
 
