@@ -8,8 +8,6 @@ import { type Config, loadConfig } from '../config/bootstrap.ts';
 import { errorCodeOf, PochtaError } from '../errors.ts';
 import { COMMANDS, checkArgCount, findCommand, type ParsedCommand } from './commands.ts';
 import { type CliIo, EXIT } from './io.ts';
-import { serveCommand } from './serve.ts';
-import { restoreInto, runOffline } from './store-access.ts';
 
 export const COMMON_OPTIONS = {
   json: { type: 'boolean' },
@@ -50,7 +48,9 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     io.stdout.write(`pochta ${version}\n`);
     return EXIT.OK;
   }
-  if (verb === 'serve') return serveCommand(argv.slice(1), io, version);
+  // The daemon and direct store access load LevelDB and the supervisor; a verb
+  // that talks to the socket needs neither, so they are imported on demand.
+  if (verb === 'serve') return (await import('./serve.ts')).serveCommand(argv.slice(1), io, version);
 
   let json = argv.includes('--json');
   try {
@@ -82,6 +82,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     } catch (err) {
       if (errorCodeOf(err) !== 'DAEMON_NOT_RUNNING' || command.needsDaemon) throw err;
       io.stderr.write(`pochta: the daemon is not running; working on ${config.dataDir} directly\n`);
+      const { runOffline } = await import('./store-access.ts');
       result = await runOffline(config, version, action, params);
     }
     io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : command.format(result, parsed));
@@ -104,6 +105,7 @@ async function restoreCommand(args: readonly string[], io: CliIo): Promise<numbe
     client.close();
     throw new PochtaError('DAEMON_RUNNING', `the daemon using ${config.dataDir} is running; stop it first (systemctl stop pochta)`);
   }
+  const { restoreInto } = await import('./store-access.ts');
   const result = await restoreInto(config, parsed.positionals[0]!, io.cwd);
   io.stdout.write(parsed.values['json'] ? `${JSON.stringify(result, null, 2)}\n` : `restored ${result.from} into ${result.into}\n`);
   return EXIT.OK;
