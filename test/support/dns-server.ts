@@ -6,7 +6,7 @@
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
-import { parseIp } from '../../firmware/net/cidr.ts';
+import { parseIp, reverseName } from '../../firmware/net/cidr.ts';
 
 export type RecordType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS' | 'SOA';
 
@@ -103,6 +103,22 @@ export class TestDnsServer {
   /** Remove a name entirely (it becomes NXDOMAIN). */
   remove(name: string): this {
     this.zone.delete(norm(name));
+    return this;
+  }
+
+  /** Publish a DNSBL zone's RFC 5782 test point (127.0.0.2 listed, 127.0.0.1 not) so the zone probe passes. */
+  dnsblZone(zone: string): this {
+    return this.set(`2.0.0.127.${zone}`, { type: 'A', address: '127.0.0.2' });
+  }
+
+  /** List a client address in a DNSBL zone (reversed octets or nibbles), optionally with a TXT reason. */
+  dnsblList(zone: string, ip: string, options: { code?: string; ttl?: number; reason?: string } = {}): this {
+    const parsed = parseIp(ip);
+    if (parsed === undefined) throw new Error(`not an address: ${ip}`);
+    const name = `${reverseName(parsed)}.${zone}`;
+    const ttl = options.ttl ?? DEFAULT_TTL;
+    this.set(name, { type: 'A', address: options.code ?? '127.0.0.2', ttl });
+    if (options.reason !== undefined) this.add(name, { type: 'TXT', text: options.reason, ttl });
     return this;
   }
 

@@ -372,6 +372,19 @@ describe('DNSBL checker over real DNS on loopback', () => {
     assert.equal(checker.settings.threshold, 2, 'old settings kept');
   });
 
+  it('works with the test server helpers other suites use (dnsblZone, dnsblList)', async () => {
+    const zone = 'helper.dnsbl.test';
+    dns.dnsblZone(zone).dnsblList(zone, '2001:db8::77', { code: '127.0.0.4', reason: 'exploited host' });
+    const checker = make({ zones: [{ zone }], threshold: 1 });
+    assert.deepEqual(await checker.probe(), [{ zone, ok: true, detail: 'answers correctly' }]);
+    const r = await checker.check('2001:db8::77');
+    assert.deepEqual(r.listings, [{ zone, weight: 1, codes: ['127.0.0.4'], reason: 'exploited host' }]);
+    assert.equal(
+      r.verdict.kind === 'reject' && r.verdict.text,
+      'Service unavailable; client [2001:db8::77] blocked using helper.dnsbl.test',
+    );
+  });
+
   it('treats an unparseable client address as not checkable', async () => {
     const r = await make().check('not-an-ip');
     assert.equal(r.status, 'invalid');
