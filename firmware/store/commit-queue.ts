@@ -22,8 +22,8 @@ export type WriteOp =
 export interface Batch {
   readonly ops: readonly WriteOp[];
   readonly events: readonly StoreEvent[];
-  /** Runs after the batch is durable, in commit order. */
-  readonly afterCommit: ReadonlyArray<() => void>;
+  /** Runs after the batch is durable, in commit order; the caller's promise waits for them (unlinks are quick). */
+  readonly afterCommit: ReadonlyArray<() => Promise<void> | void>;
 }
 
 interface Queued extends Batch {
@@ -102,8 +102,7 @@ export class CommitQueue {
     }
     if (batch.ops.length === 0) {
       for (const event of batch.events) this.#emit(event);
-      for (const action of batch.afterCommit) action();
-      return Promise.resolve();
+      return Promise.allSettled(batch.afterCommit.map((action) => action())).then(() => undefined);
     }
     for (const op of batch.ops) {
       const entry = this.#overlay.get(op.key);
@@ -154,8 +153,8 @@ export class CommitQueue {
       if (entry && --entry.pending === 0) this.#overlay.delete(op.key);
     }
     for (const event of batch.events) this.#emit(event);
-    for (const action of batch.afterCommit) action();
-    batch.resolve();
+    if (batch.afterCommit.length === 0) batch.resolve();
+    else void Promise.allSettled(batch.afterCommit.map((action) => action())).then(() => batch.resolve());
   }
 
   #fail(batches: Queued[], err: unknown): void {

@@ -134,7 +134,7 @@ export class StoreCore {
         if (record) {
           tx.del(keys.blob(hash));
           tx.del(keys.bodyInfo(hash));
-          tx.afterCommit.push(() => void this.collect(hash));
+          tx.afterCommit.push(() => this.collect(hash));
         }
       } else if (record) {
         tx.put(keys.blob(hash), { ...record, refs } satisfies BlobRecord);
@@ -158,17 +158,17 @@ export class StoreCore {
       await this.#unlinking.get(hash);
       await this.blobs.ensure(hash, body);
     } catch (err) {
-      this.unpin(hash, false);
+      await this.unpin(hash, false);
       throw storageError(err);
     }
   }
 
   /** Drop a pin; a body nothing ended up referencing is collected. */
-  unpin(hash: string, referenced: boolean): void {
+  unpin(hash: string, referenced: boolean): Promise<void> {
     const left = (this.#pins.get(hash) ?? 1) - 1;
     if (left > 0) this.#pins.set(hash, left);
     else this.#pins.delete(hash);
-    if (!referenced) void this.collect(hash);
+    return referenced ? Promise.resolve() : this.collect(hash);
   }
 
   isPinned(hash: string): boolean {

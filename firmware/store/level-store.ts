@@ -317,7 +317,8 @@ export class LevelMailStore implements MailStore {
       referenced = out.referenced;
       return out.result;
     } finally {
-      this.#core.unpin(blobId, referenced);
+      // an unreferenced body is collected before the caller hears back
+      await this.#core.unpin(blobId, referenced);
     }
   }
 }

@@ -14,7 +14,7 @@ export class Tx {
   readonly #writes = new Map<string, Local>();
   readonly epoch: number;
   readonly events: StoreEvent[] = [];
-  readonly afterCommit: Array<() => void> = [];
+  readonly afterCommit: Array<() => Promise<void> | void> = [];
   /** Refcount change per blob hash, settled into blob records when the change is submitted. */
   readonly blobDeltas = new Map<string, number>();
 

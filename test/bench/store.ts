@@ -1,0 +1,131 @@
+// Store benchmark: durable commits per second for 10 KB messages, one writer
+// and 50 concurrent writers, each round on a fresh store in a temp dir on the
+// same disk as the system temp dir; the median of several rounds is printed.
+// Every commit is durable (blob fsync + directory fsync + LevelDB sync write);
+// the "callers/fsync" column shows how many commits shared one LevelDB fsync.
+//
+//   npm run bench -- store [--rounds N] [--seconds S]
+//
+// Hook for the daemon part of issue 2: `idleDaemonRss` below is where the
+// RSS of an idle `pochta serve` gets measured once that verb exists.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openStore } from '../../firmware/store/index.ts';
+
+const MESSAGE_SIZE = 10 * 1024;
+const HASH = '$scrypt$ln=14,r=8,p=1$c2FsdA==$aGFzaA==';
+
+interface RoundResult {
+  readonly commitsPerSecond: number;
+  readonly callersPerFsync: number;
+  readonly p50ms: number;
+  readonly p99ms: number;
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : Number.NaN;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+/** One round: `writers` loops deliver unique 10 KB bodies to `accounts` INBOXes for `seconds`. */
+async function round(kind: 'deliver' | 'flags', writers: number, seconds: number): Promise<RoundResult> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pochta-bench-'));
+  const store = await openStore({ dir });
+  try {
+    await store.addDomain('bench.example');
+    const accounts = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.createAccount({ address: `user${i}@bench.example`, passwordHash: HASH })),
+    );
+    const inboxes = await Promise.all(accounts.map((account) => store.getMailbox(account.id, 'INBOX')));
+    if (kind === 'flags') {
+      for (const inbox of inboxes) {
+        for (let i = 0; i < 20; i++) await store.appendMessage(inbox?.id ?? '', randomBytes(MESSAGE_SIZE));
+      }
+    }
+    const before = store.commitStats;
+    const latencies: number[] = [];
+    const deadline = performance.now() + seconds * 1000;
+    let commits = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        let n = 0;
+        while (performance.now() < deadline) {
+          const account = accounts[(w + n) % accounts.length];
+          const inbox = inboxes[(w + n) % inboxes.length];
+          if (!account || !inbox) throw new Error('set-up failed');
+          const t0 = performance.now();
+          if (kind === 'deliver') {
+            await store.deliver({ recipients: [{ accountId: account.id }], body: randomBytes(MESSAGE_SIZE) });
+          } else {
+            // alternate per pass over the 20 messages, so every call really changes a flag
+            await store.setFlags(inbox.id, [(n % 20) + 1], Math.floor(n / 20) % 2 === 0 ? 'add' : 'remove', ['\\Seen']);
+          }
+          latencies.push(performance.now() - t0);
+          commits += 1;
+          n += 1;
+        }
+      }),
+    );
+    const elapsed = (performance.now() - start) / 1000;
+    const after = store.commitStats;
+    latencies.sort((a, b) => a - b);
+    return {
+      commitsPerSecond: commits / elapsed,
+      callersPerFsync: (after.batches - before.batches) / Math.max(1, after.writes - before.writes),
+      p50ms: percentile(latencies, 0.5),
+      p99ms: percentile(latencies, 0.99),
+    };
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Placeholder for the idle-daemon RSS measurement (added with `pochta serve`). */
+export async function idleDaemonRss(): Promise<number | undefined> {
+  return undefined;
+}
+
+export default async function main(args: string[]): Promise<void> {
+  const rounds = option(args, 'rounds', 5);
+  const seconds = option(args, 'seconds', 2);
+  const rows: string[][] = [];
+  for (const [kind, writers] of [
+    ['deliver', 1],
+    ['deliver', 50],
+    ['flags', 1],
+    ['flags', 50],
+  ] as const) {
+    const results: RoundResult[] = [];
+    for (let i = 0; i < rounds; i++) results.push(await round(kind, writers, seconds));
+    rows.push([
+      kind === 'deliver' ? 'deliver 10 KB' : 'set flags',
+      String(writers),
+      median(results.map((r) => r.commitsPerSecond)).toFixed(0),
+      median(results.map((r) => r.callersPerFsync)).toFixed(1),
+      median(results.map((r) => r.p50ms)).toFixed(2),
+      median(results.map((r) => r.p99ms)).toFixed(2),
+    ]);
+  }
+  const header = ['operation', 'writers', 'commits/s', 'callers/fsync', 'p50 ms', 'p99 ms'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ');
+  console.log(`store benchmark: median of ${rounds} rounds x ${seconds} s, durable commits, temp dir ${tmpdir()}`);
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  const rss = await idleDaemonRss();
+  console.log(rss === undefined ? 'idle daemon RSS: not measured yet (needs `pochta serve`)' : `idle daemon RSS: ${(rss / 1048576).toFixed(1)} MiB`);
+}
