@@ -76,14 +76,20 @@ export async function signOutbound(
     const domain = await store.getDomain(name);
     if (domain?.dkim === undefined) continue;
     try {
-      const signed = await dkimSign(body, {
+      const key = domain.dkim;
+      // mailauth signs what signatureData lists (the top-level key options alone sign nothing).
+      const signature = {
         signingDomain: domain.name,
-        selector: domain.dkim.selector,
-        privateKey: domain.dkim.privateKeyPem,
+        selector: key.selector,
+        privateKey: key.privateKeyPem,
         canonicalization: 'relaxed/relaxed',
-        algorithm: algorithmOf(domain.dkim.privateKeyPem),
+        algorithm: algorithmOf(key.privateKeyPem),
+      };
+      const signed = await dkimSign(body, {
+        ...signature,
         headerList: [...DKIM_HEADERS],
         signTime: new Date(now()),
+        signatureData: [signature],
       });
       const first = signed.errors[0];
       if (first !== undefined || signed.signatures === '') return { body, error: first?.err.message ?? 'no signature made' };

@@ -60,6 +60,12 @@ export interface StoreFixture {
   close(): Promise<void>;
 }
 
+/** A temp directory and its removal. */
+export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pochta-outbound-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
 export async function tempStore(clock: FakeClock): Promise<StoreFixture> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pochta-outbound-'));
   const store = await openStore({ dir: path.join(dir, 'data'), now: clock.now });
