@@ -1,0 +1,134 @@
+// The admin socket over a real unix socket, and the promise that secrets never
+// reach the log: not through admin actions, not through a careless log call.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { type AdminDeps, runAdminAction } from '../../../firmware/admin/actions.ts';
+import { connectAdmin } from '../../../firmware/admin/socket-client.ts';
+import { type AdminServer, groupId, startAdminServer } from '../../../firmware/admin/socket-server.ts';
+import { storeAddresses, storePasswords } from '../../../firmware/admin/store-tools.ts';
+import { isPochtaError } from '../../../firmware/errors.ts';
+import { createLogger } from '../../../firmware/log.ts';
+import { openStore } from '../../../firmware/store/index.ts';
+import type { MailStore } from '../../../firmware/store/types.ts';
+
+const SECRET = 'Unlikely-Secret-Phrase-31';
+let dir: string;
+let store: MailStore;
+let server: AdminServer;
+let logText = '';
+const logStream = new PassThrough();
+logStream.on('data', (chunk: Buffer) => (logText += chunk.toString()));
+const log = createLogger({ level: 'trace', destination: logStream });
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pochta-sock-'));
+  store = await openStore({ dir });
+  const deps: AdminDeps = {
+    store,
+    config: { dev: false, dataDir: dir, hostname: 'localhost' },
+    passwords: storePasswords,
+    addresses: storeAddresses,
+    version: 'test',
+    now: Date.now,
+  };
+  server = await startAdminServer({ path: join(dir, 'admin.sock'), handle: (a, p) => runAdminAction(deps, a, p), log });
+});
+after(async () => {
+  await server?.close();
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('admin socket', () => {
+  it('is a unix socket with mode 0660', async () => {
+    const info = await stat(join(dir, 'admin.sock'));
+    assert.ok(info.isSocket());
+    assert.equal(info.mode & 0o777, 0o660);
+  });
+
+  it('runs actions and returns catalogue errors; no password reaches the log', async () => {
+    const client = await connectAdmin(join(dir, 'admin.sock'));
+    try {
+      await client.call('domain.add', { name: 'example.test' });
+      const [a, b] = await Promise.all([
+        client.call('user.add', { address: 'a@example.test', password: SECRET }),
+        client.call('user.add', { address: 'b@example.test', password: SECRET }),
+      ]);
+      assert.equal((a as { address: string }).address, 'a@example.test');
+      assert.equal((b as { address: string }).address, 'b@example.test');
+      await assert.rejects(client.call('user.add', { address: 'a@example.test', password: SECRET }), (err: unknown) =>
+        isPochtaError(err, 'ALREADY_EXISTS'),
+      );
+      await assert.rejects(client.call('user.passwd', { address: 'a@example.test', password: 'weak' }), (err: unknown) =>
+        isPochtaError(err, 'WEAK_PASSWORD'),
+      );
+      await client.call('user.passwd', { address: 'a@example.test', password: `${SECRET}-2` });
+    } finally {
+      client.close();
+    }
+    assert.match(logText, /"action":"user\.add"/);
+    assert.match(logText, /"code":"WEAK_PASSWORD"/);
+    assert.equal(logText.includes(SECRET), false, 'the password is not in the log');
+    assert.equal(logText.includes('scrypt'), false, 'nor its hash');
+  });
+
+  it('answers garbage with an error line and keeps serving', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(join(dir, 'admin.sock'));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => {
+        text += d;
+        if (text.includes('\n')) {
+          socket.end();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+      socket.write('this is not json\n');
+    });
+    assert.equal((JSON.parse(reply) as { error: { code: string } }).error.code, 'INVALID_ARGUMENT');
+    const client = await connectAdmin(join(dir, 'admin.sock'));
+    assert.ok(await client.call('ping'));
+    client.close();
+  });
+
+  it('tells the CLI plainly when nobody listens', async () => {
+    await assert.rejects(connectAdmin(join(dir, 'nobody.sock')), (err: unknown) => isPochtaError(err, 'DAEMON_NOT_RUNNING'));
+  });
+
+  it('finds the pochta group in a group file', async () => {
+    const file = join(dir, 'group');
+    await writeFile(file, 'root:x:0:\npochta:x:998:alice\n');
+    assert.equal(groupId('pochta', file), 998);
+    assert.equal(groupId('mail', file), undefined);
+    assert.equal(groupId('pochta', join(dir, 'missing')), undefined);
+  });
+});
+
+describe('log redaction', () => {
+  for (const pretty of [false, true]) {
+    it(`redacts secrets by field name (${pretty ? 'pretty' : 'JSON'})`, () => {
+      let text = '';
+      const out = new PassThrough();
+      out.on('data', (c: Buffer) => (text += c.toString()));
+      const logger = createLogger({ level: 'info', pretty, destination: out });
+      const conn = logger.child({ conn: 'abc123' });
+      conn.info(
+        { password: SECRET, params: { password: SECRET, address: 'a@example.test' }, auth: { response: { password: SECRET } } },
+        'login',
+      );
+      conn.info({ passwordHash: `$scrypt$${SECRET}`, body: `Subject: hi\r\n\r\n${SECRET}`, authPayload: SECRET }, 'stored');
+      assert.equal(text.includes(SECRET), false, text);
+      assert.match(text, /abc123/);
+      assert.match(text, /a@example\.test/);
+      assert.match(text, /\[redacted\]/);
+    });
+  }
+});
