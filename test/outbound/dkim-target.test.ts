@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { dkimVerify } from 'mailauth';
+import { type DNSResolver, dkimVerify } from 'mailauth';
 import { DKIM_HEADERS, fromHeaderDomain, signOutbound } from '../../firmware/delivery/outbound/dkim.ts';
 import { createOutboundTarget, isDeliverableAddress } from '../../firmware/delivery/outbound/target.ts';
 import type { Envelope } from '../../firmware/delivery/target.ts';
@@ -13,6 +13,9 @@ import { DnsResolver, mailauthResolver } from '../../firmware/net/resolver.ts';
 import { TestDnsServer } from '../support/dns-server.ts';
 import { FakeClock, memoryLogger, message, type StoreFixture, tempStore, testRunner } from './support/harness.ts';
 import { SmtpSink } from './support/smtp-sink.ts';
+
+// Our Resolver answers in node's record shapes, which is what mailauth's own resolver type means.
+const dnsFor = (r: DnsResolver): DNSResolver => mailauthResolver(r) as DNSResolver;
 
 function envelope(from: string): Envelope {
   return {
@@ -84,7 +87,7 @@ describe('outbound target and DKIM', () => {
     assert.equal((await runner.runOnce()).delivered, 1);
     const got = mx.received[0];
     assert.ok(got);
-    const verified = await dkimVerify(got.body, { resolver: mailauthResolver(resolver), sender: 'ann@here.test' });
+    const verified = await dkimVerify(got.body, { resolver: dnsFor(resolver), sender: 'ann@here.test' });
     const first = verified.results[0];
     assert.equal(first?.status.result, 'pass', JSON.stringify(first?.status));
     assert.equal(first?.signingDomain, 'here.test');
@@ -99,7 +102,7 @@ describe('outbound target and DKIM', () => {
     const signed = await signOutbound(message('ann@here.test', 'bob@far.test', 'Original'), 'ann@here.test', fx.store, clock.now);
     assert.equal(signed.domain, 'here.test');
     const tampered = Buffer.from(signed.body.toString().replace('Subject: Original', 'Subject: Changed'));
-    const verified = await dkimVerify(tampered, { resolver: mailauthResolver(resolver) });
+    const verified = await dkimVerify(tampered, { resolver: dnsFor(resolver) });
     assert.equal(verified.results[0]?.status.result, 'fail');
     assert.ok(DKIM_HEADERS.includes('subject'));
   });
