@@ -127,5 +127,7 @@ export default async function main(args: string[]): Promise<void> {
   console.log(line(header));
   for (const row of rows) console.log(line(row));
   const rss = await idleDaemonRss();
-  console.log(rss === undefined ? 'idle daemon RSS: not measured yet (needs `pochta serve`)' : `idle daemon RSS: ${(rss / 1048576).toFixed(1)} MiB`);
+  console.log(
+    rss === undefined ? 'idle daemon RSS: not measured yet (needs `pochta serve`)' : `idle daemon RSS: ${(rss / 1048576).toFixed(1)} MiB`,
+  );
 }

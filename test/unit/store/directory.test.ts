@@ -191,7 +191,11 @@ describe('settings and the outbound queue', () => {
 
   it('enqueues with the body as a refcounted blob, updates and removes', async () => {
     const content = body('outbound');
-    const item = await t.store.enqueue({ from: 'Anna@office.example', recipients: ['x@remote.example', 'y@remote.example'], body: content });
+    const item = await t.store.enqueue({
+      from: 'Anna@office.example',
+      recipients: ['x@remote.example', 'y@remote.example'],
+      body: content,
+    });
     assert.equal(item.from, 'anna@office.example');
     assert.equal(item.size, content.byteLength);
     assert.equal(item.nextAttemptAt, 1_000_000);
