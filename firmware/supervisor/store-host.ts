@@ -55,7 +55,7 @@ export function serveStore(store: MailStore, port: MessagePort, options: ServeSt
     try {
       const result = await invoke(call);
       if (transferResults) {
-        const prepared = prepareTransfer(result);
+        const prepared = prepareTransfer(result, 'move');
         send({ id: call.id, result: prepared.value }, prepared.transfer);
       } else {
         send({ id: call.id, result });

@@ -1,10 +1,11 @@
 // The worker-thread end of the store bridge: a MailStore whose calls travel
 // over a MessagePort to serveStore on the main thread, which owns LevelDB.
 //
-// Bodies are *moved*: a Uint8Array that owns its whole ArrayBuffer is
-// transferred, so after the call it is detached (length 0) in the caller;
-// slices and pooled Buffers are copied first and stay usable. Reusing a moved
-// body fails loudly (INVALID_ARGUMENT) rather than storing an empty message.
+// Bodies cross as transferred ArrayBuffers, never as structured clones. A body
+// the listener passes in is copied once into a fresh buffer which is then
+// transferred, so the caller's Uint8Array stays usable, exactly as with the
+// direct store (see transfer.ts for why it is not moved). Bodies coming back
+// (readBody) are moved without any copy: the store hands out fresh buffers.
 
 import type { MessagePort } from 'node:worker_threads';
 import { ERRORS, type ErrorCode, PochtaError } from '../errors.ts';
@@ -53,7 +54,7 @@ export function createStoreProxy(port: MessagePort, options: StoreProxyOptions):
     if (closed) return Promise.reject(new PochtaError('STORE_CLOSED', 'store proxy is closed'));
     let prepared: ReturnType<typeof prepareTransfer>;
     try {
-      prepared = prepareTransfer(args);
+      prepared = prepareTransfer(args, 'copy');
     } catch (err) {
       return Promise.reject(err);
     }

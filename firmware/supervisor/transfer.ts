@@ -1,7 +1,14 @@
 // Bodies cross threads as transferred ArrayBuffers instead of structured-clone
-// copies. A view that does not own its whole buffer (a slice, a pooled Buffer,
-// shared memory) is first copied into a fresh buffer of its own, so transferring
-// never detaches memory that other code still uses.
+// copies (which serialize and copy twice). Two modes:
+// - 'move' (the store's results): a view that owns its whole buffer is sent as
+//   is and detached here; only slices, pooled Buffers and shared memory are
+//   copied first. Safe because the store hands out fresh buffers.
+// - 'copy' (a listener's arguments): every body is copied once into a fresh
+//   buffer and that copy is transferred, so the caller's memory stays intact.
+//   Callers do reuse bodies after a store call (the delivery router hands one
+//   message to the local and the outbound target; bounce notices enqueue and
+//   then deliver the same body), and a detached buffer reads as empty: moving
+//   them would silently store empty mail.
 
 import { PochtaError } from '../errors.ts';
 
@@ -14,26 +21,34 @@ export interface Prepared {
 const MAX_DEPTH = 4;
 
 /**
- * Return `value` with every Uint8Array replaced by one that owns its buffer,
- * plus the buffers to transfer. Containers are rebuilt only where a view was
- * replaced; the caller's objects are never mutated. A view whose buffer was
- * already transferred (detached) is refused loudly instead of sending an empty body.
+ * Return `value` with every Uint8Array replaced by one that owns its buffer
+ * (in 'copy' mode always a fresh copy), plus the buffers to transfer.
+ * Containers are rebuilt only where a view was replaced; the caller's objects
+ * are never mutated. A detached view is refused loudly instead of sending an empty body.
  */
-export function prepareTransfer(value: unknown): Prepared {
+export function prepareTransfer(value: unknown, mode: TransferMode): Prepared {
   const transfer: ArrayBuffer[] = [];
   const seen = new Set<ArrayBuffer>();
-  const out = walk(value, 0, transfer, seen);
+  const out = walk(value, 0, { mode, transfer, seen });
   return { value: out, transfer };
 }
 
-function walk(value: unknown, depth: number, transfer: ArrayBuffer[], seen: Set<ArrayBuffer>): unknown {
-  if (value instanceof Uint8Array) return own(value, transfer, seen);
+export type TransferMode = 'move' | 'copy';
+
+interface WalkState {
+  readonly mode: TransferMode;
+  readonly transfer: ArrayBuffer[];
+  readonly seen: Set<ArrayBuffer>;
+}
+
+function walk(value: unknown, depth: number, state: WalkState): unknown {
+  if (value instanceof Uint8Array) return own(value, state);
   if (depth >= MAX_DEPTH || typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      const next = walk(item, depth + 1, transfer, seen);
+      const next = walk(item, depth + 1, state);
       if (next !== item) {
         copy ??= value.slice();
         copy[i] = next;
@@ -44,7 +59,7 @@ function walk(value: unknown, depth: number, transfer: ArrayBuffer[], seen: Set<
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
   let copy: Record<string, unknown> | undefined;
   for (const [key, item] of Object.entries(value)) {
-    const next = walk(item, depth + 1, transfer, seen);
+    const next = walk(item, depth + 1, state);
     if (next !== item) {
       copy ??= { ...value };
       copy[key] = next;
@@ -53,12 +68,13 @@ function walk(value: unknown, depth: number, transfer: ArrayBuffer[], seen: Set<
   return copy ?? value;
 }
 
-function own(view: Uint8Array, transfer: ArrayBuffer[], seen: Set<ArrayBuffer>): Uint8Array {
+function own(view: Uint8Array, { mode, transfer, seen }: WalkState): Uint8Array {
   const buffer = view.buffer;
   if (buffer instanceof ArrayBuffer && buffer.detached) {
-    throw new PochtaError('INVALID_ARGUMENT', 'body buffer was already moved to another thread by an earlier store call');
+    throw new PochtaError('INVALID_ARGUMENT', 'body buffer is detached (already transferred to another thread)');
   }
-  const ownsAll = buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength && !seen.has(buffer);
+  const ownsAll =
+    mode === 'move' && buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength && !seen.has(buffer);
   // Buffer instances are sent as plain Uint8Array so the receiver gets the documented type.
   const fresh = ownsAll ? new Uint8Array(buffer) : new Uint8Array(view);
   const target = fresh.buffer as ArrayBuffer;
