@@ -89,6 +89,9 @@ export class ImapStream {
   private literalBinary = false;
   private literalSync = false;
   private rawLines = 0;
+  private pending: Buffer[] = [];
+  private paused = false;
+  private draining = false;
 
   constructor(sink: FrameSink, limits: StreamLimits = DEFAULT_LIMITS) {
     this.sink = sink;
@@ -112,13 +115,63 @@ export class ImapStream {
 
   /** True when no partial command is buffered (used to decide whether a close was clean). */
   get idle(): boolean {
-    return this.literalLeft < 0 && this.lineBytes === 0 && this.lines.length === 0 && this.discarding === undefined;
+    return (
+      this.pending.length === 0 && this.literalLeft < 0 && this.lineBytes === 0 && this.lines.length === 0 && this.discarding === undefined
+    );
+  }
+
+  /** Bytes received but not yet framed because the stream is paused. */
+  get pendingBytes(): number {
+    let n = 0;
+    for (const b of this.pending) n += b.length;
+    return n;
+  }
+
+  /**
+   * Stop framing after the current event. The connection pauses while a
+   * command runs, so a line the command reads itself (AUTHENTICATE, IDLE's
+   * DONE) is never framed as a command, and no `+` interleaves with output.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Continue framing buffered bytes. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (!this.draining) this.drain();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   push(chunk: Uint8Array): void {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (buf.length === 0) return;
+    this.pending.push(buf);
+    if (!this.paused && !this.draining) this.drain();
+  }
+
+  private drain(): void {
+    this.draining = true;
+    try {
+      while (!this.paused && this.pending.length > 0) {
+        const buf = this.pending[0]!;
+        const used = this.consume(buf);
+        if (used >= buf.length) this.pending.shift();
+        else this.pending[0] = buf.subarray(used);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Frame bytes until the buffer ends or a sink callback paused the stream; returns bytes used. */
+  private consume(buf: Buffer): number {
     let pos = 0;
-    while (pos < buf.length) {
+    while (pos < buf.length && !this.paused) {
       if (this.literalLeft >= 0) {
         const take = Math.min(this.literalLeft, buf.length - pos);
         if (this.discarding === undefined) this.literalParts.push(buf.subarray(pos, pos + take));
@@ -133,6 +186,7 @@ export class ImapStream {
       pos = end;
       if (lf !== -1) this.endLine();
     }
+    return pos;
   }
 
   private addLinePart(part: Buffer): void {

@@ -121,6 +121,35 @@ describe('imap stream framing', () => {
     assert.deepEqual(c.events, ['frame a AUTHENTICATE PLAIN', 'raw AGJvYgBzZWNyZXQ= {5}', 'frame b NOOP']);
   });
 
+  it('pauses after a frame so a command can read its own next line', () => {
+    const events: string[] = [];
+    const stream: ImapStream = new ImapStream({
+      frame(f) {
+        events.push(`frame ${f.lines[0]!.toString()}`);
+        stream.pause();
+      },
+      continuation: () => events.push('+'),
+      reject: (e) => events.push(`reject ${e.kind}`),
+      rawLine(line) {
+        events.push(`raw ${line.toString()}`);
+        stream.pause();
+      },
+    });
+    // A client that sends AUTHENTICATE and its response in one packet.
+    stream.push(Buffer.from('a AUTHENTICATE PLAIN\r\nAGJvYgBzZWNyZXQ=\r\nb NOOP\r\n'));
+    assert.deepEqual(events, ['frame a AUTHENTICATE PLAIN']);
+    assert.equal(stream.pendingBytes, 26);
+    stream.expectRawLine();
+    stream.resume();
+    assert.deepEqual(events, ['frame a AUTHENTICATE PLAIN', 'raw AGJvYgBzZWNyZXQ=']);
+    stream.resume();
+    stream.push(Buffer.from('c NOOP\r\n'));
+    assert.deepEqual(events.slice(2), ['frame b NOOP']);
+    stream.resume();
+    assert.deepEqual(events.slice(3), ['frame c NOOP']);
+    assert.equal(stream.idle, true);
+  });
+
   it('treats odd markers as plain text', () => {
     const events = assertSplitInvariant(Buffer.from('a X {abc}\r\nb Y {1\r\nc Z 1}\r\n'));
     assert.deepEqual(events, ['frame a X {abc}', 'frame b Y {1', 'frame c Z 1}']);

@@ -1,0 +1,12 @@
+// tag EXAMINE mailbox [(CONDSTORE)]
+import { parseSelectArgs } from '../syntax/commands.ts';
+import { openMailbox } from './open-mailbox.ts';
+import { AUTHENTICATED, defineCommand } from './types.ts';
+
+export const examine = defineCommand({
+  name: 'EXAMINE',
+  states: AUTHENTICATED,
+  flags: { breaksSequenceNumbers: true },
+  args: parseSelectArgs,
+  run: (ctx, { mailbox, condstore }) => openMailbox(ctx, mailbox, true, condstore),
+});

@@ -1,0 +1,65 @@
+// The command table: every verb the server knows, by upper-case wire name.
+// The connection looks a command up here and nowhere else.
+
+import { authenticate } from './authenticate.ts';
+import { capability } from './capability.ts';
+import { check } from './check.ts';
+import { close } from './close.ts';
+import { create } from './create.ts';
+import { deleteMailbox } from './delete.ts';
+import { enable } from './enable.ts';
+import { examine } from './examine.ts';
+import { id } from './id.ts';
+import { idle } from './idle.ts';
+import { list } from './list.ts';
+import { login } from './login.ts';
+import { logout } from './logout.ts';
+import { lsub } from './lsub.ts';
+import { namespace } from './namespace.ts';
+import { noop } from './noop.ts';
+import { rename } from './rename.ts';
+import { select } from './select.ts';
+import { starttls } from './starttls.ts';
+import { status } from './status.ts';
+import { subscribe } from './subscribe.ts';
+import type { Command } from './types.ts';
+import { unselect } from './unselect.ts';
+import { unsubscribe } from './unsubscribe.ts';
+import { xlist } from './xlist.ts';
+
+export const COMMANDS: readonly Command[] = [
+  capability,
+  noop,
+  logout,
+  starttls,
+  authenticate,
+  login,
+  id,
+  enable,
+  namespace,
+  select,
+  examine,
+  create,
+  deleteMailbox,
+  rename,
+  subscribe,
+  unsubscribe,
+  list,
+  xlist,
+  lsub,
+  status,
+  check,
+  close,
+  unselect,
+  idle,
+];
+
+/** Build the lookup table; a duplicate name is a programming error. */
+export function commandTable(commands: readonly Command[] = COMMANDS): ReadonlyMap<string, Command> {
+  const table = new Map<string, Command>();
+  for (const command of commands) {
+    if (table.has(command.name)) throw new Error(`duplicate IMAP command ${command.name}`);
+    table.set(command.name, command);
+  }
+  return table;
+}

@@ -1,0 +1,95 @@
+// The command contract: each verb is data (name, states, flags, argument
+// grammar) plus a run function. The connection checks state and parses the
+// arguments centrally, so run() only sees a valid, typed call.
+
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Account, MailStore } from '../../store/types.ts';
+import type { Logger } from '../../supervisor/service.ts';
+import type { ImapResponse } from '../compiler.ts';
+import type { CommandResult } from '../responses.ts';
+import type { Session, SessionState } from '../session.ts';
+import type { ArgReader } from '../syntax/args.ts';
+
+/** What the IMAP listener is built from; everything is injected. */
+export interface ImapDeps {
+  readonly store: MailStore;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly hostname: string;
+  /**
+   * Verify a password. Resolves the account, or undefined for a wrong
+   * address/password pair; throws PochtaError AUTH_THROTTLED when slowed down.
+   */
+  readonly authenticate: (address: string, password: string, client: { readonly remoteAddress: string }) => Promise<Account | undefined>;
+  /** Allow LOGIN and AUTHENTICATE PLAIN without TLS (dev mode on loopback only). */
+  readonly allowInsecureAuth: boolean;
+  /** STARTTLS is offered when present (plain port). */
+  readonly startTls?: (socket: Socket) => TLSSocket;
+  /** APPENDLIMIT and the literal limit, bytes. */
+  readonly maxMessageBytes: number;
+}
+
+export interface CommandFlags {
+  /**
+   * Talks in message sequence numbers (FETCH, STORE, SEARCH, COPY without UID):
+   * no untagged EXPUNGE may be sent while or right after it (RFC 3501 7.4.1).
+   */
+  readonly usesSequenceNumbers?: boolean;
+  /**
+   * Removes messages (EXPUNGE, CLOSE, MOVE): sequence numbers change under it,
+   * like Dovecot's COMMAND_FLAG_BREAKS_SEQS.
+   */
+  readonly breaksSequenceNumbers?: boolean;
+}
+
+export interface CommandContext {
+  readonly tag: string;
+  readonly session: Session;
+  readonly deps: ImapDeps;
+  /** Send an untagged or continuation response now. */
+  send(response: ImapResponse): Promise<void>;
+  /**
+   * Send a continuation and read the client's next line raw (AUTHENTICATE).
+   * Resolves undefined when the connection closed first.
+   */
+  readLine(prompt: ImapResponse): Promise<Buffer | undefined>;
+  /** Capabilities for the session's current state. */
+  capabilities(): string[];
+}
+
+export interface CommandSpec<A> {
+  /** Upper-case wire name, `UID FETCH` for UID variants. */
+  readonly name: string;
+  readonly states: readonly SessionState[];
+  readonly flags?: CommandFlags;
+  /** The argument grammar; throws ImapSyntaxError (→ BAD). */
+  readonly args: (reader: ArgReader) => A;
+  /** Do the work. A protocol NO is returned, not thrown; a thrown error becomes NO/BAD in responses.ts. */
+  run(ctx: CommandContext, args: A): Promise<CommandResult>;
+}
+
+/** A registered command, its argument type hidden behind prepare(). */
+export interface Command {
+  readonly name: string;
+  readonly states: readonly SessionState[];
+  readonly flags: CommandFlags;
+  /** Parse the arguments; the returned function runs the command with them. */
+  prepare(reader: ArgReader): (ctx: CommandContext) => Promise<CommandResult>;
+}
+
+export function defineCommand<A>(spec: CommandSpec<A>): Command {
+  return {
+    name: spec.name,
+    states: spec.states,
+    flags: spec.flags ?? {},
+    prepare(reader) {
+      const args = spec.args(reader);
+      return (ctx) => spec.run(ctx, args);
+    },
+  };
+}
+
+export const ANY_STATE: readonly SessionState[] = ['not-authenticated', 'authenticated', 'selected'];
+export const AUTHENTICATED: readonly SessionState[] = ['authenticated', 'selected'];
+export const SELECTED: readonly SessionState[] = ['selected'];

@@ -1,0 +1,356 @@
+// One IMAP connection: the state machine that wires framing (stream.ts), the
+// parser, the command table and the compiler over a socket. Commands run one
+// at a time; framing is paused meanwhile, so a command can read its own
+// continuation lines and nothing else writes while it does. Nothing a client
+// sends can throw out of here: every failure becomes a reply or a close.
+
+import type { Socket } from 'node:net';
+import type { Logger } from '../supervisor/service.ts';
+import { capabilityList } from './capabilities.ts';
+import type { Command, CommandContext, ImapDeps } from './commands/types.ts';
+import { atom, compileResponse, type ImapResponse, type OutputChunk, type StreamValue } from './compiler.ts';
+import { ImapSyntaxError, parseCommand } from './parser.ts';
+import { bad, type CommandResult, code, resultFromError } from './responses.ts';
+import { createSession, type Session } from './session.ts';
+import { type CommandFrame, DEFAULT_LIMITS, type FrameError, ImapStream, type StreamLimits } from './stream.ts';
+import { ArgReader } from './syntax/args.ts';
+
+/** Starts a timer and returns its cancel function; injected so tests fake time. */
+export type SetTimer = (ms: number, fn: () => void) => () => void;
+
+export const realTimer: SetTimer = (ms, fn) => {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return () => clearTimeout(t);
+};
+
+export interface ConnectionOptions {
+  readonly id: string;
+  /** Implicit TLS (port 993). */
+  readonly secure: boolean;
+  /** Close after this long without client input (RFC 3501: at least 30 minutes). */
+  readonly idleTimeoutMs: number;
+  readonly setTimer: SetTimer;
+  readonly limits?: StreamLimits;
+}
+
+/** Buffered but unframed input above which the socket stops reading. */
+const MAX_PENDING_INPUT = 256 * 1024;
+
+export class ImapConnection {
+  readonly session: Session;
+  private socket: Socket;
+  private readonly deps: ImapDeps;
+  private readonly commands: ReadonlyMap<string, Command>;
+  private readonly options: ConnectionOptions;
+  private readonly log: Logger;
+  private stream: ImapStream;
+  private writing: Promise<void> = Promise.resolve();
+  private lineWaiter: ((line: Buffer | undefined) => void) | undefined;
+  private cancelIdle: (() => void) | undefined;
+  private closing = false;
+  private readonly onData = (chunk: Buffer) => this.receive(chunk);
+  private readonly onClose = () => this.closed();
+  private readonly onError = (err: Error) => this.log.debug({ err: err.message }, 'socket error');
+  /** Resolves once the socket is closed and the session cleaned up. */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(socket: Socket, deps: ImapDeps, commands: ReadonlyMap<string, Command>, options: ConnectionOptions) {
+    this.socket = socket;
+    this.deps = deps;
+    this.commands = commands;
+    this.options = options;
+    this.log = deps.log.child({ conn: options.id });
+    this.session = createSession(options.id, socket.remoteAddress ?? '', options.secure);
+    this.stream = this.newStream();
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  /** Send the greeting and start reading commands. */
+  start(): void {
+    this.attach(this.socket);
+    this.resetIdleTimer();
+    this.log.debug({ remote: this.session.remoteAddress, secure: this.session.secure }, 'imap connection');
+    void this.send({
+      type: 'status',
+      status: 'OK',
+      code: code('CAPABILITY', ...this.capabilities().map(atom)),
+      text: `${this.deps.hostname} Pochta IMAP ready`,
+    });
+  }
+
+  /** Say BYE and close (server shutdown); resolves when the socket is gone. */
+  async close(reason = 'Server shutting down'): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      await this.send({ type: 'status', status: 'BYE', text: reason });
+      this.socket.end();
+      // A client that does not close its side is cut off after a short grace.
+      const cancel = this.options.setTimer(2000, () => this.socket.destroy());
+      await this.done;
+      cancel();
+    }
+    await this.done;
+  }
+
+  /** Cut the connection without a goodbye (deadline passed). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  capabilities(): string[] {
+    return capabilityList(this.session, this.deps);
+  }
+
+  private newStream(): ImapStream {
+    const limits = this.options.limits ?? {
+      ...DEFAULT_LIMITS,
+      maxLiteralBytes: this.deps.maxMessageBytes,
+      maxCommandBytes: this.deps.maxMessageBytes + DEFAULT_LIMITS.maxLineBytes * 4,
+    };
+    return new ImapStream(
+      {
+        frame: (frame) => this.onFrame(frame),
+        continuation: () => void this.send({ type: 'continue', text: 'Ready for literal' }),
+        reject: (error) => this.onReject(error),
+        rawLine: (line) => this.onRawLine(line),
+      },
+      limits,
+    );
+  }
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('close', this.onClose);
+    socket.on('error', this.onError);
+  }
+
+  private detach(socket: Socket): void {
+    socket.off('data', this.onData);
+    socket.off('close', this.onClose);
+    socket.off('error', this.onError);
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closing) return;
+    this.resetIdleTimer();
+    this.stream.push(chunk);
+    if (this.stream.pendingBytes > MAX_PENDING_INPUT) this.socket.pause();
+  }
+
+  private resetIdleTimer(): void {
+    this.cancelIdle?.();
+    this.cancelIdle = this.options.setTimer(this.options.idleTimeoutMs, () => {
+      this.log.debug('idle timeout');
+      void this.close('Idle timeout, closing connection');
+    });
+  }
+
+  private closed(): void {
+    this.closing = true;
+    this.session.state = 'logout';
+    this.cancelIdle?.();
+    this.session.updates.onPush(undefined);
+    this.session.updates.clear();
+    const waiter = this.lineWaiter;
+    this.lineWaiter = undefined;
+    waiter?.(undefined);
+    this.detach(this.socket);
+    this.log.debug('imap connection closed');
+    this.resolveDone();
+  }
+
+  // ---- framing events
+
+  private onFrame(frame: CommandFrame): void {
+    this.stream.pause();
+    this.runFrame(frame)
+      .catch((err: unknown) => {
+        // A bug in the connection itself: drop this client, keep the listener.
+        this.log.error({ err: err instanceof Error ? err.stack : String(err) }, 'imap connection failure');
+        this.socket.destroy();
+      })
+      .finally(() => {
+        if (this.closing) return;
+        this.stream.resume();
+        if (this.stream.pendingBytes <= MAX_PENDING_INPUT) this.socket.resume();
+      });
+  }
+
+  private onReject(error: FrameError): void {
+    if (this.lineWaiter !== undefined) {
+      // A raw line (AUTHENTICATE response) was too long: the command sees a cancel.
+      this.stream.pause();
+      const waiter = this.lineWaiter;
+      this.lineWaiter = undefined;
+      waiter(undefined);
+      return;
+    }
+    const tag = error.tag ?? '*';
+    const text =
+      error.kind === 'line-too-long' ? 'Line too long' : error.kind === 'command-too-big' ? 'Command too big' : 'Literal too big';
+    // A refused synchronizing literal gets NO [TOOBIG] (RFC 7889); a refused
+    // non-synchronizing one was read and discarded, and gets BAD (RFC 7888).
+    if (error.kind === 'literal-too-big' && error.syncLiteral) {
+      void this.send({ type: 'status', tag, status: 'NO', code: code('TOOBIG'), text });
+    } else {
+      void this.send({ type: 'status', tag, status: 'BAD', ...(error.kind === 'line-too-long' ? {} : { code: code('TOOBIG') }), text });
+    }
+  }
+
+  private onRawLine(line: Buffer): void {
+    this.stream.pause();
+    const waiter = this.lineWaiter;
+    this.lineWaiter = undefined;
+    waiter?.(line);
+  }
+
+  // ---- commands
+
+  private async runFrame(frame: CommandFrame): Promise<void> {
+    let tag: string | undefined;
+    let result: CommandResult;
+    let command: Command | undefined;
+    try {
+      const parsed = parseCommand(frame);
+      tag = parsed.tag;
+      command = this.commands.get(parsed.name);
+      if (command === undefined) {
+        result = bad('Unknown command');
+      } else if (!command.states.includes(this.session.state)) {
+        result = bad(this.session.state === 'not-authenticated' ? 'Log in first' : `${command.name} not allowed now`);
+      } else {
+        const run = command.prepare(new ArgReader(parsed.args));
+        result = await this.execute(run, tag, command.name);
+      }
+    } catch (err) {
+      if (!(err instanceof ImapSyntaxError)) throw err;
+      tag ??= err.tag;
+      result = bad(err.reason);
+    }
+    if (tag === undefined) {
+      await this.send({ type: 'status', status: 'BAD', text: result.text });
+      return;
+    }
+    if (this.session.state !== 'logout') {
+      const allowExpunge = command?.flags.usesSequenceNumbers !== true;
+      for (const update of this.session.updates.drain(allowExpunge)) await this.send(update);
+    }
+    await this.send({
+      type: 'status',
+      tag,
+      status: result.status,
+      ...(result.code === undefined ? {} : { code: result.code }),
+      text: result.text,
+    });
+    if (result.after === 'close') {
+      this.closing = true;
+      this.socket.end();
+    } else if (result.after === 'starttls') {
+      this.upgradeTls();
+    }
+  }
+
+  private async execute(run: (ctx: CommandContext) => Promise<CommandResult>, tag: string, name: string): Promise<CommandResult> {
+    const ctx: CommandContext = {
+      tag,
+      session: this.session,
+      deps: this.deps,
+      send: (response) => this.send(response),
+      readLine: (prompt) => this.readLine(prompt),
+      capabilities: () => this.capabilities(),
+    };
+    try {
+      return await run(ctx);
+    } catch (err) {
+      const result = resultFromError(err);
+      if (result.code?.name === 'SERVERBUG')
+        this.log.error({ err: err instanceof Error ? err.stack : String(err), command: name }, 'command failed');
+      else this.log.info({ err: err instanceof Error ? err.message : String(err), command: name }, 'command refused');
+      return result;
+    }
+  }
+
+  private readLine(prompt: ImapResponse): Promise<Buffer | undefined> {
+    if (this.closing) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.lineWaiter = resolve;
+      void this.send(prompt).then(() => {
+        if (this.lineWaiter !== resolve) return;
+        this.stream.expectRawLine();
+        this.stream.resume();
+        this.socket.resume();
+      });
+    });
+  }
+
+  /** Replace the plain socket by TLS after `OK Begin TLS`; bytes the client pipelined before are dropped (RFC 3501 6.2.1). */
+  private upgradeTls(): void {
+    const startTls = this.deps.startTls;
+    if (startTls === undefined) return;
+    this.detach(this.socket);
+    this.stream = this.newStream();
+    this.stream.pause();
+    const secure = startTls(this.socket);
+    this.socket = secure;
+    this.attach(secure);
+    secure.once('secure', () => {
+      this.session.secure = true;
+      this.stream.resume();
+    });
+  }
+
+  // ---- output
+
+  /** Queue a response; writes are serialized, so responses never interleave. */
+  send(response: ImapResponse): Promise<void> {
+    const chunks = compileResponse(response);
+    const next = this.writing.then(() => this.write(chunks));
+    this.writing = next.catch(() => undefined);
+    return this.writing;
+  }
+
+  private async write(chunks: OutputChunk[]): Promise<void> {
+    for (const chunk of chunks) {
+      if (this.socket.destroyed) return;
+      if (Buffer.isBuffer(chunk)) await this.writeBuffer(chunk);
+      else await this.writeStream(chunk);
+    }
+  }
+
+  private async writeBuffer(buf: Buffer): Promise<void> {
+    if (this.socket.write(buf)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  private async writeStream(value: StreamValue): Promise<void> {
+    let written = 0;
+    try {
+      for await (const part of value.open()) {
+        if (this.socket.destroyed) return;
+        const buf = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+        written += buf.length;
+        if (written > value.size) break;
+        await this.writeBuffer(buf);
+      }
+    } catch (err) {
+      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'body stream failed');
+    }
+    if (written !== value.size) {
+      // The announced literal length cannot be honoured: the session is beyond repair.
+      this.log.error({ expected: value.size, written }, 'body stream length mismatch');
+      this.socket.destroy();
+    }
+  }
+}

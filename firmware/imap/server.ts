@@ -1,0 +1,87 @@
+// The IMAP listener: accepts sockets (plain with STARTTLS, or implicit TLS) and
+// gives each an ImapConnection. It owns the set of live connections so a stop
+// can say BYE to each before the deadline.
+
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import tls from 'node:tls';
+import { commandTable } from './commands/index.ts';
+import type { Command, ImapDeps } from './commands/types.ts';
+import { ImapConnection, realTimer, type SetTimer } from './connection.ts';
+import type { StreamLimits } from './stream.ts';
+
+export interface ImapServerOptions {
+  /** Implicit TLS (port 993) with these options; plain TCP otherwise. */
+  readonly tls?: tls.TlsOptions;
+  /** RFC 3501 5.4: at least 30 minutes. */
+  readonly idleTimeoutMs?: number;
+  readonly setTimer?: SetTimer;
+  readonly limits?: StreamLimits;
+  /** The command table (tests may register extra commands). */
+  readonly commands?: ReadonlyMap<string, Command>;
+}
+
+export interface ImapServer {
+  /** Bind; resolves the bound address (port 0 picks a free one). */
+  listen(port: number, host: string): Promise<net.AddressInfo>;
+  /** Stop accepting, say BYE to every session, and resolve by `deadline` (ms since epoch) at the latest. */
+  close(deadline: number): Promise<void>;
+  readonly connections: ReadonlySet<ImapConnection>;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+
+export function createImapServer(deps: ImapDeps, options: ImapServerOptions = {}): ImapServer {
+  const commands = options.commands ?? commandTable();
+  const connections = new Set<ImapConnection>();
+  const setTimer = options.setTimer ?? realTimer;
+  // Ids unique across restarts of the listener: a random prefix plus a counter.
+  const prefix = randomBytes(3).toString('hex');
+  let counter = 0;
+
+  const accept = (socket: net.Socket, secure: boolean) => {
+    socket.setNoDelay(true);
+    const connection = new ImapConnection(socket, deps, commands, {
+      id: `${prefix}-${++counter}`,
+      secure,
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      setTimer,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    });
+    connections.add(connection);
+    void connection.done.then(() => connections.delete(connection));
+    connection.start();
+  };
+
+  const server =
+    options.tls === undefined
+      ? net.createServer((socket) => accept(socket, false))
+      : tls.createServer(options.tls, (socket) => accept(socket, true));
+  // A failed TLS handshake is the client's problem, not the listener's.
+  server.on('tlsClientError', (err: Error) => deps.log.debug({ err: err.message }, 'imap tls handshake failed'));
+
+  return {
+    connections,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as net.AddressInfo);
+        });
+      });
+    },
+    async close(deadline) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const left = Math.max(0, deadline - deps.now());
+      let cancel: (() => void) | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        cancel = setTimer(left, resolve);
+      });
+      await Promise.race([Promise.all([...connections].map((c) => c.close())), timeout]);
+      cancel?.();
+      for (const c of connections) c.destroy();
+      await closed;
+    },
+  };
+}

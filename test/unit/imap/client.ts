@@ -1,0 +1,105 @@
+// A small IMAP test client over a real socket: send raw bytes, read whole
+// responses (literals included), run a command and collect everything up to
+// its tagged reply. Transcript tests read like the RFC with it.
+
+import net from 'node:net';
+
+export class TestClient {
+  private readonly socket: net.Socket;
+  private buffer = Buffer.alloc(0);
+  private waiters: Array<() => void> = [];
+  private ended = false;
+  private tagCounter = 0;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.ended = true;
+      this.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, host, () => resolve(new TestClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const fn of w) fn();
+  }
+
+  private async more(): Promise<void> {
+    if (this.ended) throw new Error(`connection closed; unread: ${JSON.stringify(this.buffer.toString('latin1'))}`);
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** One response: a line plus any literals it announces, as latin1 text (CRLF stripped at the end). */
+  async response(): Promise<string> {
+    let text = '';
+    let start = 0;
+    for (;;) {
+      const lf = this.buffer.indexOf(0x0a, start);
+      if (lf === -1) {
+        await this.more();
+        continue;
+      }
+      const line = this.buffer.subarray(start, lf + 1).toString('latin1');
+      const m = /\{(\d+)\}\r\n$/.exec(line);
+      if (m === null) {
+        text += line.slice(0, -2);
+        this.buffer = this.buffer.subarray(lf + 1);
+        return text;
+      }
+      const size = Number(m[1]);
+      if (this.buffer.length < lf + 1 + size) {
+        await this.more();
+        continue;
+      }
+      text += line + this.buffer.subarray(lf + 1, lf + 1 + size).toString('latin1');
+      this.buffer = this.buffer.subarray(lf + 1 + size);
+      start = 0;
+    }
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  /** Send `tag text` and collect responses through the tagged one (last). */
+  async command(text: string, tag = `t${++this.tagCounter}`): Promise<string[]> {
+    this.write(`${tag} ${text}\r\n`);
+    return this.until(tag);
+  }
+
+  /** Read responses until one starts with `tag `. */
+  async until(tag: string): Promise<string[]> {
+    const out: string[] = [];
+    for (;;) {
+      const r = await this.response();
+      out.push(r);
+      if (r.startsWith(`${tag} `)) return out;
+    }
+  }
+
+  /** Wait until the server closes the connection. */
+  async waitClosed(): Promise<void> {
+    while (!this.ended) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}

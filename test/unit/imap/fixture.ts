@@ -1,0 +1,106 @@
+// A real IMAP server on a loopback port over a real store in a temp dir.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ImapDeps } from '../../../firmware/imap/commands/types.ts';
+import type { SetTimer } from '../../../firmware/imap/connection.ts';
+import { createImapServer, type ImapServer, type ImapServerOptions } from '../../../firmware/imap/server.ts';
+import { hashPassword, type LevelMailStore, openStore, verifyPassword } from '../../../firmware/store/index.ts';
+import type { Account } from '../../../firmware/store/types.ts';
+import type { Logger } from '../../../firmware/supervisor/service.ts';
+import { TestClient } from './client.ts';
+
+export const silentLog: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  fatal: () => undefined,
+  child: () => silentLog,
+};
+
+export const PASSWORD = 'correct horse battery';
+
+/** Timers that only fire when the test says so. */
+export function manualTimers(): { setTimer: SetTimer; fire(ms?: number): void; pending(): number } {
+  const timers = new Set<{ ms: number; fn: () => void }>();
+  return {
+    setTimer(ms, fn) {
+      const t = { ms, fn };
+      timers.add(t);
+      return () => timers.delete(t);
+    },
+    fire(ms) {
+      for (const t of [...timers]) {
+        if (ms !== undefined && t.ms !== ms) continue;
+        timers.delete(t);
+        t.fn();
+      }
+    },
+    pending: () => timers.size,
+  };
+}
+
+export interface Fixture {
+  readonly store: LevelMailStore;
+  readonly server: ImapServer;
+  readonly port: number;
+  readonly account: Account;
+  readonly deps: ImapDeps;
+  connect(): Promise<TestClient>;
+  /** Connect, read the greeting and LOGIN. */
+  login(): Promise<TestClient>;
+  close(): Promise<void>;
+}
+
+export async function startFixture(overrides: Partial<ImapDeps> = {}, options: ImapServerOptions = {}): Promise<Fixture> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pochta-imap-'));
+  const store = await openStore({ dir });
+  await store.addDomain('example.com');
+  const account = await store.createAccount({ address: 'alice@example.com', passwordHash: await hashPassword(PASSWORD) });
+  const deps: ImapDeps = {
+    store,
+    log: silentLog,
+    now: Date.now,
+    hostname: 'mail.example.com',
+    async authenticate(address, password) {
+      const found = await store.findAccount(address.toLowerCase());
+      if (found === undefined) return undefined;
+      return (await verifyPassword(password, found.passwordHash)) ? found : undefined;
+    },
+    allowInsecureAuth: true,
+    maxMessageBytes: 1024 * 1024,
+    ...overrides,
+  };
+  const server = createImapServer(deps, options);
+  const { port } = await server.listen(0, '127.0.0.1');
+  const clients: TestClient[] = [];
+  const connect = async () => {
+    const c = await TestClient.connect(port);
+    clients.push(c);
+    return c;
+  };
+  return {
+    store,
+    server,
+    port,
+    account,
+    deps,
+    connect,
+    async login() {
+      const c = await connect();
+      await c.response();
+      const r = await c.command(`LOGIN alice@example.com "${PASSWORD}"`, 'login');
+      if (!r.at(-1)?.startsWith('login OK')) throw new Error(`login failed: ${r.join('\n')}`);
+      return c;
+    },
+    async close() {
+      for (const c of clients) c.close();
+      await server.close(Date.now() + 1000);
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
