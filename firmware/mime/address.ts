@@ -84,6 +84,10 @@ function tokenize(s: string): Token[] {
     } else {
       let j = i;
       while (j < s.length && !' \t\r\n"()[<>@,;:'.includes(s[j]!)) j++;
+      if (j === i) {
+        i++; // a stray ')' or ']': skip it
+        continue;
+      }
       tokens.push({ kind: 'atom', text: s.slice(i, j) });
       i = j;
     }
