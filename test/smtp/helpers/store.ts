@@ -2,7 +2,7 @@
 // users, a list alias, and an alias that also forwards off-box.
 
 import { join } from 'node:path';
-import { hashPassword, openStore } from '../../../firmware/store/index.ts';
+import { hashPassword, type OpenStoreOptions, openStore } from '../../../firmware/store/index.ts';
 import type { MailStore } from '../../../firmware/store/types.ts';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -14,8 +14,8 @@ export interface TestDirectory {
   close(): Promise<void>;
 }
 
-export async function openTestStore(dir: string): Promise<TestDirectory> {
-  const store = await openStore({ dir: join(dir, 'store') });
+export async function openTestStore(dir: string, options: Omit<OpenStoreOptions, 'dir'> = {}): Promise<TestDirectory> {
+  const store = await openStore({ ...options, dir: join(dir, 'store') });
   await store.addDomain('example.test');
   const hash = await hashPassword(PASSWORD);
   const alice = await store.createAccount({ address: 'alice@example.test', passwordHash: hash });
