@@ -16,7 +16,11 @@ export function spec(name: ListenerName, file: Parameters<typeof listenerModule>
   return { name, module: listenerModule(file), address: { host: '127.0.0.1', port: 0 }, ...extra };
 }
 
-/** Options with test timings: 50 ms backoff, 50 ms heartbeats (hang after 300 ms), fast probes. */
+/**
+ * Options with test timings: 50 ms backoff, 50 ms heartbeats (a hang after 600 ms),
+ * probes every 100 ms with a 600 ms timeout. The timeouts leave room for a
+ * loaded 2-core machine; the tests wait for states, never for fixed times.
+ */
 export function testOptions(
   fixture: TestStore,
   listeners: readonly ListenerSpec[],
@@ -33,8 +37,8 @@ export function testOptions(
     dev: true,
     backoff: { initialMs: 50, maxMs: 400, resetAfterMs: 60_000 },
     failure: { maxRestarts: 5, windowMs: 60_000 },
-    heartbeat: { intervalMs: 50, timeoutMs: 300 },
-    probe: { intervalMs: 100, timeoutMs: 300, failures: 1 },
+    heartbeat: { intervalMs: 50, timeoutMs: 600 },
+    probe: { intervalMs: 100, timeoutMs: 600, failures: 1 },
     startTimeoutMs: 5000,
     ...overrides,
   };
