@@ -2,6 +2,7 @@
 // compiler writes out directly, so the IMAP room does no MIME work.
 import { encodeWordIfNeeded } from './encoded-words.ts';
 import { imapEnvelope } from './envelope.ts';
+import { imapString } from './imap-string.ts';
 import type { ImapValue, MimeMessage, MimeParams, MimePart } from './types.ts';
 
 /**
@@ -12,17 +13,17 @@ import type { ImapValue, MimeMessage, MimeParams, MimePart } from './types.ts';
  */
 function paramList(params: MimeParams): ImapValue {
   if (params.length === 0) return null;
-  const out: string[] = [];
-  for (const [k, v] of params) out.push(k, encodeWordIfNeeded(v));
+  const out: ImapValue[] = [];
+  for (const [k, v] of params) out.push(imapString(k), imapString(encodeWordIfNeeded(v)));
   return out;
 }
 
 function extension(part: MimePart): ImapValue[] {
   // body-fld-dsp, body-fld-lang, body-fld-loc, always all given, as Dovecot does.
   return [
-    part.disposition === null ? null : [part.disposition.type, paramList(part.disposition.params)],
-    part.language === null ? null : [...part.language],
-    part.location,
+    part.disposition === null ? null : [imapString(part.disposition.type), paramList(part.disposition.params)],
+    part.language === null ? null : part.language.map(imapString),
+    imapString(part.location),
   ];
 }
 
@@ -30,12 +31,20 @@ function bodyOf(part: MimePart, extended: boolean): ImapValue[] {
   if (part.parts !== undefined && part.parts.length > 0) {
     // body-type-mpart: 1*body SP media-subtype [SP body-ext-mpart]
     const out: ImapValue[] = part.parts.map((p) => bodyOf(p, extended));
-    out.push(part.subtype);
+    out.push(imapString(part.subtype));
     if (extended) out.push(paramList(part.params), ...extension(part));
     return out;
   }
   // body-fields: param id desc enc octets
-  const out: ImapValue[] = [part.type, part.subtype, paramList(part.params), part.id, part.description, part.encoding, part.size];
+  const out: ImapValue[] = [
+    imapString(part.type),
+    imapString(part.subtype),
+    paramList(part.params),
+    imapString(part.id),
+    imapString(part.description),
+    imapString(part.encoding),
+    part.size,
+  ];
   if (part.type === 'message' && part.subtype === 'rfc822' && part.message !== undefined) {
     // body-type-msg: ... envelope body body-fld-lines
     out.push(imapEnvelope(part.message), bodyOf(part.message.root, extended), part.lines ?? 0);
@@ -43,7 +52,7 @@ function bodyOf(part: MimePart, extended: boolean): ImapValue[] {
     out.push(part.lines ?? 0);
   }
   // body-ext-1part: md5 dsp lang loc
-  if (extended) out.push(part.md5, ...extension(part));
+  if (extended) out.push(imapString(part.md5), ...extension(part));
   return out;
 }
 

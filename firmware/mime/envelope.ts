@@ -1,6 +1,7 @@
 // ENVELOPE (RFC 3501 7.4.2) from a parsed header block, and its IMAP form.
 import { isGroup, type ParsedMailbox, parseAddressList } from './address.ts';
 import { firstField, type HeaderField, unfold } from './header-block.ts';
+import { imapString } from './imap-string.ts';
 import type { Envelope, EnvelopeAddress, ImapValue, MimeMessage } from './types.ts';
 
 // A hostile header with 100,000 recipients must not bloat the stored JSON.
@@ -60,7 +61,7 @@ export function buildEnvelope(fields: readonly HeaderField[]): Envelope {
 }
 
 function addressList(list: readonly EnvelopeAddress[] | null): ImapValue {
-  return list === null ? null : list.map((a) => [a.name, a.adl, a.mailbox, a.host]);
+  return list === null ? null : list.map((a) => [imapString(a.name), imapString(a.adl), imapString(a.mailbox), imapString(a.host)]);
 }
 
 /**
@@ -71,15 +72,15 @@ function addressList(list: readonly EnvelopeAddress[] | null): ImapValue {
 export function imapEnvelope(message: Pick<MimeMessage, 'envelope'>): ImapValue[] {
   const e = message.envelope;
   return [
-    e.date,
-    e.subject,
+    imapString(e.date),
+    imapString(e.subject),
     addressList(e.from),
     addressList(e.sender),
     addressList(e.replyTo),
     addressList(e.to),
     addressList(e.cc),
     addressList(e.bcc),
-    e.inReplyTo,
-    e.messageId,
+    imapString(e.inReplyTo),
+    imapString(e.messageId),
   ];
 }

@@ -2,6 +2,7 @@
 // can hand out the original lines byte for byte, folding and all.
 import { Buffer } from 'node:buffer';
 import { asBuffer, CR, indexOfByte, isWsp, LF, SP, utf8OrLatin1 } from './bytes.ts';
+import { decodeEncodedWords } from './encoded-words.ts';
 
 export interface HeaderField {
   /** Field name as written (without trailing blanks before the colon). */
@@ -119,6 +120,11 @@ export function parseHeaderBlock(bytes: Uint8Array, start = 0, end = bytes.lengt
 /** RFC 5322 unfolding: line breaks inside a value go, the blanks after them stay; then trimmed. */
 export function unfold(value: string): string {
   return value.replace(/\r?\n|\r/g, '').trim();
+}
+
+/** A field's value as a reader sees it: unfolded, encoded words decoded (for SEARCH HEADER, FROM, SUBJECT ... confirmation). */
+export function decodeHeaderValue(field: HeaderField): string {
+  return decodeEncodedWords(unfold(field.value));
 }
 
 /** First field with this lower-case key, or undefined. */

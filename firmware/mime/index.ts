@@ -18,7 +18,14 @@ export { decodeCharset } from './charset.ts';
 export { parseRfc5322Date } from './date.ts';
 export { decodeEncodedWords } from './encoded-words.ts';
 export { imapEnvelope } from './envelope.ts';
-export { type HeaderBlock, type HeaderField, parseHeaderBlock, selectHeaderFields, unfold } from './header-block.ts';
+export {
+  decodeHeaderValue,
+  type HeaderBlock,
+  type HeaderField,
+  parseHeaderBlock,
+  selectHeaderFields,
+  unfold,
+} from './header-block.ts';
 export { htmlToText } from './html-text.ts';
 export { parseParameterized } from './params.ts';
 export { decodePartText, normalizeSearchText, searchText } from './search-text.ts';

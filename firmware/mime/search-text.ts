@@ -9,8 +9,7 @@
 import { Buffer } from 'node:buffer';
 import { asBuffer } from './bytes.ts';
 import { decodeCharset } from './charset.ts';
-import { decodeEncodedWords } from './encoded-words.ts';
-import { parseHeaderBlock, unfold } from './header-block.ts';
+import { decodeHeaderValue, parseHeaderBlock } from './header-block.ts';
 import { htmlToText } from './html-text.ts';
 import { paramValue } from './params.ts';
 import { decodeTransfer } from './transfer-decoding.ts';
@@ -50,7 +49,7 @@ export function decodePartText(body: Uint8Array, part: MimePart): string {
 function headerText(body: Uint8Array, part: MimePart): string {
   const lines: string[] = [];
   for (const f of parseHeaderBlock(body, part.headerStart, part.headerEnd).fields) {
-    lines.push(`${f.name}: ${decodeEncodedWords(unfold(f.value))}`);
+    lines.push(`${f.name}: ${decodeHeaderValue(f)}`);
   }
   return lines.join('\n');
 }

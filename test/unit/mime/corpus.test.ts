@@ -173,3 +173,14 @@ describe('corpus: BODYSTRUCTURE and ENVELOPE by hand', () => {
     }
   });
 });
+
+describe('IMAP values are safe to serialise', () => {
+  test('NUL goes and CR/LF from decoded parameters become spaces', () => {
+    const body = Buffer.from(
+      "Subject: a\0b\r\nContent-Type: text/plain; name*=utf-8''line%0D%0Abreak%00.txt\r\nContent-Description: x\0y\r\n\r\nbody",
+    );
+    const s = analyzeMessage(body);
+    assert.equal(wire(imapBodyStructure(s, false)), '("text" "plain" ("charset" "us-ascii" "name" "line break.txt") NIL "xy" "7BIT" 4 0)');
+    assert.equal(imapEnvelope(s)[1], 'ab');
+  });
+});

@@ -1,7 +1,7 @@
 // Header blocks on raw bytes, and HEADER.FIELDS / HEADER.FIELDS.NOT.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseHeaderBlock, selectHeaderFields, unfold } from '../../../firmware/mime/index.ts';
+import { decodeHeaderValue, parseHeaderBlock, selectHeaderFields, unfold } from '../../../firmware/mime/index.ts';
 
 const HEADER = Buffer.from(
   'From: a@example.com\r\nSubject: first line\r\n  folded\tline\r\nX-Empty:\r\nto: b@example.com\r\nComments : old style\r\n\r\nbody\r\n',
@@ -76,5 +76,12 @@ describe('selectHeaderFields', () => {
   test('no match gives just the blank line; a header cut at EOF still ends cleanly', () => {
     assert.equal(Buffer.from(selectHeaderFields(HEADER, ['x-none'], false)).toString(), '\r\n');
     assert.equal(Buffer.from(selectHeaderFields(Buffer.from('A: 1\r\nB: 2'), ['b'], false)).toString(), 'B: 2\r\n\r\n');
+  });
+});
+
+describe('decodeHeaderValue', () => {
+  test('unfolds and decodes, for confirming header searches', () => {
+    const block = parseHeaderBlock(Buffer.from('Subject: =?utf-8?Q?Gr=C3=BC=C3=9Fe?=\r\n =?utf-8?Q?_aus_K=C3=B6ln?= !\r\n\r\n'));
+    assert.equal(decodeHeaderValue(block.fields[0]!), 'Grüße aus Köln !');
   });
 });
