@@ -25,7 +25,7 @@ export function capabilityList(session: Session, deps: ImapDeps): string[] {
   const caps = ['IMAP4rev1'];
   if (session.state === 'not-authenticated') {
     if (!session.secure && deps.startTls !== undefined) caps.push('STARTTLS');
-    if (session.secure || deps.allowInsecureAuth) caps.push('AUTH=PLAIN', 'SASL-IR');
+    if (session.secure || deps.allowInsecureAuth(session.remoteAddress)) caps.push('AUTH=PLAIN', 'SASL-IR');
     else caps.push('LOGINDISABLED');
     caps.push('LITERAL+', 'ID', 'ENABLE');
     return caps;

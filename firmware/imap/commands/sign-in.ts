@@ -10,7 +10,7 @@ export const MAX_AUTH_FAILURES = 3;
 
 /** Plaintext passwords only over TLS, except where the deps allow it (dev mode on loopback). */
 export function signInRefused(ctx: CommandContext): CommandResult | undefined {
-  if (ctx.session.secure || ctx.deps.allowInsecureAuth) return undefined;
+  if (ctx.session.secure || ctx.deps.allowInsecureAuth(ctx.session.remoteAddress)) return undefined;
   return no('Use STARTTLS or port 993 first', code('PRIVACYREQUIRED'));
 }
 

@@ -22,8 +22,8 @@ export interface ImapDeps {
    * address/password pair; throws PochtaError AUTH_THROTTLED when slowed down.
    */
   readonly authenticate: (address: string, password: string, client: { readonly remoteAddress: string }) => Promise<Account | undefined>;
-  /** Allow LOGIN and AUTHENTICATE PLAIN without TLS (dev mode on loopback only). */
-  readonly allowInsecureAuth: boolean;
+  /** May this client use LOGIN and AUTHENTICATE PLAIN without TLS? (dev mode on loopback only) */
+  readonly allowInsecureAuth: (remoteAddress: string) => boolean;
   /** STARTTLS is offered when present (plain port). */
   readonly startTls?: (socket: Socket) => TLSSocket;
   /** APPENDLIMIT and the literal limit, bytes. */

@@ -3,6 +3,7 @@
 // its tagged reply. Transcript tests read like the RFC with it.
 
 import net from 'node:net';
+import tls from 'node:tls';
 
 export class TestClient {
   private readonly socket: net.Socket;
@@ -11,17 +12,43 @@ export class TestClient {
   private ended = false;
   private tagCounter = 0;
 
+  private readonly onData = (chunk: Buffer) => {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    this.wake();
+  };
+  private readonly onClose = () => {
+    this.ended = true;
+    this.wake();
+  };
+
   private constructor(socket: net.Socket) {
     this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
+    socket.on('data', this.onData);
+    socket.on('close', this.onClose);
     socket.on('error', () => undefined);
+  }
+
+  /** Implicit TLS (port 993); the test certificate is self-signed. */
+  static connectTls(port: number, host = '127.0.0.1'): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host, rejectUnauthorized: false }, () => resolve(new TestClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** After `OK Begin TLS`: hand the socket to TLS; anything unread is dropped. */
+  startTls(): Promise<TestClient> {
+    this.socket.off('data', this.onData);
+    this.socket.off('close', this.onClose);
+    return new Promise((resolve, reject) => {
+      const secure = tls.connect({ socket: this.socket, rejectUnauthorized: false }, () => resolve(new TestClient(secure)));
+      secure.once('error', reject);
+    });
+  }
+
+  /** Bytes received and not read yet. */
+  get unread(): number {
+    return this.buffer.length;
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<TestClient> {

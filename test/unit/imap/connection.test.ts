@@ -122,7 +122,7 @@ describe('imap connection: authentication', () => {
   });
 
   it('refuses plaintext login without TLS unless allowed', async () => {
-    const g = await startFixture({ allowInsecureAuth: false });
+    const g = await startFixture({ allowInsecureAuth: () => false });
     try {
       const c = await g.connect();
       assert.match(await c.response(), /LOGINDISABLED/);

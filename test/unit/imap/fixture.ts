@@ -70,7 +70,7 @@ export async function startFixture(overrides: Partial<ImapDeps> = {}, options: I
       if (found === undefined) return undefined;
       return (await verifyPassword(password, found.passwordHash)) ? found : undefined;
     },
-    allowInsecureAuth: true,
+    allowInsecureAuth: () => true,
     maxMessageBytes: 1024 * 1024,
     ...overrides,
   };

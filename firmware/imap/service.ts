@@ -1,0 +1,95 @@
+// The IMAP listeners as supervisor Services: 'imap' (143, STARTTLS) and
+// 'imaps' (993, implicit TLS). The worker runtime imports this file and calls
+// createService with the listener's context; everything is built from it.
+
+import { readFile } from 'node:fs/promises';
+import tls from 'node:tls';
+import { readSettings } from '../config/settings.ts';
+import { PochtaError } from '../errors.ts';
+import { CidrList } from '../net/cidr.ts';
+import { loadTlsContext, type TlsContextSource } from '../net/tls.ts';
+import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
+import type { ImapDeps } from './commands/types.ts';
+import type { SetTimer } from './connection.ts';
+import { createPasswordCheck } from './password-check.ts';
+import { createImapServer } from './server.ts';
+
+export interface ImapServiceOverrides {
+  readonly authenticate?: ImapDeps['authenticate'];
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly setTimer?: SetTimer;
+  readonly idleTimeoutMs?: number;
+}
+
+const LOOPBACK = CidrList.parse(['127.0.0.0/8', '::1/128']);
+
+export const createService: ServiceFactory = (ctx) => createImapService(ctx);
+
+export async function createImapService(
+  ctx: ListenerContext,
+  overrides: ImapServiceOverrides = {},
+): Promise<Service & { address(): ListenAddress | undefined }> {
+  if (ctx.name !== 'imap' && ctx.name !== 'imaps') throw new PochtaError('BAD_CONFIG', `imap service cannot run listener ${ctx.name}`);
+  const address = ctx.address;
+  if (address === undefined) throw new PochtaError('BAD_CONFIG', `listener ${ctx.name} has no address`);
+  const implicitTls = ctx.name === 'imaps';
+  const log = ctx.log;
+  const settings = await readSettings(ctx.store, { dev: ctx.dev });
+
+  let tlsSource: TlsContextSource | undefined;
+  let tlsFiles: { key: Buffer; cert: Buffer } | undefined;
+  try {
+    const [key, cert] = await Promise.all([readFile(ctx.tls.keyPath), readFile(ctx.tls.certPath)]);
+    tlsFiles = { key, cert };
+    tlsSource = await loadTlsContext(ctx.tls, { log });
+  } catch (err) {
+    // Port 993 cannot run without a certificate; 143 runs without STARTTLS (and so without logins, outside dev).
+    if (implicitTls) throw new PochtaError('BAD_CONFIG', `TLS certificate unreadable: ${String(err)}`);
+    log.warn({ err: String(err) }, 'TLS certificate unreadable: STARTTLS not offered');
+  }
+  const source = tlsSource;
+  const sleep = overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  const deps: ImapDeps = {
+    store: ctx.store,
+    log,
+    now: ctx.now,
+    hostname: ctx.hostname,
+    authenticate:
+      overrides.authenticate ??
+      createPasswordCheck({ store: ctx.store, now: ctx.now, sleep, maxFailures: settings['limits.authFailuresPerIp'] }),
+    allowInsecureAuth: (remote) => ctx.dev && LOOPBACK.contains(remote),
+    maxMessageBytes: settings['limits.messageSize'],
+    ...(source === undefined || implicitTls
+      ? {}
+      : { startTls: (socket) => new tls.TLSSocket(socket, { isServer: true, secureContext: source.current() }) }),
+  };
+  const server = createImapServer(deps, {
+    // key/cert serve clients without SNI; SNICallback looks the context up per
+    // handshake, so a replaced certificate applies to new connections.
+    ...(implicitTls && source !== undefined && tlsFiles !== undefined
+      ? {
+          tls: {
+            ...tlsFiles,
+            SNICallback: (_name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => cb(null, source.current()),
+          },
+        }
+      : {}),
+    ...(overrides.setTimer === undefined ? {} : { setTimer: overrides.setTimer }),
+    ...(overrides.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: overrides.idleTimeoutMs }),
+  });
+  let bound: ListenAddress | undefined;
+
+  return {
+    async start() {
+      const info = await server.listen(address.port, address.host);
+      bound = { host: info.address, port: info.port };
+      log.info({ address: bound, tls: implicitTls }, 'listening');
+    },
+    async stop(deadline) {
+      await server.close(deadline);
+      source?.close();
+    },
+    address: () => bound,
+  };
+}
