@@ -164,7 +164,7 @@ export function startListenerWorker(spec: ListenerSpec, settings: WorkerSettings
         beatsSinceCheck++;
         return;
       case 'ready': {
-        if (done) return;
+        if (done || ready) return;
         timers.clearTimeout(startTimer);
         ready = true;
         beatsSinceCheck = 0;

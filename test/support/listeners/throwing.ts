@@ -1,4 +1,5 @@
-// Throws an uncaught exception after start on CRASH, runs out of heap on HOG;
+// Throws an uncaught exception after start on CRASH, leaves a promise rejection
+// unhandled on REJECT, runs out of heap on HOG;
 // with options.failStart its start() rejects instead, every time.
 
 import type { ServiceFactory } from '../../../firmware/supervisor/service.ts';
@@ -12,6 +13,10 @@ export const createService: ServiceFactory = (ctx) => {
           throw new Error('listener bug on command');
         });
         return 'CRASHING';
+      },
+      REJECT: () => {
+        void Promise.reject(new Error('forgotten rejection'));
+        return 'REJECTING';
       },
       HOG: () => {
         setImmediate(() => {

@@ -21,6 +21,7 @@ describe('supervisor restarts a broken listener while the others keep serving', 
         // (a dead or hung listener would also fail a probe, racing the error, exit or heartbeat).
         spec('imap', 'echo'),
         spec('smtp', 'throwing'),
+        spec('imaps', 'throwing'),
         spec('pop3', 'exiting'),
         spec('submission', 'hanging'),
         spec('smtps', 'mute', { probe: smtpGreeting }),
@@ -49,6 +50,7 @@ describe('supervisor restarts a broken listener while the others keep serving', 
 
   const cases = [
     { name: 'smtp', command: 'CRASH', error: /uncaught: listener bug on command/, kind: 'an uncaught exception' },
+    { name: 'imaps', command: 'REJECT', error: /uncaught: forgotten rejection/, kind: 'an unhandled rejection' },
     { name: 'pop3', command: 'EXIT', error: /exited with code 3/, kind: 'process.exit()' },
     { name: 'submission', command: 'HANG', error: /no heartbeat/, kind: 'a hung event loop' },
     { name: 'smtps', command: 'MUTE', error: /probe failed: no greeting/, kind: 'a socket that stops greeting' },
@@ -79,7 +81,7 @@ describe('supervisor restarts a broken listener while the others keep serving', 
   }
 
   it('waited the initial backoff before each first restart', () => {
-    assert.equal(restarts.length, 4);
+    assert.equal(restarts.length, 5);
     for (const event of restarts) {
       assert.equal(event.delayMs, 50);
       assert.equal(event.attempt, 0);
