@@ -166,6 +166,38 @@ describe('corpus: BODYSTRUCTURE and ENVELOPE by hand', () => {
     );
   });
 
+  test('every extension field: md5, disposition with params, language list, location, on parts and multiparts', () => {
+    const s = parsed('extension-fields.eml');
+    assert.equal(
+      wire(imapBodyStructure(s, true)),
+      '(("text" "plain" ("charset" "UTF-8" "format" "flowed") "<part1@example.com>" "The main text" "8BIT" 5 0' +
+        ' "Q2hlY2sgSW50ZWdyaXR5IQ==" ("inline" ("filename" "body.txt" "size" "5")) ("en") "body.txt")' +
+        ' ("application" "octet-stream" NIL NIL NIL "BASE64" 4 NIL NIL NIL NIL)' +
+        ' "mixed" ("boundary" "=_x" "charset" "utf-8") ("inline" NIL) ("en-GB" "fr") "http://example.com/whole")',
+    );
+  });
+
+  test('a boundary that is a prefix of the inner one, and an encoded message/rfc822', () => {
+    const s = parsed('boundary-prefix.eml');
+    assert.equal(
+      wire(imapBodyStructure(s, false)),
+      '((("text" "plain" ("charset" "us-ascii") NIL NIL "7BIT" 5 0) ("text" "html" ("charset" "us-ascii") NIL NIL "7BIT" 11 0) "alternative")' +
+        // message/rfc822 in base64 cannot be parsed in place; IMAP reserves "message" "rfc822" for parts with an envelope.
+        ' ("application" "octet-stream" NIL NIL NIL "BASE64" 48) "mixed")',
+    );
+  });
+
+  test('a forward of a forward: message/rfc822 inside a multipart inside message/rfc822', () => {
+    const s = parsed('nested-forward.eml');
+    const inner =
+      '("message" "rfc822" NIL NIL NIL "7BIT" 57 (NIL "report" ((NIL NIL "a" "example.com")) ((NIL NIL "a" "example.com"))' +
+      ' ((NIL NIL "a" "example.com")) NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7BIT" 17 0) 3)';
+    const middle =
+      '("message" "rfc822" NIL NIL NIL "7BIT" 213 (NIL "Fwd: report" ((NIL NIL "b" "example.com")) ((NIL NIL "b" "example.com"))' +
+      ` ((NIL NIL "b" "example.com")) NIL NIL NIL NIL NIL) (("text" "plain" ("charset" "us-ascii") NIL NIL "7BIT" 11 0) ${inner} "mixed") 14)`;
+    assert.equal(wire(imapBodyStructure(s, false)), `(("text" "plain" ("charset" "us-ascii") NIL NIL "7BIT" 10 0) ${middle} "mixed")`);
+  });
+
   test('every corpus file gives JSON that survives a round trip unchanged', () => {
     for (const name of fixtureNames()) {
       const s = parsed(name);

@@ -74,4 +74,17 @@ describe('findPart', () => {
     assert.equal(text(body, findPart(s, [2])!.header), 'From: two@example.org\r\nSubject: second post\r\n\r\n');
     assert.equal(findPart(s, [1, 2]), undefined);
   });
+
+  test('two levels of message/rfc822: BODY[2.2.1], BODY[2.2.HEADER], BODY[2.HEADER]', () => {
+    const body = fixture('nested-forward.eml');
+    const s = analyzeMessage(body);
+    assert.equal(text(body, findPart(s, [1])!.body), 'outer note');
+    assert.equal(text(body, findPart(s, [2, 1])!.body), 'middle note');
+    assert.equal(text(body, findPart(s, [2, 2, 1])!.body), 'the report itself');
+    assert.equal(text(body, findPart(s, [2, 2])!.header), 'From: a@example.com\r\nSubject: report\r\n\r\n');
+    assert.ok(text(body, findPart(s, [2])!.header)!.startsWith('From: b@example.com\r\nSubject: Fwd: report\r\n'));
+    assert.equal(text(body, findPart(s, [2, 2])!.text), 'the report itself');
+    assert.equal(findPart(s, [2, 2, 2]), undefined);
+    assert.equal(findPart(s, [2, 1])!.header, undefined);
+  });
 });
