@@ -14,8 +14,19 @@ export interface TestDirectory {
   close(): Promise<void>;
 }
 
-export async function openTestStore(dir: string, options: Omit<OpenStoreOptions, 'dir'> = {}): Promise<TestDirectory> {
+export async function openTestStore(
+  dir: string,
+  options: Omit<OpenStoreOptions, 'dir'> = {},
+  { fresh = true }: { fresh?: boolean } = {},
+): Promise<TestDirectory> {
   const store = await openStore({ ...options, dir: join(dir, 'store') });
+  if (!fresh) {
+    // A store made earlier by openTestStore: find the same accounts again.
+    const alice = await store.findAccount('alice@example.test');
+    const bob = await store.findAccount('bob@example.test');
+    if (!alice || !bob) throw new Error('not a test directory');
+    return { store, alice: alice.id, bob: bob.id, close: () => store.close() };
+  }
   await store.addDomain('example.test');
   const hash = await hashPassword(PASSWORD);
   const alice = await store.createAccount({ address: 'alice@example.test', passwordHash: hash });
