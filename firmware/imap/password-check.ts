@@ -51,7 +51,7 @@ export function createPasswordCheck(options: PasswordCheckOptions): Authenticate
       throw new PochtaError('AUTH_THROTTLED', `${record.count} failed logins from ${remoteAddress}`);
     }
     const account = await options.store.findAccount(normalizeAddress(address));
-    const ok = account !== undefined && account.enabled && (await verify(password, account.passwordHash));
+    const ok = account?.enabled === true && (await verify(password, account.passwordHash));
     if (ok) {
       failures.delete(remoteAddress);
       return account;
