@@ -62,7 +62,8 @@ function fieldColon(buf: Buffer, line: Line): number {
  * Split a header block into fields. Tolerant: a line that is neither a field
  * nor a continuation is skipped when a field follows it (garbage inside the
  * header), otherwise it is where the body starts (a header with no blank
- * line). Never throws; linear in the header size.
+ * line); a line starting with "--" always starts the body (a boundary right
+ * after a header). Never throws; linear in the header size.
  */
 export function parseHeaderBlock(bytes: Uint8Array, start = 0, end = bytes.length): HeaderBlock {
   const buf = asBuffer(bytes);
@@ -105,9 +106,12 @@ export function parseHeaderBlock(bytes: Uint8Array, start = 0, end = bytes.lengt
       pos = line.next;
       continue;
     }
-    // Not a field. Garbage inside the header if a field follows, else the body begins here.
+    // Not a field. A "--" line is a boundary some mailer put right after the
+    // header, so the body begins there; other garbage is skipped when a field
+    // follows it, else the body begins here too.
     close();
-    if (line.next < end && fieldColon(buf, lineAt(buf, line.next, end)) >= 0) {
+    const boundaryLike = buf[pos] === 45 && buf[pos + 1] === 45;
+    if (!boundaryLike && line.next < end && fieldColon(buf, lineAt(buf, line.next, end)) >= 0) {
       pos = line.next;
       continue;
     }

@@ -43,9 +43,9 @@ function fieldText(fields: readonly HeaderField[], key: string): string | null {
 }
 
 function withCharset(type: string, params: MimeParams): MimeParams {
-  // IMAP clients expect a charset on every text part; RFC 2045's default is us-ascii.
+  // IMAP clients expect a charset on every text part; RFC 2045's default is us-ascii (appended, as Dovecot does).
   if (type !== 'text' || params.some(([k]) => k === 'charset')) return params;
-  return [['charset', 'us-ascii'], ...params];
+  return [...params, ['charset', 'us-ascii']];
 }
 
 function contentType(fields: readonly HeaderField[], fallback: ContentType): ContentType {
@@ -66,7 +66,8 @@ function disposition(fields: readonly HeaderField[]): Disposition | null {
   const raw = fieldText(fields, 'content-disposition');
   if (raw === null) return null;
   const parsed = parseParameterized(raw);
-  const type = parsed.value.toLowerCase();
+  // The leading token only, so "attachment filename=x" (missing ';') is still an attachment.
+  const type = parsed.value.toLowerCase().split(/\s/)[0] ?? '';
   if (!TOKEN.test(type)) return null;
   return { type, params: parsed.params };
 }

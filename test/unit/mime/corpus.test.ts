@@ -198,6 +198,16 @@ describe('corpus: BODYSTRUCTURE and ENVELOPE by hand', () => {
     assert.equal(wire(imapBodyStructure(s, false)), `(("text" "plain" ("charset" "us-ascii") NIL NIL "7BIT" 10 0) ${middle} "mixed")`);
   });
 
+  test('a multipart whose first delimiter follows its header without a blank line', () => {
+    const body = Buffer.from(
+      'Content-Type: multipart/alternative; boundary=g\r\n--g\r\nContent-Type: text/plain\r\n\r\none\r\n--g\r\nContent-Type: text/html\r\n\r\ntwo\r\n--g--\r\n',
+    );
+    assert.equal(
+      wire(imapBodyStructure(analyzeMessage(body), false)),
+      '(("text" "plain" ("charset" "us-ascii") NIL NIL "7BIT" 3 0) ("text" "html" ("charset" "us-ascii") NIL NIL "7BIT" 3 0) "alternative")',
+    );
+  });
+
   test('every corpus file gives JSON that survives a round trip unchanged', () => {
     for (const name of fixtureNames()) {
       const s = parsed(name);
@@ -212,7 +222,7 @@ describe('IMAP values are safe to serialise', () => {
       "Subject: a\0b\r\nContent-Type: text/plain; name*=utf-8''line%0D%0Abreak%00.txt\r\nContent-Description: x\0y\r\n\r\nbody",
     );
     const s = analyzeMessage(body);
-    assert.equal(wire(imapBodyStructure(s, false)), '("text" "plain" ("charset" "us-ascii" "name" "line break.txt") NIL "xy" "7BIT" 4 0)');
+    assert.equal(wire(imapBodyStructure(s, false)), '("text" "plain" ("name" "line break.txt" "charset" "us-ascii") NIL "xy" "7BIT" 4 0)');
     assert.equal(imapEnvelope(s)[1], 'ab');
   });
 });

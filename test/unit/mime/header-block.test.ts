@@ -55,6 +55,16 @@ describe('parseHeaderBlock', () => {
     assert.equal(glued.subarray(block.end).toString(), 'Hello there\r\nmore body\r\n');
   });
 
+  test('a boundary line right after the header starts the body', () => {
+    const glued = Buffer.from('Content-Type: multipart/mixed; boundary=b\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--\r\n');
+    const block = parseHeaderBlock(glued);
+    assert.deepEqual(
+      block.fields.map((f) => f.key),
+      ['content-type'],
+    );
+    assert.ok(glued.subarray(block.end).toString().startsWith('--b\r\n'));
+  });
+
   test('raw 8-bit values: UTF-8 when valid, else one char per byte', () => {
     const block = parseHeaderBlock(Buffer.concat([Buffer.from('A: Grüße\r\nB: caf'), Buffer.from([0xe9]), Buffer.from('\r\n\r\n')]));
     assert.equal(block.fields[0]!.value, ' Grüße');
