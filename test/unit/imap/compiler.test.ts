@@ -11,6 +11,7 @@ import {
   type StreamValue,
 } from '../../../firmware/imap/compiler.ts';
 import type { Token } from '../../../firmware/imap/parser.ts';
+import { analyzeMessage, imapBodyStructure, imapEnvelope } from '../../../firmware/mime/index.ts';
 import { parse } from './helpers.ts';
 
 const wire = (chunks: ReturnType<typeof compileValue>) =>
@@ -151,5 +152,40 @@ describe('imap compiler', () => {
     assert.equal(chunks[0]!.toString(), '* 7 FETCH (UID 9 BODY[] {100000}\r\n');
     assert.equal(chunks[1], stream);
     assert.equal(chunks[2]!.toString(), ' FLAGS (\\Seen))\r\n');
+  });
+
+  it('writes what the MIME room computes for ENVELOPE and BODYSTRUCTURE, readable back', () => {
+    const message = Buffer.from(
+      [
+        'From: =?UTF-8?Q?J=C3=B6rg?= <jorg@example.com>',
+        'To: "Team \\\\ \\"core\\"" <team@example.com>, bob@example.com',
+        'Subject: =?ISO-8859-1?Q?Gr=FC=DFe?= and "quotes"',
+        'Date: Wed, 17 Jul 1996 02:23:25 -0700',
+        'Message-ID: <x@example.com>',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Hallo',
+        '--b1',
+        'Content-Type: application/pdf; name="r\u00e9sum\u00e9.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'JVBERi0=',
+        '--b1--',
+        '',
+      ].join('\r\n'),
+    );
+    const structure = analyzeMessage(message);
+    const envelope = imapEnvelope(structure);
+    const body = imapBodyStructure(structure, true);
+    assert.deepEqual(roundTrip(envelope), [expected(envelope)]);
+    assert.deepEqual(roundTrip(body), [expected(body)]);
+    const text = wire(compileValue(envelope)).toString('utf8');
+    // ENVELOPE carries raw header text: encoded words stay encoded, quoted specials are escaped.
+    assert.match(text, /\("=\?UTF-8\?Q\?J=C3=B6rg\?=" NIL "jorg" "example\.com"\)/);
+    assert.match(text, /\("Team \\\\ \\"core\\"" NIL "team" "example\.com"\)/);
   });
 });
