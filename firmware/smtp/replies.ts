@@ -1,9 +1,8 @@
 // The one place where SMTP refusals are made. Catalogue errors, filter
 // verdicts and delivery results all become an Error with `responseCode` that
-// smtp-server writes as "<code> <enhanced> <text>". smtp-server's own enhanced
-// codes are switched off (hideENHANCEDSTATUSCODES) because it derives them from
-// the basic code alone and would say 5.6.0 where we mean 5.7.1; ours go in the
-// text instead.
+// smtp-server writes as "<code> <enhanced> <text>". The enhanced code goes at
+// the start of the text, and wire.ts sends such a text as it is instead of
+// letting smtp-server guess a code from the basic one.
 
 import { type ReplyError, toReplyError } from '../errors.ts';
 import type { Verdict } from '../filters/verdict.ts';
@@ -44,7 +43,7 @@ function isReplyError(err: unknown): err is ReplyError {
   return typeof err === 'object' && err !== null && 'smtp' in err && 'enhanced' in err && 'temporary' in err;
 }
 
-/** A success text carrying its enhanced code (ours are on, smtp-server's off). */
+/** A success text carrying its own enhanced code. */
 export function ok(enhanced: string, text: string): string {
   return `${enhanced} ${text}`;
 }

@@ -3,7 +3,7 @@
 // (AUTH, relay rights, DNSBL, SPF/DKIM/DMARC) is chosen by `mode`.
 
 import { randomBytes } from 'node:crypto';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Settings } from '../config/settings.ts';
 import { errorSummary } from '../delivery/local.ts';
 import { checkRecipientAddress, checkSenderAddress } from '../filters/index.ts';
@@ -14,6 +14,7 @@ import { AuthThrottle, ConnectionCounter, SlidingWindow } from './limits.ts';
 import { DEFAULT_TUNING, type SmtpServerDeps, type SmtpTuning } from './policy.ts';
 import { dnsblListed, fromError, fromVerdict, ok, REPLIES, smtpError } from './replies.ts';
 import { clientInfo, type SessionState } from './session-state.ts';
+import { PochtaSmtpServer } from './wire.ts';
 
 export interface SmtpListener {
   /** Bind and resolve with the real address (port 0 becomes a port). */
@@ -58,7 +59,7 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
     authRequiredMessage: `${REPLIES.authRequired.enhanced} ${REPLIES.authRequired.text}`,
     // In dev mode loopback clients may log in without TLS; onAuth enforces the loopback part.
     allowInsecureAuth: submission && deps.dev,
-    hideENHANCEDSTATUSCODES: true,
+    hideENHANCEDSTATUSCODES: false,
     hideDSN: true,
     hideREQUIRETLS: true,
     size: 0,
@@ -137,7 +138,7 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
     options.disabledCommands = ['AUTH', 'STARTTLS'];
   }
 
-  const server = new SMTPServer(options);
+  const server = new PochtaSmtpServer(options);
   // A socket error on one connection must never take the listener down.
   server.on('error', (err) => deps.log.warn({ err: errorSummary(err) }, 'smtp server error'));
   deps.settings.onChange((settings) => {

@@ -49,6 +49,8 @@ describe('inbound MX', () => {
     const ehlo = await c.cmd('EHLO client.example', /^250-mx\.test/);
     assert.match(ehlo, /^250[- ]SIZE \d+$/m);
     assert.match(ehlo, /^250[- ]STARTTLS$/m);
+    assert.match(ehlo, /^250[- ]ENHANCEDSTATUSCODES$/m);
+    assert.match(ehlo, /^250[- ]PIPELINING$/m);
     assert.doesNotMatch(ehlo, /AUTH/);
     await c.cmd('AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABwdw==', /^50[02] /);
     await c.cmd('QUIT', /^221 /);
@@ -59,7 +61,7 @@ describe('inbound MX', () => {
     const c = await open();
     await c.expect(/^220 /);
     await c.cmd('EHLO client.example', /^250/);
-    await c.cmd('MAIL FROM:<sender@remote.test>', /^250/);
+    await c.cmd('MAIL FROM:<sender@remote.test>', /^250 2\.1\.0 /);
     await c.cmd('RCPT TO:<nobody@example.test>', /^550 5\.1\.1 /);
     await c.cmd('RCPT TO:<alice@example.test>', /^250/);
     await c.cmd('QUIT', /^221 /);
