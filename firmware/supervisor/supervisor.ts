@@ -31,7 +31,11 @@ export interface SupervisorOptions {
   readonly timers?: Timers;
   readonly backoff?: Partial<BackoffPolicy>;
   readonly failure?: Partial<FailurePolicy>;
-  /** Worker beat period and how long without a beat counts as a hang; default 1 s / 10 s. */
+  /**
+   * Worker beat period and how long without a beat counts as a hang; default
+   * 0.5 s / 5 s: long enough that a big synchronous parse on a Pi is not taken
+   * for a hang (a false alarm would cut every session of that listener).
+   */
   readonly heartbeat?: { readonly intervalMs?: number; readonly timeoutMs?: number };
   /** Probe period, per-probe timeout and consecutive failures before a restart; default 15 s / 5 s / 2. */
   readonly probe?: { readonly intervalMs?: number; readonly timeoutMs?: number; readonly failures?: number };
@@ -92,6 +96,8 @@ interface Slot {
   history: number[];
   restartTimer?: unknown;
   settleFirst?: () => void;
+  /** A restart(name) under way; a second call joins it instead of starting a second thread. */
+  manual?: Promise<void>;
 }
 
 export function createSupervisor(options: SupervisorOptions): Supervisor {
@@ -111,7 +117,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     dev: options.dev,
     logLevel: options.logLevel ?? 'info',
     logPretty: options.logPretty ?? false,
-    heartbeat: { intervalMs: options.heartbeat?.intervalMs ?? 1000, timeoutMs: options.heartbeat?.timeoutMs ?? 10_000 },
+    heartbeat: { intervalMs: options.heartbeat?.intervalMs ?? 500, timeoutMs: options.heartbeat?.timeoutMs ?? 5000 },
     probe: {
       intervalMs: options.probe?.intervalMs ?? 15_000,
       timeoutMs: options.probe?.timeoutMs ?? 5000,
@@ -175,22 +181,30 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const spawn = (slot: Slot): void => {
     delete slot.startedAt;
     setState(slot, 'starting');
-    const worker: ListenerWorker = startListenerWorker(slot.spec, settings, {
-      ready(address) {
-        if (slot.worker !== worker) return;
-        if (address) slot.address = address;
-        slot.startedAt = now();
-        setState(slot, 'running');
-        log.info({ listener: slot.spec.name, address }, 'listener running');
-      },
-      failed(reason) {
-        if (slot.worker === worker) onFailure(slot, worker, reason);
-      },
-    });
+    let worker: ListenerWorker;
+    try {
+      worker = startListenerWorker(slot.spec, settings, {
+        ready(address) {
+          if (slot.worker !== worker) return;
+          if (address) slot.address = address;
+          slot.startedAt = now();
+          setState(slot, 'running');
+          log.info({ listener: slot.spec.name, address }, 'listener running');
+        },
+        failed(reason) {
+          if (slot.worker === worker) onFailure(slot, worker.exited, reason);
+        },
+      });
+    } catch (err) {
+      // No thread came to be (e.g. a malformed module path): the same policy as a crash.
+      delete slot.worker;
+      onFailure(slot, Promise.resolve(), `cannot start thread: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
     slot.worker = worker;
   };
 
-  const onFailure = (slot: Slot, worker: ListenerWorker, reason: string): void => {
+  const onFailure = (slot: Slot, exited: Promise<void>, reason: string): void => {
     slot.lastError = reason;
     if (!running) return;
     const t = now();
@@ -213,7 +227,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     emit(restartListeners, event);
     const timer = timers.setTimeout(() => {
       // The old thread must be gone first: it may still hold the listening socket.
-      void worker.exited.then(() => {
+      void exited.then(() => {
         if (running && slot.restartTimer === timer) {
           delete slot.restartTimer;
           spawn(slot);
@@ -306,13 +320,20 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     async restart(name, deadline) {
       const slot = requireSlot(name);
       if (!running) throw new PochtaError('INVALID_ARGUMENT', 'supervisor is not running');
-      cancelRestart(slot);
-      const old = slot.worker;
-      delete slot.worker; // its exit must not count as a failure
-      if (old) await old.stop(deadline ?? Date.now() + 5000);
-      slot.attempt = 0;
-      slot.history = [];
-      if (running) spawn(slot);
+      slot.manual ??= (async () => {
+        try {
+          cancelRestart(slot);
+          const old = slot.worker;
+          delete slot.worker; // its exit must not count as a failure
+          if (old) await old.stop(deadline ?? Date.now() + 5000);
+          slot.attempt = 0;
+          slot.history = [];
+          if (running) spawn(slot);
+        } finally {
+          delete slot.manual;
+        }
+      })();
+      return slot.manual;
     },
 
     fault(name, kind) {

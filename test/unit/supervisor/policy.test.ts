@@ -144,10 +144,25 @@ describe('restart policy', () => {
     assert.match(await again.readLine(), /^220 pop3 ready/);
     again.close();
 
-    // A graceful restart of a running listener is not a failure.
-    await supervisor.restart('pop3');
+    // A graceful restart of a running listener is not a failure; calls that overlap share one restart.
+    const starts: string[] = [];
+    supervisor.on('change', (s) => s.state === 'starting' && starts.push(s.name));
+    await Promise.all([supervisor.restart('pop3'), supervisor.restart('pop3')]);
     const status = await waitForStatus(supervisor, 'pop3', (s) => s.state === 'running');
     assert.equal(status.restarts, 0);
+    assert.deepEqual(starts, ['pop3']);
+    await assert.rejects(supervisor.restart('imap'), (err: unknown) => err instanceof PochtaError && err.code === 'NOT_FOUND');
+  });
+
+  it('gives up on a listener whose module cannot be loaded', async () => {
+    supervisor = createSupervisor(
+      testOptions(fixture, [spec('imap', 'echo', { module: '/nonexistent/listener.ts' })], {
+        failure: { maxRestarts: 1, windowMs: 60_000 },
+      }),
+    );
+    await supervisor.start();
+    const status = await waitForStatus(supervisor, 'imap', (s) => s.state === 'failed');
+    assert.match(status.lastError ?? '', /start failed: Cannot find module/);
   });
 
   it('injects faults only when allowed', async () => {
