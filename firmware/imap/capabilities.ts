@@ -30,6 +30,6 @@ export function capabilityList(session: Session, deps: ImapDeps): string[] {
     caps.push('LITERAL+', 'ID', 'ENABLE');
     return caps;
   }
-  caps.push(...AUTHENTICATED_EXTENSIONS);
+  caps.push(...AUTHENTICATED_EXTENSIONS, `APPENDLIMIT=${deps.maxMessageBytes}`);
   return caps;
 }

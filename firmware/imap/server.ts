@@ -17,6 +17,8 @@ export interface ImapServerOptions {
   readonly idleTimeoutMs?: number;
   readonly setTimer?: SetTimer;
   readonly limits?: StreamLimits;
+  /** Connections at once from one client address; more get BYE at once. */
+  readonly maxConnectionsPerIp?: number;
   /** The command table (tests may register extra commands). */
   readonly commands?: ReadonlyMap<string, Command>;
 }
@@ -39,8 +41,19 @@ export function createImapServer(deps: ImapDeps, options: ImapServerOptions = {}
   const prefix = randomBytes(3).toString('hex');
   let counter = 0;
 
+  const perIp = new Map<string, number>();
+
   const accept = (socket: net.Socket, secure: boolean) => {
     socket.setNoDelay(true);
+    const ip = socket.remoteAddress ?? '';
+    const open = perIp.get(ip) ?? 0;
+    if (options.maxConnectionsPerIp !== undefined && open >= options.maxConnectionsPerIp) {
+      // One client must not use up the box's sockets and memory.
+      socket.end('* BYE Too many connections from your address\r\n');
+      socket.on('error', () => undefined);
+      return;
+    }
+    perIp.set(ip, open + 1);
     const connection = new ImapConnection(socket, deps, commands, {
       id: `${prefix}-${++counter}`,
       secure,
@@ -49,7 +62,12 @@ export function createImapServer(deps: ImapDeps, options: ImapServerOptions = {}
       ...(options.limits === undefined ? {} : { limits: options.limits }),
     });
     connections.add(connection);
-    void connection.done.then(() => connections.delete(connection));
+    void connection.done.then(() => {
+      connections.delete(connection);
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left > 0) perIp.set(ip, left);
+      else perIp.delete(ip);
+    });
     connection.start();
   };
 

@@ -65,6 +65,7 @@ export async function createImapService(
       : { startTls: (socket) => new tls.TLSSocket(socket, { isServer: true, secureContext: source.current() }) }),
   };
   const server = createImapServer(deps, {
+    maxConnectionsPerIp: settings['limits.connectionsPerIp'],
     // key/cert serve clients without SNI; SNICallback looks the context up per
     // handshake, so a replaced certificate applies to new connections.
     ...(implicitTls && source !== undefined && tlsFiles !== undefined

@@ -1,6 +1,7 @@
 // The command table: every verb the server knows, by upper-case wire name.
 // The connection looks a command up here and nowhere else.
 
+import { append } from './append.ts';
 import { authenticate } from './authenticate.ts';
 import { capability } from './capability.ts';
 import { check } from './check.ts';
@@ -48,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
   xlist,
   lsub,
   status,
+  append,
   check,
   close,
   unselect,

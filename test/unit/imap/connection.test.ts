@@ -40,7 +40,7 @@ describe('imap connection: framing and state over a socket', () => {
     for (let i = 0; i < wire.length; i++) c.write(wire.subarray(i, i + 1));
     assert.deepEqual(await c.until('l3'), [
       '+ Ready for literal',
-      'l1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE XLIST] Logged in',
+      'l1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE XLIST APPENDLIMIT=1048576] Logged in',
       'l2 OK NOOP completed',
       '* NAMESPACE (("" "/")) NIL NIL',
       'l3 OK NAMESPACE completed',
@@ -62,6 +62,28 @@ describe('imap connection: framing and state over a socket', () => {
     assert.deepEqual(await c.command('NOOP', 'x4'), ['x4 OK NOOP completed']);
     assert.deepEqual(await c.command('LOGIN "a" "b c', 'x5'), ['x5 BAD Unterminated quoted string']);
     c.close();
+  });
+
+  it('turns away clients over the per-address connection limit', async () => {
+    const g = await startFixture({}, { maxConnectionsPerIp: 2 });
+    try {
+      const a = await g.connect();
+      const b = await g.connect();
+      await a.response();
+      await b.response();
+      const c = await g.connect();
+      assert.equal(await c.response(), '* BYE Too many connections from your address');
+      await c.waitClosed();
+      a.close();
+      await a.waitClosed();
+      while (g.server.connections.size > 1) await new Promise((resolve) => setImmediate(resolve));
+      const d = await g.connect();
+      assert.match(await d.response(), /^\* OK/);
+      b.close();
+      d.close();
+    } finally {
+      await g.close();
+    }
   });
 
   it('closes an idle connection with BYE when its timer fires', async () => {
@@ -254,6 +276,29 @@ describe('imap connection: mailbox commands on the store', () => {
     assert.deepEqual(await c.command('CLOSE', 'x9'), ['x9 OK CLOSE completed']);
     assert.equal((await f.store.getMailbox(f.account.id, 'INBOX'))!.messages, 1);
     assert.deepEqual(await c.command('SELECT Nope', 'x10'), ['x10 NO [NONEXISTENT] No such mailbox']);
+    c.close();
+  });
+
+  it('APPEND with flags, date and literals of both kinds; TRYCREATE; limits', async () => {
+    const c = await f.login();
+    const box = (await f.store.getMailbox(f.account.id, 'Drafts'))!;
+    const msg = 'Subject: draft\r\n\r\nhello\r\n';
+    c.write(`a1 APPEND Drafts (\\Draft $Work) " 5-Jan-2024 10:00:00 +0100" {${msg.length}}\r\n`);
+    assert.equal(await c.response(), '+ Ready for literal');
+    c.write(`${msg}\r\n`);
+    assert.deepEqual(await c.until('a1'), [`a1 OK [APPENDUID ${box.uidValidity} 1] APPEND completed`]);
+    const stored = (await f.store.listMessages(box.id))[0]!;
+    assert.deepEqual([...stored.flags].sort(), ['$Work', '\\Draft']);
+    assert.equal(stored.internalDate, Date.UTC(2024, 0, 5, 9));
+    assert.equal(Buffer.from((await f.store.readBody(stored.blobId))!).toString(), msg);
+    assert.deepEqual(await c.command(`APPEND Drafts {${msg.length}+}\r\n${msg}`, 'a2'), [
+      `a2 OK [APPENDUID ${box.uidValidity} 2] APPEND completed`,
+    ]);
+    assert.deepEqual(await c.command('APPEND Nope {1+}\r\nx', 'a3'), ['a3 NO [TRYCREATE] Mailbox does not exist']);
+    assert.deepEqual(await c.command('APPEND Drafts {0+}\r\n', 'a4'), ['a4 NO [CANNOT] Empty message']);
+    c.write(`a5 APPEND Drafts {${1024 * 1024 + 1}}\r\n`);
+    assert.equal(await c.response(), 'a5 NO [TOOBIG] Literal too big');
+    assert.deepEqual(await c.command('APPEND Drafts (\\Recent) {1+}\r\nx', 'a6'), ['a6 BAD Invalid flag']);
     c.close();
   });
 
