@@ -155,21 +155,18 @@ export function htmlToText(html: string): string {
       i = close < 0 ? n : close + 3;
       continue;
     }
-    const gt = html.indexOf('>', lt + 1);
-    if (gt < 0) {
-      i = n;
-      break;
-    }
-    const m = /^<(\/?)([a-zA-Z][a-zA-Z0-9]*)/.exec(html.slice(lt, Math.min(gt + 1, lt + 64)));
-    i = gt + 1;
-    if (m === null) {
-      // "a < b" in text: keep the '<' and go on after it.
-      if (!/^<[!?/]/.test(html.slice(lt, lt + 2))) {
-        out.push('<');
-        i = lt + 1;
-      }
+    // "a < b" in text: only '<' before a letter, '/', '!' or '?' opens markup.
+    // Checked before looking for '>' so a text full of '<' stays linear.
+    if (!/^<[a-zA-Z/!?]/.test(html.slice(lt, lt + 2))) {
+      out.push('<');
+      i = lt + 1;
       continue;
     }
+    const gt = html.indexOf('>', lt + 1);
+    if (gt < 0) break; // an unfinished tag runs to the end
+    i = gt + 1;
+    const m = /^<(\/?)([a-zA-Z][a-zA-Z0-9]*)/.exec(html.slice(lt, Math.min(gt + 1, lt + 64)));
+    if (m === null) continue; // <!DOCTYPE>, <?xml?>, </ >
     const name = m[2]!.toLowerCase();
     if (m[1] === '' && (name === 'script' || name === 'style')) {
       const closing = new RegExp(`</\\s*${name}\\s*>`, 'gi');

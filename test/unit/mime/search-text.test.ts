@@ -83,3 +83,11 @@ describe('searchText', () => {
     assert.equal((cut.structure as MessageStructure).textTruncated, true);
   });
 });
+
+describe('htmlToText stays linear', () => {
+  test('a megabyte of "<" without ">" and an unclosed script', () => {
+    const lots = 'a < b '.repeat(200_000);
+    assert.equal(htmlToText(lots).length, lots.trim().length);
+    assert.equal(htmlToText(`x<script>${'y'.repeat(1_000_000)}`), 'x');
+  });
+});
