@@ -86,10 +86,10 @@ export class ImapConnection {
   async close(reason = 'Server shutting down'): Promise<void> {
     if (!this.closing) {
       this.closing = true;
-      await this.send({ type: 'status', status: 'BYE', text: reason });
-      this.socket.end();
-      // A client that does not close its side is cut off after a short grace.
+      // A client that neither reads nor closes its side is cut off after a short
+      // grace: the BYE may be stuck behind output it never drained.
       const cancel = this.options.setTimer(2000, () => this.socket.destroy());
+      void this.send({ type: 'status', status: 'BYE', text: reason }).then(() => this.socket.end());
       await this.done;
       cancel();
     }

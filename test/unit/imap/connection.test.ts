@@ -1,7 +1,13 @@
 // Transcript tests of the connection state machine and the first commands,
 // over a real loopback socket with the real store.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { commandTable } from '../../../firmware/imap/commands/index.ts';
+import { ANY_STATE, defineCommand } from '../../../firmware/imap/commands/types.ts';
+import { literal } from '../../../firmware/imap/compiler.ts';
+import { ok } from '../../../firmware/imap/responses.ts';
+import { parseNoArgs } from '../../../firmware/imap/syntax/commands.ts';
 import { type Fixture, manualTimers, PASSWORD, startFixture } from './fixture.ts';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -81,6 +87,42 @@ describe('imap connection: framing and state over a socket', () => {
       assert.match(await d.response(), /^\* OK/);
       b.close();
       d.close();
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('cuts off a client that stops reading, after the BYE grace period', async () => {
+    const timers = manualTimers();
+    // A test-only command that writes far more than the socket buffers hold.
+    const flood = defineCommand({
+      name: 'FLOOD',
+      states: ANY_STATE,
+      args: parseNoArgs,
+      async run(ctx) {
+        const chunk = literal(Buffer.alloc(256 * 1024, 0x61));
+        for (let i = 0; i < 200; i++) await ctx.send({ type: 'data', values: [i + 1, chunk] });
+        return ok();
+      },
+    });
+    const commands = new Map(commandTable());
+    commands.set('FLOOD', flood);
+    const g = await startFixture({}, { setTimer: timers.setTimer, idleTimeoutMs: 777, commands });
+    try {
+      const socket = net.connect(g.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.once('data', resolve));
+      socket.pause();
+      socket.write('f FLOOD\r\n');
+      // Once output starts arriving, the BYE can only queue behind 50 MB the client never reads.
+      const [conn] = [...g.server.connections];
+      assert.ok(conn);
+      while (socket.readableLength === 0) await new Promise((resolve) => setImmediate(resolve));
+      timers.fire(777);
+      timers.fire(2000);
+      await conn.done;
+      assert.equal(g.server.connections.size, 0);
+      socket.destroy();
     } finally {
       await g.close();
     }
