@@ -16,7 +16,9 @@ import {
   MINUTE,
   message,
   type StoreFixture,
+  selfSignedCert,
   T0,
+  tempDir,
   tempStore,
   testRunner,
 } from './support/harness.ts';
@@ -26,6 +28,8 @@ describe('outbound queue: direct MX delivery', () => {
   let dns: TestDnsServer;
   let mx1: SmtpSink; // 127.0.0.2, preference 10 for far.test
   let mx2: SmtpSink; // 127.0.0.3, preference 20 for far.test; also nomx.test's A
+  let tlsMx: SmtpSink; // 127.0.0.9, offers STARTTLS with a self-signed certificate
+  let certDir: { dir: string; remove(): Promise<void> };
   let port: number;
   /** What mx1 answers to RCPT, per address (default accept). */
   const rcptReplies = new Map<string, string[]>();
@@ -33,7 +37,12 @@ describe('outbound queue: direct MX delivery', () => {
   before(async () => {
     dns = await TestDnsServer.start();
     const replyFor = (address: string) => rcptReplies.get(address)?.shift();
-    [mx1, mx2] = (await startSinksOnOnePort(['127.0.0.2', '127.0.0.3'], () => ({ onRcpt: replyFor }))) as [SmtpSink, SmtpSink];
+    certDir = await tempDir();
+    // A certificate no one trusts, for a name other than the MX name: direct delivery still uses it.
+    const cert = await selfSignedCert(certDir.dir, 'some-other-name.test');
+    [mx1, mx2, tlsMx] = (await startSinksOnOnePort(['127.0.0.2', '127.0.0.3', '127.0.0.9'], (host) =>
+      host === '127.0.0.9' ? { onRcpt: replyFor, tls: cert } : { onRcpt: replyFor },
+    )) as [SmtpSink, SmtpSink, SmtpSink];
     port = mx1.port;
     dns
       .add('far.test', { type: 'MX', exchange: 'mx2.far.test', priority: 20 }, { type: 'MX', exchange: 'mx1.far.test', priority: 10 })
@@ -44,11 +53,13 @@ describe('outbound queue: direct MX delivery', () => {
       .add('dead.down.test', { type: 'A', address: '127.0.0.5' })
       .add('nomx.test', { type: 'A', address: '127.0.0.3' })
       .add('nullmx.test', { type: 'MX', exchange: '.', priority: 0 })
-      .add('sender.test', { type: 'MX', exchange: 'mx1.far.test', priority: 10 });
+      .add('sender.test', { type: 'MX', exchange: 'mx1.far.test', priority: 10 })
+      .add('tls.test', { type: 'MX', exchange: 'mx.tls.test', priority: 10 })
+      .add('mx.tls.test', { type: 'A', address: '127.0.0.9' });
   });
 
   after(async () => {
-    await Promise.all([mx1.close(), mx2.close(), dns.close()]);
+    await Promise.all([mx1?.close(), mx2?.close(), tlsMx?.close(), dns?.close(), certDir?.remove()]);
   });
 
   let clock: FakeClock;
@@ -92,6 +103,19 @@ describe('outbound queue: direct MX delivery', () => {
     assert.match(mx1.received[0]?.body.toString() ?? '', /\r\n\.leading dot line\r\n/);
     assert.equal(mx2.received.length, 0);
     assert.equal(await store.getQueueItem(item.id), undefined);
+  });
+
+  it('uses STARTTLS when offered, without insisting on a trusted certificate', async () => {
+    await store.enqueue({
+      from: 'ann@here.test',
+      recipients: ['bob@tls.test'],
+      body: message('ann@here.test', 'bob@tls.test', 'Over TLS'),
+    });
+    assert.equal((await runner.runOnce()).delivered, 1);
+    assert.equal(tlsMx.received.length, 1);
+    assert.equal(tlsMx.received[0]?.secure, true);
+    assert.equal(mx1.received.length, 0, 'plain-text hosts are not used for it');
+    tlsMx.received.length = 0;
   });
 
   it('moves on to the next MX when the preferred one does not answer', async () => {

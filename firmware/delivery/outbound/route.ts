@@ -24,6 +24,11 @@ export interface RouteOptions {
   readonly client: ClientOptions;
   /** Shuffle source for equal MX preferences. */
   readonly random?: () => number;
+  /**
+   * Most connection attempts per domain and pass (addresses of all MX hosts
+   * together), so a domain whose hosts all time out costs minutes, not hours.
+   */
+  readonly maxConnections?: number;
   /** Runs one transaction; replaceable only to count attempts, defaults to nodemailer's client. */
   readonly send?: typeof sendViaHost;
 }
@@ -53,13 +58,16 @@ export async function deliverDirect(
   const send = options.send ?? sendViaHost;
   const failures: string[] = [];
   let lastHost: string | undefined;
+  let budget = options.maxConnections ?? 6;
   for (const mx of route.hosts) {
+    if (budget <= 0) break;
     const lookup = await hostAddresses(mx.name, options.resolver);
     if ('error' in lookup) {
       failures.push(lookup.error);
       continue;
     }
     for (const address of lookup.addresses) {
+      if (budget-- <= 0) break;
       const target: HostTarget = {
         host: address,
         port: options.mxPort,
