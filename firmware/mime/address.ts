@@ -20,6 +20,7 @@ export interface ParsedGroup {
 
 export type ParsedAddress = ParsedMailbox | ParsedGroup;
 
+/** True for a group ("Team: a@x, b@y;"), false for a single mailbox. */
 export function isGroup(a: ParsedAddress): a is ParsedGroup {
   return 'group' in a;
 }

@@ -47,6 +47,7 @@ export function countLines(buf: Buffer, start: number, end: number): number {
   }
 }
 
+/** SP or HTAB: what folds a header line and pads a boundary. */
 export function isWsp(byte: number | undefined): boolean {
   return byte === SP || byte === HT;
 }

@@ -127,6 +127,7 @@ const ENTITIES: Readonly<Record<string, string>> = {
   yuml: 'ÿ',
 };
 
+/** Decode numeric references and common named entities; unknown ones stay as written. */
 export function decodeHtmlEntities(s: string): string {
   if (!s.includes('&')) return s;
   return s.replace(/&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});/g, (whole, ref: string) => {
