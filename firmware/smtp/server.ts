@@ -61,6 +61,8 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
     allowInsecureAuth: submission && deps.dev,
     hideENHANCEDSTATUSCODES: false,
     hideDSN: true,
+    // Our address policy and the store know ASCII local parts only; offering SMTPUTF8 would be a promise we break.
+    hideSMTPUTF8: true,
     hideREQUIRETLS: true,
     size: 0,
     socketTimeout: tuning.socketTimeoutMs,
