@@ -20,7 +20,8 @@
 // (NFC, lower case, whitespace runs -> one space). Normalise the query the same
 // way; confirm a candidate with
 //   searchText(body, s).includes(q)                               TEXT
-//   normalizeSearchText(decodePartText(body, part)).includes(q)   BODY, per text part
+//   bodySearchText(body, s).includes(q)                           BODY
+//   normalizeSearchText(decodePartText(body, part)).includes(q)   one text part
 //   normalizeSearchText(decodeHeaderValue(field)).includes(q)     HEADER, FROM, SUBJECT ...
 // (structure.textTruncated means the index holds only the start of the text.)
 // SENTBEFORE/SENTON/SENTSINCE use s.sentAt (the Date header, parsed).
@@ -42,7 +43,7 @@ export {
 } from './header-block.ts';
 export { htmlToText } from './html-text.ts';
 export { parseParameterized } from './params.ts';
-export { decodePartText, normalizeSearchText, searchText } from './search-text.ts';
+export { bodySearchText, decodePartText, normalizeSearchText, searchText } from './search-text.ts';
 export { findPart } from './sections.ts';
 export { type AnalyzeLimits, analyzeMessage, DEFAULT_LIMITS } from './structure.ts';
 export { decodeTransfer } from './transfer-decoding.ts';

@@ -54,14 +54,14 @@ function headerText(body: Uint8Array, part: MimePart): string {
   return lines.join('\n');
 }
 
-function collect(body: Uint8Array, part: MimePart, out: string[], budget: { left: number }): void {
+function collect(body: Uint8Array, part: MimePart, out: string[], budget: { left: number }, withHeader = true): void {
   if (budget.left <= 0) return;
   const push = (s: string): void => {
     if (s === '') return;
     out.push(s.length > budget.left ? s.slice(0, budget.left) : s);
     budget.left -= s.length;
   };
-  push(headerText(body, part));
+  if (withHeader) push(headerText(body, part));
   if (part.parts !== undefined) {
     for (const child of part.parts) collect(body, child, out, budget);
   } else if (part.message !== undefined) {
@@ -94,4 +94,15 @@ export function searchTextOf(body: Uint8Array, structure: MimeMessage, maxChars 
 /** The normalised search text of a message (headers and text parts, all of it). */
 export function searchText(body: Uint8Array, structure: MimeMessage): string {
   return searchTextOf(body, structure).text;
+}
+
+/**
+ * The normalised text of the message body only (SEARCH BODY): every text
+ * part decoded, plus the MIME headers of parts and the headers of attached
+ * messages, which are all inside the body; the top-level header is left out.
+ */
+export function bodySearchText(body: Uint8Array, structure: MimeMessage): string {
+  const out: string[] = [];
+  collect(body, structure.root, out, { left: Number.POSITIVE_INFINITY }, false);
+  return normalizeSearchText(out.join('\n'));
 }

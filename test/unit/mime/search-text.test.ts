@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import {
   analyze,
   analyzeMessage,
+  bodySearchText,
   decodePartText,
   findPart,
   htmlToText,
@@ -48,6 +49,14 @@ describe('searchText', () => {
     const text = textOf('forwarded-rfc822.eml');
     assert.ok(text.includes('from: eve <eve@example.net>'));
     assert.ok(text.includes('pizza at noon?'));
+  });
+
+  test('bodySearchText leaves out the top-level header but keeps an attached message's header', () => {
+    const body = fixture('forwarded-rfc822.eml');
+    const text = bodySearchText(body, analyzeMessage(body));
+    assert.ok(!text.includes('fwd: lunch?'));
+    assert.ok(text.includes('subject: lunch?'));
+    assert.ok(text.includes('see below.'));
   });
 
   test('normalisation: NFC, lower case, whitespace runs folded to one space', () => {
