@@ -19,6 +19,8 @@ const AUTHENTICATED_EXTENSIONS = [
   'SPECIAL-USE',
   'CREATE-SPECIAL-USE',
   'XLIST',
+  'QUOTA',
+  'QUOTA=RES-STORAGE',
 ] as const;
 
 export function capabilityList(session: Session, deps: ImapDeps): string[] {

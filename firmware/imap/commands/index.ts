@@ -10,6 +10,8 @@ import { create } from './create.ts';
 import { deleteMailbox } from './delete.ts';
 import { enable } from './enable.ts';
 import { examine } from './examine.ts';
+import { getquota } from './getquota.ts';
+import { getquotaroot } from './getquotaroot.ts';
 import { id } from './id.ts';
 import { idle } from './idle.ts';
 import { list } from './list.ts';
@@ -20,6 +22,7 @@ import { namespace } from './namespace.ts';
 import { noop } from './noop.ts';
 import { rename } from './rename.ts';
 import { select } from './select.ts';
+import { setquota } from './setquota.ts';
 import { starttls } from './starttls.ts';
 import { status } from './status.ts';
 import { subscribe } from './subscribe.ts';
@@ -50,6 +53,9 @@ export const COMMANDS: readonly Command[] = [
   lsub,
   status,
   append,
+  getquota,
+  getquotaroot,
+  setquota,
   check,
   close,
   unselect,

@@ -160,3 +160,13 @@ export function parseQuotaRootArg(args: ArgReader): { readonly root: string } {
   args.end();
   return { root };
 }
+
+/** `SETQUOTA root (resource limit ...)` */
+export function parseSetQuotaArgs(args: ArgReader): { readonly root: string; readonly limits: ReadonlyMap<string, number> } {
+  const root = args.astring('quota root');
+  const list = args.list('resource limits');
+  const limits = new Map<string, number>();
+  while (!list.done) limits.set(list.keyword('resource name'), list.number('resource limit'));
+  args.end();
+  return { root, limits };
+}

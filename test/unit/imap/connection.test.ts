@@ -46,7 +46,7 @@ describe('imap connection: framing and state over a socket', () => {
     for (let i = 0; i < wire.length; i++) c.write(wire.subarray(i, i + 1));
     assert.deepEqual(await c.until('l3'), [
       '+ Ready for literal',
-      'l1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE XLIST APPENDLIMIT=1048576] Logged in',
+      'l1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE XLIST QUOTA QUOTA=RES-STORAGE APPENDLIMIT=1048576] Logged in',
       'l2 OK NOOP completed',
       '* NAMESPACE (("" "/")) NIL NIL',
       'l3 OK NAMESPACE completed',
@@ -341,6 +341,25 @@ describe('imap connection: mailbox commands on the store', () => {
     c.write(`a5 APPEND Drafts {${1024 * 1024 + 1}}\r\n`);
     assert.equal(await c.response(), 'a5 NO [TOOBIG] Literal too big');
     assert.deepEqual(await c.command('APPEND Drafts (\\Recent) {1+}\r\nx', 'a6'), ['a6 BAD Invalid flag']);
+    c.close();
+  });
+
+  it('GETQUOTAROOT, GETQUOTA and SETQUOTA (RFC 9208)', async () => {
+    const c = await f.login();
+    assert.deepEqual(await c.command('GETQUOTAROOT INBOX', 'q1'), ['* QUOTAROOT "INBOX"', 'q1 OK GETQUOTAROOT completed']);
+    assert.deepEqual(await c.command('GETQUOTA ""', 'q2'), ['q2 NO [NONEXISTENT] No such quota root']);
+    await f.store.updateAccount(f.account.id, { quotaBytes: 10 * 1024 * 1024 });
+    const used = Math.ceil((await f.store.getAccount(f.account.id))!.usedBytes / 1024);
+    assert.deepEqual(await c.command('GETQUOTAROOT Sent', 'q3'), [
+      '* QUOTAROOT "Sent" ""',
+      `* QUOTA "" (STORAGE ${used} 10240)`,
+      'q3 OK GETQUOTAROOT completed',
+    ]);
+    assert.deepEqual(await c.command('GETQUOTA ""', 'q4'), [`* QUOTA "" (STORAGE ${used} 10240)`, 'q4 OK GETQUOTA completed']);
+    assert.deepEqual(await c.command('GETQUOTAROOT Nope', 'q5'), ['q5 NO [NONEXISTENT] No such mailbox']);
+    assert.deepEqual(await c.command('SETQUOTA "" (STORAGE 1)', 'q6'), ['q6 NO [NOPERM] Quotas are set by the administrator']);
+    assert.deepEqual(await c.command('SETQUOTA "" STORAGE', 'q7'), ['q7 BAD Invalid resource limits']);
+    await f.store.updateAccount(f.account.id, { quotaBytes: 0 });
     c.close();
   });
 
