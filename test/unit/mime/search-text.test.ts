@@ -51,7 +51,7 @@ describe('searchText', () => {
     assert.ok(text.includes('pizza at noon?'));
   });
 
-  test('bodySearchText leaves out the top-level header but keeps an attached message's header', () => {
+  test('bodySearchText leaves out the top-level header but keeps the header of an attached message', () => {
     const body = fixture('forwarded-rfc822.eml');
     const text = bodySearchText(body, analyzeMessage(body));
     assert.ok(!text.includes('fwd: lunch?'));
