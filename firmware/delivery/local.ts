@@ -3,9 +3,12 @@
 // account in a single store.deliver() call, so five local recipients share one
 // blob and one durable batch.
 
+import { randomBytes } from 'node:crypto';
 import { type ReplyError, toReplyError } from '../errors.ts';
 import type { Account, MailStore } from '../store/types.ts';
 import type { Logger } from '../supervisor/service.ts';
+import { buildDsn, headerBlock } from './outbound/dsn.ts';
+import { sendNotice } from './outbound/notices.ts';
 import { receivedHeader } from './received.ts';
 import type { CommitResult, DeliveryTarget, DeliveryTransaction, Envelope, MessageInfo, RecipientResult } from './target.ts';
 
@@ -49,7 +52,8 @@ class LocalTransaction implements DeliveryTransaction {
         const account = await this.#deps.store.getAccount(id);
         // An alias pointing at a deleted or disabled account skips it, like a list member that left.
         if (!account?.enabled) continue;
-        if (account.quotaBytes > 0 && account.usedBytes >= account.quotaBytes) {
+        const incoming = this.#envelope.declaredSize ?? 0;
+        if (account.quotaBytes > 0 && (account.usedBytes >= account.quotaBytes || account.usedBytes + incoming > account.quotaBytes)) {
           full = account;
           continue;
         }
@@ -114,6 +118,8 @@ class LocalTransaction implements DeliveryTransaction {
         }
       }
       if (result.copies.length === 0) return { ok: false, error: toReplyError({ code: 'OVER_QUOTA' }) };
+      // The client hears 250 for the message, so those that could not take it after all hear back by DSN.
+      if (failed.length > 0) await this.#bounce(body, failed);
       this.#deps.log?.info(
         { messageId: this.#envelope.messageId, blobId: result.blobId, size: result.size, copies: result.copies.length },
         'delivered locally',
@@ -122,6 +128,35 @@ class LocalTransaction implements DeliveryTransaction {
     } catch (err) {
       this.#deps.log?.error({ err: errorSummary(err), messageId: this.#envelope.messageId }, 'local delivery failed');
       return { ok: false, error: temporary(err) };
+    }
+  }
+
+  // A mailbox that filled up between RCPT and commit: tell the sender, as a
+  // bounce that never bounces (null sender). A failure here is logged only:
+  // the copies that were delivered stay delivered.
+  async #bounce(body: Uint8Array, failed: ReadonlyArray<{ address: string; error: ReplyError }>): Promise<void> {
+    const { store, hostname, now, log } = this.#deps;
+    const from = this.#envelope.from;
+    if (from === '') return;
+    try {
+      const dsn = buildDsn({
+        reportingMta: hostname,
+        queueId: this.#envelope.messageId,
+        to: from,
+        arrivalDate: now(),
+        recipients: failed.map((f) => ({
+          address: f.address,
+          action: 'failed' as const,
+          status: '5.2.2',
+          diagnostic: `${f.error.smtp} ${f.error.enhanced} ${f.error.text}`,
+        })),
+        originalHeaders: headerBlock(body),
+        now: now(),
+        uniqueId: randomBytes(9).toString('hex'),
+      });
+      await sendNotice(store, from, dsn, { bounceFor: this.#envelope.messageId });
+    } catch (err) {
+      log?.error({ err: errorSummary(err), messageId: this.#envelope.messageId }, 'could not bounce recipients that failed at commit');
     }
   }
 

@@ -45,6 +45,8 @@ export interface Envelope {
    * remote targets of a local alias are forwarded either way.
    */
   readonly mayRelay: boolean;
+  /** SIZE= of MAIL FROM (RFC 1870), when the client declared one: a target may refuse a recipient it would not fit. */
+  readonly declaredSize?: number;
   /** A unique id for this message (logs, queue meta, the Received "id" clause). */
   readonly messageId: string;
 }

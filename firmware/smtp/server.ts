@@ -209,8 +209,10 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
       }
       const messageId = randomBytes(9).toString('base64url');
       state.messageId = messageId;
+      const declared = address.args ? Number(address.args['SIZE']) : Number.NaN;
       const envelope = {
         from,
+        ...(Number.isSafeInteger(declared) && declared > 0 ? { declaredSize: declared } : {}),
         client: clientInfo(session, listenerName),
         mayRelay: state.user !== undefined || state.trusted,
         messageId,
@@ -233,8 +235,10 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
       if (session.envelope.rcptTo.length >= state.settings['limits.recipientsPerMessage']) {
         return cb(smtpError(REPLIES.tooManyRecipients));
       }
+      // RFC 5321 4.1.1.3: the domainless "postmaster" must be accepted; it means our own postmaster.
+      const raw = address.address.toLowerCase() === 'postmaster' ? await postmasterAddress() : address.address;
       // Routing tricks are refused for everyone, trusted or not, before any relay decision.
-      const checked = checkRecipientAddress(address.address);
+      const checked = checkRecipientAddress(raw);
       if (!checked.ok) {
         state.log.warn({ rcpt: address.address, problem: checked.problem }, 'recipient refused');
         return cb(fromVerdict(checked.verdict));
@@ -261,6 +265,13 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
       state.log.error({ err: errorSummary(err) }, 'RCPT TO handling failed');
       cb(fromError(err));
     }
+  }
+
+  // postmaster@ the local domain our host name is in, else the first local domain.
+  async function postmasterAddress(): Promise<string> {
+    const domains = (await deps.store.listDomains()).map((d) => d.name);
+    const own = domains.find((d) => deps.hostname === d || deps.hostname.endsWith(`.${d}`)) ?? domains[0];
+    return own ? `postmaster@${own}` : 'postmaster';
   }
 
   function onData(

@@ -88,6 +88,49 @@ describe('local delivery target and router', () => {
     }
   });
 
+  it('refuses at RCPT a recipient the declared SIZE would not fit', async () => {
+    await store.updateAccount(dir.bob, { quotaBytes: 10_000 });
+    try {
+      const tx = local().start(envelope({ declaredSize: 20_000 }));
+      const r = await tx.addRecipient('bob@example.test');
+      assert.equal(r.ok, false);
+      if (!r.ok) assert.deepEqual([r.error.smtp, r.error.enhanced], [452, '4.2.2']);
+      assert.deepEqual(
+        await local()
+          .start(envelope({ declaredSize: 2_000 }))
+          .addRecipient('bob@example.test'),
+        { ok: true },
+      );
+    } finally {
+      await store.updateAccount(dir.bob, { quotaBytes: 0 });
+    }
+  });
+
+  it('bounces to the sender a recipient whose mailbox filled up between RCPT and commit', async () => {
+    const tx = local().start(envelope({ from: 'carol@remote.test' }));
+    assert.deepEqual(await tx.addRecipient('alice@example.test'), { ok: true });
+    assert.deepEqual(await tx.addRecipient('bob@example.test'), { ok: true });
+    await store.updateAccount(dir.bob, { quotaBytes: 1 });
+    try {
+      tx.body(body('filled-in-between'));
+      const result = await tx.commit();
+      assert.equal(result.ok, true, 'alice has it, so the client hears 250');
+      if (result.ok)
+        assert.deepEqual(
+          result.failed.map((f) => [f.address, f.error.enhanced]),
+          [['bob@example.test', '4.2.2']],
+        );
+      const bounce = (await store.listQueue()).find((q) => q.from === '' && q.recipients.some((r) => r.address === 'carol@remote.test'));
+      assert.ok(bounce, 'a DSN to the sender is queued with the null sender');
+      const text = Buffer.from((await store.readBody(bounce.blobId)) ?? new Uint8Array()).toString();
+      assert.match(text, /Final-Recipient: rfc822; ?bob@example\.test/i);
+      assert.match(text, /Subject: filled-in-between/);
+      assert.equal((await inbox(store, dir.bob)).filter((m) => m.text.includes('filled-in-between')).length, 0);
+    } finally {
+      await store.updateAccount(dir.bob, { quotaBytes: 0 });
+    }
+  });
+
   it('routes: remote recipients need relay permission; forwards need an outbound target', async () => {
     const outbound = recordingTarget();
     const denied = createRouter({ store, local: local(), outbound }).start(envelope());

@@ -68,6 +68,20 @@ describe('inbound MX', () => {
     c.close();
   });
 
+  it('accepts the domainless postmaster (RFC 5321 4.1.1.3) as postmaster of a local domain', async () => {
+    await store.setAlias('postmaster@example.test', ['alice@example.test']);
+    const c = await open();
+    await c.expect(/^220 /);
+    await c.cmd('EHLO client.example', /^250/);
+    await c.cmd('MAIL FROM:<sender@remote.test>', /^250/);
+    await c.cmd('RCPT TO:<Postmaster>', /^250/);
+    await c.cmd('DATA', /^354/);
+    c.write(dataBlock('Subject: to-the-postmaster\n\nhello\n'));
+    await c.expect(/^250 /);
+    c.close();
+    assert.equal((await inbox(store, dir.alice)).filter((m) => m.text.includes('to-the-postmaster')).length, 1);
+  });
+
   it('denies relaying for a stranger: 554 5.7.1', async () => {
     const c = await open();
     await c.expect(/^220 /);
