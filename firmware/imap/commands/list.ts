@@ -1,6 +1,6 @@
 // tag LIST [(selection-options)] reference (mailbox-pattern | (patterns)) [RETURN (return-options)]
 import type { Mailbox } from '../../store/types.ts';
-import { atom } from '../compiler.ts';
+import { atom, type ImapValue } from '../compiler.ts';
 import { joinReference, mailboxMatcher } from '../mailbox-match.ts';
 import { ok } from '../responses.ts';
 import { type ListArgs, parseListArgs } from '../syntax/list.ts';
@@ -27,12 +27,21 @@ export async function listMailboxes(ctx: CommandContext, args: ListArgs, verb: '
   const sorted = [...all].sort((a, b) =>
     a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
+  const recursive = subscribedOnly && args.selection.includes('RECURSIVEMATCH');
   for (const box of sorted) {
     if (!matchers.some((m) => m(box.name))) continue;
-    if (subscribedOnly && !box.subscribed) continue;
     if (specialOnly && box.specialUse === undefined) continue;
+    // RECURSIVEMATCH (RFC 5258 3.5): an unsubscribed mailbox with a subscribed
+    // descendant is listed too, with CHILDINFO saying why.
+    let childInfo = false;
+    if (subscribedOnly && !box.subscribed) {
+      if (!recursive || !all.some((m) => m.subscribed && m.name.startsWith(box.name + DELIMITER))) continue;
+      childInfo = true;
+    }
     const attrs = attributes(box, names, args, verb, subscribedOnly);
-    await ctx.send({ type: 'data', values: [atom(verb), attrs.map(atom), DELIMITER, encodeMailboxName(box.name)] });
+    const values: ImapValue[] = [atom(verb), attrs.map(atom), DELIMITER, encodeMailboxName(box.name)];
+    if (childInfo) values.push(['CHILDINFO', ['SUBSCRIBED']]);
+    await ctx.send({ type: 'data', values });
     if (args.returnStatus !== undefined) await ctx.send({ type: 'data', values: await statusResponse(ctx, box, args.returnStatus) });
   }
 }

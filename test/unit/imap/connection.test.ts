@@ -267,6 +267,10 @@ describe('imap connection: mailbox commands on the store', () => {
       '* LIST (\\HasNoChildren \\Subscribed) "/" "Drafts2/Alt"',
       'c13 OK LIST completed',
     ]);
+    assert.deepEqual(await c.command('LIST (SUBSCRIBED RECURSIVEMATCH) "" "Drafts2"', 'c13b'), [
+      '* LIST (\\HasChildren) "/" "Drafts2" ("CHILDINFO" ("SUBSCRIBED"))',
+      'c13b OK LIST completed',
+    ]);
     assert.deepEqual(await c.command('UNSUBSCRIBE Drafts2/Alt', 'c14'), ['c14 OK UNSUBSCRIBE completed']);
     assert.deepEqual(await c.command('LSUB "" *', 'c15').then((r) => r.filter((l) => l.includes('Drafts2'))), []);
     assert.deepEqual(await c.command('DELETE Drafts2/Alt', 'c16'), ['c16 OK DELETE completed']);
