@@ -153,11 +153,14 @@ function mailboxFromSpec(tokens: readonly Token[], name: string | undefined, rou
 class Parser {
   readonly tokens: Token[];
   readonly decode: boolean;
+  /** Index of the last '>' token: found once, so checking for a closing '>' stays O(1). */
+  readonly lastClose: number;
   pos = 0;
 
   constructor(tokens: Token[], decode: boolean) {
     this.tokens = tokens;
     this.decode = decode;
+    this.lastClose = tokens.findLastIndex((t) => isSpecial(t, '>'));
   }
 
   name(text: string | undefined): string | undefined {
@@ -184,10 +187,12 @@ class Parser {
       return mailboxFromSpec(phrase, this.name(firstComment(phrase)));
     }
     this.pos++;
-    const inner = this.until('>');
-    this.pos++;
+    // An unclosed '<' ends at the next ',' so it does not swallow the addresses after it.
+    const closed = this.lastClose >= this.pos;
+    const inner = this.until(closed ? '>' : ',;');
+    if (closed) this.pos++;
     // Trailing words after '>' are junk; a comment there can still name the address.
-    const trailing = this.until(inGroup ? ',;' : ',;');
+    const trailing = this.until(',;');
     let route: string | undefined;
     let spec = inner;
     const colon = inner.findIndex((t) => isSpecial(t, ':'));

@@ -51,11 +51,24 @@ describe('parseAddressList', () => {
   test('broken input gives what can be read and never throws', () => {
     assert.deepEqual(parseAddressList('"Unclosed <u@x.y>'), [{ name: 'Unclosed', mailbox: 'u', host: 'x.y' }]);
     assert.deepEqual(parseAddressList('<a@b.c'), [{ mailbox: 'a', host: 'b.c' }]);
+    assert.deepEqual(parseAddressList('<a@b.c, d@e.f'), [
+      { mailbox: 'a', host: 'b.c' },
+      { mailbox: 'd', host: 'e.f' },
+    ]);
     assert.deepEqual(parseAddressList('nobody'), [{ mailbox: 'nobody' }]);
     assert.deepEqual(parseAddressList(',,,'), []);
     assert.deepEqual(parseAddressList(''), []);
     for (const junk of ['<<<>>>', '"', '(', ':;:;', '@@@', 'a@', '@b', '<>', '((a)', 'x: y: z;;']) {
       assert.ok(Array.isArray(parseAddressList(junk)), junk);
     }
+  });
+});
+
+describe('parseAddressList stays linear', () => {
+  test('30,000 addresses, closed and unclosed', () => {
+    const closed = Array.from({ length: 30_000 }, (_, i) => `<u${i}@x.y>`).join(', ');
+    assert.equal(parseAddressList(closed).length, 30_000);
+    const unclosed = Array.from({ length: 30_000 }, (_, i) => `<u${i}@x.y`).join(', ');
+    assert.equal(parseAddressList(unclosed).length, 30_000);
   });
 });
