@@ -130,7 +130,7 @@ export class QueueRunner {
     const items = await this.#o.store.listQueue();
     const due = items.filter((i) => i.nextAttemptAt <= now && !this.#inFlight.has(i.id));
     const c: Counters = { attempted: 0, delivered: 0, deferred: 0, failed: 0, bounces: 0, delayNotices: 0, removed: 0, errors: 0 };
-    await mapLimit(due, this.#o.concurrency ?? 2, async (item) => {
+    await mapLimit(due, this.#o.concurrency ?? 4, async (item) => {
       this.#inFlight.add(item.id);
       try {
         await this.#process(item.id, settings, c);
