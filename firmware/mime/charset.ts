@@ -47,6 +47,7 @@ export function decodeCharset(bytes: Uint8Array, charset: string | undefined | n
   const buf = asBuffer(bytes);
   const label = normalizeCharsetLabel(charset);
   if (label === '' || label === 'utf-8' || label === 'utf8') return utf8OrLatin1(buf);
+  if (label === 'utf-7' || label === 'unicode-1-1-utf-7') return decodeUtf7(buf.toString('latin1'));
   let decoder: InstanceType<typeof TextDecoder>;
   try {
     decoder = new TextDecoder(label);
@@ -61,4 +62,46 @@ export function decodeCharset(bytes: Uint8Array, charset: string | undefined | n
   } catch {
     return buf.toString('latin1');
   }
+}
+
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * UTF-7 (RFC 2152), which TextDecoder lacks and old Outlook Express mail
+ * still carries: "+" opens modified base64 of UTF-16BE, "-" or any other
+ * character closes it, "+-" is a plain "+".
+ */
+export function decodeUtf7(s: string): string {
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const ch = s[i]!;
+    if (ch !== '+') {
+      out += ch;
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    if (s[j] === '-') {
+      out += '+';
+      i = j + 1;
+      continue;
+    }
+    let bits = 0;
+    let acc = 0;
+    const units: number[] = [];
+    for (; j < s.length; j++) {
+      const v = B64_ALPHABET.indexOf(s[j]!);
+      if (v < 0) break;
+      acc = ((acc << 6) | v) & 0xffffff;
+      bits += 6;
+      if (bits >= 16) {
+        bits -= 16;
+        units.push((acc >> bits) & 0xffff);
+      }
+    }
+    for (let k = 0; k < units.length; k += 4096) out += String.fromCharCode(...units.slice(k, k + 4096));
+    i = s[j] === '-' ? j + 1 : j;
+  }
+  return out;
 }

@@ -48,6 +48,14 @@ describe('decodeCharset', () => {
     assert.equal(decodeCharset(bytes(0xe9), '"x-made-up"'), 'é');
   });
 
+  test('UTF-7, which TextDecoder lacks', () => {
+    const utf7 = (s: string) => decodeCharset(Buffer.from(s, 'latin1'), 'UTF-7');
+    assert.equal(utf7('Hi Mom -+Jjo--!'), 'Hi Mom -\u263a-!');
+    assert.equal(utf7('A+ImIDkQ.'), 'A\u2262\u0391.');
+    assert.equal(utf7('1 +- 1'), '1 + 1');
+    assert.equal(decodeEncodedWords('=?utf-7?Q?+AOQ-rger?='), '\u00e4rger');
+  });
+
   test('undeclared or ASCII-labelled 8-bit text: UTF-8 when valid, else latin1', () => {
     assert.equal(decodeCharset(bytes(0xc3, 0xa9), undefined), 'é');
     assert.equal(decodeCharset(bytes(0xe9), 'us-ascii'), 'é');
