@@ -1,0 +1,108 @@
+// `npm run bench -- smtp [seconds]`: 10 KB messages from 1, 10 and 50
+// concurrent clients into local mailboxes through the inbound listener, with
+// durability on (every 250 means fsync'd). Prints accepted messages per second
+// and p50/p99 of the time from the end of DATA to the 250. When a reference
+// Postfix→Dovecot pair runs on 127.0.0.1:20025 (../shared/interop/setup-local-mta.sh
+// start), the same load goes there too and the ratio is printed.
+
+import { connect } from 'node:net';
+import { hashPassword } from '../../firmware/store/index.ts';
+import { makeTlsFiles, startSmtp, tempDir } from '../smtp/helpers/harness.ts';
+import { openTestStore } from '../smtp/helpers/store.ts';
+import { dataBlock, Transcript } from '../smtp/helpers/transcript.ts';
+import { TestDnsServer } from '../support/dns-server.ts';
+
+const LEVELS = [1, 10, 50];
+const USERS = 20;
+
+interface Result {
+  readonly clients: number;
+  readonly messages: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+const line = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n';
+const BODY = `From: bench@remote.test\r\nSubject: bench\r\n\r\n${line.repeat(Math.ceil(10_240 / line.length))}`;
+
+async function load(port: number, clients: number, seconds: number, rcpt: (i: number) => string): Promise<Result> {
+  const latencies: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  const start = performance.now();
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const c = await Transcript.open({ port });
+      await c.expect(/^220 /);
+      await c.cmd('EHLO bench.remote.test', /^250/);
+      const data = dataBlock(BODY);
+      while (performance.now() < until) {
+        const i = n++;
+        await c.cmd('MAIL FROM:<bench@remote.test>', /^250/);
+        await c.cmd(`RCPT TO:<${rcpt(i)}>`, /^250/);
+        await c.cmd('DATA', /^354/);
+        c.write(data);
+        const t0 = performance.now();
+        await c.expect(/^250 /);
+        latencies.push(performance.now() - t0);
+      }
+      await c.cmd('QUIT', /^221/);
+      c.close();
+    }),
+  );
+  const wall = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { clients, messages: latencies.length, perSecond: latencies.length / wall, p50: pick(0.5), p99: pick(0.99) };
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function row(name: string, r: Result, ref?: Result): string {
+  const ratio = ref ? `  x${(r.perSecond / ref.perSecond).toFixed(2)}` : '';
+  return `${name.padEnd(9)} ${String(r.clients).padStart(3)} clients  ${r.perSecond.toFixed(1).padStart(7)} msg/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  (${r.messages} messages)${ratio}`;
+}
+
+export default async function bench(args: string[]): Promise<void> {
+  const seconds = Number(args[0] ?? 5);
+  const tmp = await tempDir('pochta-bench-smtp-');
+  const dns = await TestDnsServer.start();
+  const dir = await openTestStore(tmp.dir);
+  try {
+    const hash = await hashPassword('bench');
+    for (let i = 0; i < USERS; i++) await dir.store.createAccount({ address: `u${i}@example.test`, passwordHash: hash });
+    await dir.store.setSettings({
+      'dnsbl.zones': [],
+      'limits.messagesPerMinutePerIp': 100_000,
+      'limits.connectionsPerIp': 1000,
+      'limits.connectionsTotal': 1000,
+    });
+    const smtp = await startSmtp({ mode: 'smtp', store: dir.store, tls: await makeTlsFiles(tmp.dir), dns });
+    const refUp = await portOpen(20025);
+    console.log(`SMTP inbound, 10 KB messages, ${seconds} s per level, durable delivery into local mailboxes`);
+    for (const clients of LEVELS) {
+      const ours = await load(smtp.port, clients, seconds, (i) => `u${i % USERS}@example.test`);
+      const ref = refUp ? await load(20025, clients, seconds, (i) => `user${1 + (i % 2)}@interop.test`) : undefined;
+      console.log(row('pochta', ours, ref));
+      if (ref) console.log(row('postfix', ref));
+    }
+    if (!refUp) console.log('(no reference Postfix on 127.0.0.1:20025; ../shared/interop/setup-local-mta.sh start runs one)');
+    const stats = (dir.store as { commitStats?: { writes: number; batches: number } }).commitStats;
+    if (stats) console.log(`store: ${stats.batches} batches in ${stats.writes} synchronous writes`);
+    await smtp.stop();
+  } finally {
+    await dir.close();
+    await dns.close();
+    await tmp.cleanup();
+  }
+}
