@@ -208,6 +208,30 @@ describe('corpus: BODYSTRUCTURE and ENVELOPE by hand', () => {
     );
   });
 
+  test('a delivery status notification: multipart/report with message/delivery-status and text/rfc822-headers', () => {
+    const s = parsed('dsn-report.eml');
+    assert.equal(
+      wire(imapBodyStructure(s, true)),
+      '(("text" "plain" ("charset" "us-ascii") NIL NIL "7BIT" 36 0 NIL NIL NIL NIL)' +
+        // message/delivery-status is a basic type: no envelope, no lines.
+        ' ("message" "delivery-status" NIL NIL NIL "7BIT" 111 NIL NIL NIL NIL)' +
+        ' ("text" "rfc822-headers" ("charset" "us-ascii") NIL NIL "7BIT" 64 2 NIL NIL NIL NIL)' +
+        ' "report" ("report-type" "delivery-status" "boundary" "dsn") NIL NIL NIL)',
+    );
+  });
+
+  test('S/MIME signed alternative with a calendar part: parameters in header order', () => {
+    const s = parsed('signed-calendar.eml');
+    assert.equal(
+      wire(imapBodyStructure(s, true)),
+      '((("text" "plain" ("charset" "utf-8" "format" "flowed" "delsp" "yes") NIL NIL "7BIT" 44 1 NIL NIL NIL NIL)' +
+        ' ("text" "calendar" ("charset" "utf-8" "method" "REQUEST") NIL NIL "7BIT" 46 2 NIL NIL NIL NIL)' +
+        ' "alternative" ("boundary" "cal") NIL NIL NIL)' +
+        ' ("application" "pkcs7-signature" ("name" "smime.p7s") NIL NIL "BASE64" 28 NIL ("attachment" ("filename" "smime.p7s")) NIL NIL)' +
+        ' "signed" ("protocol" "application/pkcs7-signature" "micalg" "sha-256" "boundary" "sig") NIL NIL NIL)',
+    );
+  });
+
   test('every corpus file gives JSON that survives a round trip unchanged', () => {
     for (const name of fixtureNames()) {
       const s = parsed(name);
