@@ -121,6 +121,27 @@ describe('submission', () => {
     assert.equal((await inbox(store, dir.alice, 'Sent')).filter((m) => m.text.includes('offer-1')).length, 0);
   });
 
+  it('queues remote mail in the store, DKIM-signed, with the default outbound target', async () => {
+    const real = await startSmtp({ mode: 'submission', store, tls, dns });
+    try {
+      const c = await loggedIn('alice@example.test', real.port);
+      await c.cmd('MAIL FROM:<alice@example.test>', /^250/);
+      await c.cmd('RCPT TO:<partner@elsewhere.test>', /^250/);
+      await c.cmd('DATA', /^354/);
+      c.write(dataBlock('From: Alice <alice@example.test>\nTo: partner@elsewhere.test\nSubject: queued-signed\n\nHello.\n'));
+      await c.expect(/^250 2\.0\.0 /);
+      c.close();
+      const item = (await store.listQueue()).find((q) => q.recipients.some((r) => r.address === 'partner@elsewhere.test'));
+      assert.ok(item, 'a queue item for the remote recipient');
+      assert.equal(item.from, 'alice@example.test');
+      const text = Buffer.from((await store.readBody(item.blobId)) ?? new Uint8Array()).toString();
+      assert.match(text, /^DKIM-Signature: [^]*d=example\.test/m);
+      assert.match(text, /^Received: from laptop\.example /m);
+    } finally {
+      await real.stop();
+    }
+  });
+
   it('throttles failed logins per IP, even for the right password afterwards', async () => {
     await store.setSettings({ 'limits.authFailuresPerIp': 3 });
     const limited = await startSmtp({ mode: 'submission', store, tls, dns, outbound });
