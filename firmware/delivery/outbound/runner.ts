@@ -131,6 +131,8 @@ export class QueueRunner {
     const due = items.filter((i) => i.nextAttemptAt <= now && !this.#inFlight.has(i.id));
     const c: Counters = { attempted: 0, delivered: 0, deferred: 0, failed: 0, bounces: 0, delayNotices: 0, removed: 0, errors: 0 };
     await mapLimit(due, this.#o.concurrency ?? 4, async (item) => {
+      // An overlapping pass (admin action, direct call) may have taken it meanwhile.
+      if (this.#inFlight.has(item.id)) return;
       this.#inFlight.add(item.id);
       try {
         await this.#process(item.id, settings, c);
