@@ -100,16 +100,19 @@ export function literal(bytes: Uint8Array, binary = false): LiteralValue {
 /** Longest string sent quoted; longer ones go as literals, which clients read faster. */
 const MAX_QUOTED = 1024;
 
+/** Collects text and byte parts; adjacent text is one string until bytes or a stream interrupt it. */
 class Builder {
   readonly chunks: OutputChunk[] = [];
-  private parts: Array<string | Uint8Array> = [];
+  private parts: Buffer[] = [];
+  private pending = '';
 
   text(s: string): void {
-    this.parts.push(s);
+    this.pending += s;
   }
 
   bytes(b: Uint8Array): void {
-    this.parts.push(b);
+    this.flushText();
+    this.parts.push(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
   }
 
   stream(s: StreamValue): void {
@@ -117,12 +120,16 @@ class Builder {
     this.chunks.push(s);
   }
 
+  private flushText(): void {
+    if (this.pending === '') return;
+    this.parts.push(Buffer.from(this.pending, 'latin1'));
+    this.pending = '';
+  }
+
   flush(): void {
+    this.flushText();
     if (this.parts.length === 0) return;
-    const bufs = this.parts.map((p) =>
-      typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p.buffer, p.byteOffset, p.byteLength),
-    );
-    this.chunks.push(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+    this.chunks.push(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts));
     this.parts = [];
   }
 }

@@ -49,6 +49,8 @@ export class ImapConnection {
   private lineWaiter: ((line: Buffer | undefined) => void) | undefined;
   private cancelIdle: (() => void) | undefined;
   private closing = false;
+  /** Output of the running command is corked into large writes (one level, ours). */
+  private corked = false;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onClose = () => this.closed();
   private readonly onError = (err: Error) => this.log.debug({ err: err.message }, 'socket error');
@@ -224,6 +226,8 @@ export class ImapConnection {
         result = bad(this.session.state === 'not-authenticated' ? 'Log in first' : `${command.name} not allowed now`);
       } else {
         const run = command.prepare(new ArgReader(parsed.args));
+        // Thousands of FETCH lines go out as a few large writes, not one packet each.
+        this.cork();
         result = await this.execute(run, tag, command.name);
       }
     } catch (err) {
@@ -246,6 +250,7 @@ export class ImapConnection {
       ...(result.code === undefined ? {} : { code: result.code }),
       text: result.text,
     });
+    this.uncork();
     if (result.after === 'close') {
       this.closing = true;
       this.socket.end();
@@ -279,6 +284,8 @@ export class ImapConnection {
     return new Promise((resolve) => {
       this.lineWaiter = resolve;
       void this.send(prompt).then(() => {
+        // The client answers only what it has seen: from here on output goes out at once.
+        this.uncork();
         if (this.lineWaiter !== resolve) return;
         this.stream.expectRawLine();
         this.stream.resume();
@@ -321,8 +328,23 @@ export class ImapConnection {
     }
   }
 
+  private cork(): void {
+    if (this.corked || this.socket.destroyed) return;
+    this.corked = true;
+    this.socket.cork();
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+
   private async writeBuffer(buf: Buffer): Promise<void> {
     if (this.socket.write(buf)) return;
+    // Corked output never drains: let it flow, and cork again after.
+    const recork = this.corked;
+    this.uncork();
     await new Promise<void>((resolve) => {
       const done = () => {
         this.socket.off('drain', done);
@@ -332,6 +354,7 @@ export class ImapConnection {
       this.socket.on('drain', done);
       this.socket.on('close', done);
     });
+    if (recork) this.cork();
   }
 
   private async writeStream(value: StreamValue): Promise<void> {
