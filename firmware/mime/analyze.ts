@@ -13,3 +13,14 @@ export function analyze(body: Uint8Array, options: { readonly maxTextChars?: num
   const { text, truncated } = searchTextOf(body, structure, options.maxTextChars ?? MAX_SEARCH_TEXT);
   return { structure: truncated ? { ...structure, textTruncated: true } : structure, text };
 }
+
+/**
+ * The stored structure of a BodyInfo, typed, or undefined when it is missing
+ * or of another format version (then re-run analyzeMessage on the blob).
+ */
+export function asMessageStructure(value: unknown): MessageStructure | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Partial<MessageStructure>;
+  if (v.v !== 1 || typeof v.root !== 'object' || v.root === null || typeof v.envelope !== 'object' || v.envelope === null) return undefined;
+  return value as MessageStructure;
+}

@@ -3,7 +3,7 @@
 // JSON beside the blob; the IMAP and POP3 rooms read that result and do no
 // MIME work of their own.
 //
-// FETCH with a stored MessageStructure `s` and the blob:
+// FETCH with s = asMessageStructure(bodyInfo.structure) and the blob:
 //   ENVELOPE                      imapEnvelope(s)
 //   BODYSTRUCTURE / BODY          imapBodyStructure(s, true) / imapBodyStructure(s, false)
 //   BODY[]                        findPart(s, []).body (the whole blob)
@@ -27,7 +27,7 @@
 // SENTBEFORE/SENTON/SENTSINCE use s.sentAt (the Date header, parsed).
 
 export { isGroup, type ParsedAddress, type ParsedGroup, type ParsedMailbox, parseAddressList } from './address.ts';
-export { analyze, MAX_SEARCH_TEXT } from './analyze.ts';
+export { analyze, asMessageStructure, MAX_SEARCH_TEXT } from './analyze.ts';
 export { imapBodyStructure } from './bodystructure.ts';
 export { decodeCharset } from './charset.ts';
 export { parseRfc5322Date } from './date.ts';

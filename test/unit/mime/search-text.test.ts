@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import {
   analyze,
   analyzeMessage,
+  asMessageStructure,
   bodySearchText,
   decodePartText,
   findPart,
@@ -87,6 +88,9 @@ describe('searchText', () => {
     const info = analyze(body);
     assert.deepEqual(info.structure, analyzeMessage(body));
     assert.equal(info.text, searchText(body, analyzeMessage(body)));
+    assert.equal(asMessageStructure(JSON.parse(JSON.stringify(info.structure)))?.root.type, 'text');
+    assert.equal(asMessageStructure({ v: 2, root: {}, envelope: {} }), undefined);
+    assert.equal(asMessageStructure(undefined), undefined);
     const cut = analyze(body, { maxTextChars: 20 });
     assert.equal(cut.text?.length, 20);
     assert.equal((cut.structure as MessageStructure).textTruncated, true);
