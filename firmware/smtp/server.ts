@@ -247,7 +247,8 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
       const result = await tx.addRecipient(rcpt);
       if (result.ok) return cb();
       const reply = fromError(result.error);
-      if (result.error.code === 'UNKNOWN_USER') {
+      // Harvest counting is for strangers; a trusted host or a logged-in user with a stale address book is not probing.
+      if (result.error.code === 'UNKNOWN_USER' && !state.trusted && !state.user) {
         const unknown = unknownPerIp.hit(session.remoteAddress);
         state.log.info({ rcpt, unknown }, 'unknown recipient');
         if (unknown >= tuning.harvestDropAfter) {
