@@ -49,6 +49,7 @@ export class ImapConnection {
   private lineWaiter: ((line: Buffer | undefined) => void) | undefined;
   private cancelIdle: (() => void) | undefined;
   private closing = false;
+  private finished = false;
   /** Output of the running command is corked into large writes (one level, ours). */
   private corked = false;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
@@ -152,7 +153,11 @@ export class ImapConnection {
   }
 
   private closed(): void {
+    if (this.finished) return;
+    this.finished = true;
     this.closing = true;
+    if (this.session.account !== undefined) this.deps.userSessions?.release(this.session.account.id);
+    this.session.account = undefined;
     this.session.state = 'logout';
     this.cancelIdle?.();
     this.session.updates.onPush(undefined);

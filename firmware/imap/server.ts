@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { commandTable } from './commands/index.ts';
-import type { Command, ImapDeps } from './commands/types.ts';
+import type { Command, ImapDeps, UserSessionLimit } from './commands/types.ts';
 import { ImapConnection, realTimer, type SetTimer } from './connection.ts';
 import type { StreamLimits } from './stream.ts';
 
@@ -17,6 +17,8 @@ export interface ImapServerOptions {
   readonly idleTimeoutMs?: number;
   readonly setTimer?: SetTimer;
   readonly limits?: StreamLimits;
+  /** Logged-in sessions at once per account on this listener; more get NO [LIMIT] at login. */
+  readonly maxSessionsPerUser?: number;
   /** Connections at once from one client address; more get BYE at once. */
   readonly maxConnectionsPerIp?: number;
   /** The command table (tests may register extra commands). */
@@ -33,7 +35,10 @@ export interface ImapServer {
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 
-export function createImapServer(deps: ImapDeps, options: ImapServerOptions = {}): ImapServer {
+export const DEFAULT_SESSIONS_PER_USER = 50;
+
+export function createImapServer(baseDeps: ImapDeps, options: ImapServerOptions = {}): ImapServer {
+  const deps: ImapDeps = { ...baseDeps, userSessions: userSessionLimit(options.maxSessionsPerUser ?? DEFAULT_SESSIONS_PER_USER) };
   const commands = options.commands ?? commandTable();
   const connections = new Set<ImapConnection>();
   const setTimer = options.setTimer ?? realTimer;
@@ -100,6 +105,23 @@ export function createImapServer(deps: ImapDeps, options: ImapServerOptions = {}
       cancel?.();
       for (const c of connections) c.destroy();
       await closed;
+    },
+  };
+}
+
+function userSessionLimit(max: number): UserSessionLimit {
+  const counts = new Map<string, number>();
+  return {
+    acquire(accountId) {
+      const n = counts.get(accountId) ?? 0;
+      if (n >= max) return false;
+      counts.set(accountId, n + 1);
+      return true;
+    },
+    release(accountId) {
+      const n = (counts.get(accountId) ?? 1) - 1;
+      if (n > 0) counts.set(accountId, n);
+      else counts.delete(accountId);
     },
   };
 }

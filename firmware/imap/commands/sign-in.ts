@@ -22,6 +22,10 @@ export async function signIn(ctx: CommandContext, address: string, password: str
     const result = no('Authentication failed', code('AUTHENTICATIONFAILED'));
     return ctx.session.authFailures >= MAX_AUTH_FAILURES ? { ...result, after: 'close' } : result;
   }
+  // Many sessions per user are normal (one per folder in some clients); hundreds are a runaway client.
+  if (ctx.deps.userSessions !== undefined && !ctx.deps.userSessions.acquire(account.id)) {
+    return no('Too many connections for this account', code('LIMIT'));
+  }
   ctx.session.account = { id: account.id, address: account.address };
   ctx.session.state = 'authenticated';
   ctx.deps.log.info({ conn: ctx.session.id, user: account.address }, 'imap login');

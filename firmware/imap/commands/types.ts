@@ -28,6 +28,16 @@ export interface ImapDeps {
   readonly startTls?: (socket: Socket) => TLSSocket;
   /** APPENDLIMIT and the literal limit, bytes. */
   readonly maxMessageBytes: number;
+  /** Sessions per account; the server supplies it when it has a per-user limit. */
+  readonly userSessions?: UserSessionLimit;
+}
+
+/** Counts logged-in sessions per account on this listener. */
+export interface UserSessionLimit {
+  /** Take a slot for a session that just logged in; false when the account has no slot left. */
+  acquire(accountId: string): boolean;
+  /** Give the slot back when that session ends. */
+  release(accountId: string): void;
 }
 
 export interface CommandFlags {

@@ -185,6 +185,25 @@ describe('imap connection: authentication', () => {
     e.close();
   });
 
+  it('limits logged-in sessions per account and frees the slot at logout', async () => {
+    const g = await startFixture({}, { maxSessionsPerUser: 1 });
+    try {
+      const a = await g.login();
+      const b = await g.connect();
+      await b.response();
+      assert.deepEqual(await b.command(`LOGIN alice@example.com "${PASSWORD}"`, 'u1'), [
+        'u1 NO [LIMIT] Too many connections for this account',
+      ]);
+      await a.command('LOGOUT', 'u2');
+      await a.waitClosed();
+      while (g.server.connections.size > 1) await new Promise((resolve) => setImmediate(resolve));
+      assert.match((await b.command(`LOGIN alice@example.com "${PASSWORD}"`, 'u3'))[0]!, /^u3 OK/);
+      b.close();
+    } finally {
+      await g.close();
+    }
+  });
+
   it('refuses plaintext login without TLS unless allowed', async () => {
     const g = await startFixture({ allowInsecureAuth: () => false });
     try {
