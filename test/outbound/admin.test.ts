@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { queueBounce, queueDelete, queueList, queueRetry, queueShow } from '../../firmware/delivery/outbound/admin.ts';
+import { QUEUE_ACTIONS, queueBounce, queueDelete, queueList, queueRetry, queueShow } from '../../firmware/delivery/outbound/admin.ts';
 import { isPochtaError } from '../../firmware/errors.ts';
 import { TestDnsServer } from '../support/dns-server.ts';
 import { parseDsn } from './support/dsn-parse.ts';
@@ -122,6 +122,37 @@ describe('queue admin actions', () => {
       () => queueBounce(fx.store, 'nope', clock.now),
     ]) {
       await assert.rejects(action(), (err) => isPochtaError(err, 'NOT_FOUND'));
+    }
+  });
+});
+
+describe('queue admin actions in the admin room shape', () => {
+  it('checks the id parameter and returns plain data', async () => {
+    const clock = new FakeClock();
+    const fx = await tempStore(clock);
+    try {
+      const deps = { store: fx.store, now: clock.now };
+      const item = await fx.store.enqueue({
+        from: 'ann@here.test',
+        recipients: ['bob@far.test'],
+        body: message('ann@here.test', 'bob@far.test', 'Shape'),
+      });
+      const run = (name: string, params: Record<string, unknown> = {}) => {
+        const action = QUEUE_ACTIONS.get(name);
+        assert.ok(action, name);
+        return action(deps, params);
+      };
+      assert.deepEqual(
+        ((await run('queue.list')) as Array<{ id: string }>).map((s) => s.id),
+        [item.id],
+      );
+      await assert.rejects(run('queue.show', {}), (err) => isPochtaError(err, 'INVALID_ARGUMENT'));
+      await assert.rejects(run('queue.retry', { id: 7 }), (err) => isPochtaError(err, 'INVALID_ARGUMENT'));
+      assert.equal(((await run('queue.show', { id: item.id })) as { subject?: string }).subject, 'Shape');
+      assert.deepEqual(await run('queue.delete', { id: item.id }), { id: item.id, deleted: true });
+      assert.deepEqual(await run('queue.list'), []);
+    } finally {
+      await fx.close();
     }
   });
 });

@@ -118,3 +118,36 @@ export async function queueBounce(store: QueueStore, id: string, now: () => numb
   if (updated === undefined) throw new PochtaError('NOT_FOUND', `no queue item ${id}`);
   return summarize(updated);
 }
+
+/** What the queue actions need from the admin room's deps (AdminDeps has both). */
+export interface QueueActionDeps {
+  readonly store: QueueStore;
+  readonly now: () => number;
+}
+
+function idParam(params: Readonly<Record<string, unknown>>): string {
+  const id = params['id'];
+  if (typeof id !== 'string' || id === '') throw new PochtaError('INVALID_ARGUMENT', 'id: expected a queue item id');
+  return id;
+}
+
+/**
+ * The actions in the admin room's shape `(deps, params) => Promise<plain data>`,
+ * by the names the socket uses; params carry `{ id }` where one is needed.
+ * Register with `for (const [name, run] of QUEUE_ACTIONS) actions.set(name, run)`.
+ */
+export const QUEUE_ACTIONS: ReadonlyMap<string, (deps: QueueActionDeps, params: Readonly<Record<string, unknown>>) => Promise<unknown>> =
+  new Map<string, (deps: QueueActionDeps, params: Readonly<Record<string, unknown>>) => Promise<unknown>>([
+    ['queue.list', async (deps) => queueList(deps.store)],
+    ['queue.show', async (deps, params) => queueShow(deps.store, idParam(params))],
+    ['queue.retry', async (deps, params) => queueRetry(deps.store, idParam(params), deps.now)],
+    [
+      'queue.delete',
+      async (deps, params) => {
+        const id = idParam(params);
+        await queueDelete(deps.store, id);
+        return { id, deleted: true };
+      },
+    ],
+    ['queue.bounce', async (deps, params) => queueBounce(deps.store, idParam(params), deps.now)],
+  ]);
