@@ -10,8 +10,14 @@ export const MAX_SEARCH_TEXT = 4 * 1024 * 1024;
 /** BodyInfo for the store: the structure (JSON) and the normalised search text. Never throws. */
 export function analyze(body: Uint8Array, options: { readonly maxTextChars?: number } = {}): BodyInfo {
   const structure: MessageStructure = analyzeMessage(body, DEFAULT_LIMITS);
-  const { text, truncated } = searchTextOf(body, structure, options.maxTextChars ?? MAX_SEARCH_TEXT);
-  return { structure: truncated ? { ...structure, textTruncated: true } : structure, text };
+  let result: { text: string; truncated: boolean };
+  try {
+    result = searchTextOf(body, structure, options.maxTextChars ?? MAX_SEARCH_TEXT);
+  } catch {
+    // Never lose a delivery to the indexer: an empty, "truncated" text makes search scan the blob.
+    result = { text: '', truncated: true };
+  }
+  return { structure: result.truncated ? { ...structure, textTruncated: true } : structure, text: result.text };
 }
 
 /**

@@ -261,6 +261,53 @@ function parseMessage(ctx: Context, start: number, end: number, depth: number): 
  * within the body.
  */
 export function analyzeMessage(body: Uint8Array, limits: AnalyzeLimits = DEFAULT_LIMITS): MessageStructure {
+  try {
+    return parseStructure(body, limits);
+  } catch {
+    // Last line of defence: a parser bug must never cost a delivery. The fuzz
+    // test keeps this path unused; if it is ever taken, the whole message is
+    // one text part without header, which every client can still show.
+    return opaqueStructure(body.length);
+  }
+}
+
+/** analyzeMessage without its safety net, so tests (the fuzz test above all) see any exception. */
+export function parseStructure(body: Uint8Array, limits: AnalyzeLimits = DEFAULT_LIMITS): MessageStructure {
   const ctx: Context = { buf: asBuffer(body), limits, parts: 0 };
   return { v: 1, ...parseMessage(ctx, 0, body.length, 0) };
+}
+
+/** The structure of a message nothing could be read from: no envelope, one header-less text body. */
+export function opaqueStructure(length: number): MessageStructure {
+  const envelope = {
+    date: null,
+    subject: null,
+    from: null,
+    sender: null,
+    replyTo: null,
+    to: null,
+    cc: null,
+    bcc: null,
+    inReplyTo: null,
+    messageId: null,
+  };
+  const root: MimePart = {
+    type: 'text',
+    subtype: 'plain',
+    params: [['charset', 'us-ascii']],
+    id: null,
+    description: null,
+    encoding: '7BIT',
+    size: length,
+    lines: 0,
+    md5: null,
+    disposition: null,
+    language: null,
+    location: null,
+    headerStart: 0,
+    headerEnd: 0,
+    bodyStart: 0,
+    bodyEnd: length,
+  };
+  return { v: 1, envelope, root };
 }
