@@ -54,6 +54,7 @@ describe('outbound queue: direct MX delivery', () => {
       .add('nomx.test', { type: 'A', address: '127.0.0.3' })
       .add('nullmx.test', { type: 'MX', exchange: '.', priority: 0 })
       .add('sender.test', { type: 'MX', exchange: 'mx1.far.test', priority: 10 })
+      .add('loop.test', { type: 'MX', exchange: 'box.here.test', priority: 10 })
       .add('tls.test', { type: 'MX', exchange: 'mx.tls.test', priority: 10 })
       .add('mx.tls.test', { type: 'A', address: '127.0.0.9' });
   });
@@ -270,6 +271,13 @@ describe('outbound queue: direct MX delivery', () => {
     assert.equal(clock.t, T0 + HOUR);
     const inbox = await inboxTexts(store, annId);
     assert.equal(inbox.length, 1, 'a bounce, and no delay notice (lifetime shorter than the notice delay)');
+  });
+
+  it('refuses to send to a domain whose MX is this box (5.4.6)', async () => {
+    await store.enqueue({ from: 'ann@here.test', recipients: ['bob@loop.test'], body: message('ann@here.test', 'bob@loop.test', 'Loop') });
+    assert.equal((await runner.runOnce()).failed, 1);
+    const dsn = parseDsn(Buffer.from((await inboxTexts(store, annId))[0] ?? ''));
+    assert.equal(dsn.recipients[0]?.get('status'), '5.4.6');
   });
 
   it('never bounces a bounce (null envelope sender)', async () => {

@@ -22,6 +22,11 @@ export interface RouteOptions {
   /** TLS options for the smarthost (a private CA in tests); certificates are verified. */
   readonly smarthostTls?: ConnectionOptions;
   readonly client: ClientOptions;
+  /**
+   * Our own names: an MX host by one of them is skipped, and a domain whose
+   * every MX is us fails with 5.4.6 instead of looping between queue and MX.
+   */
+  readonly selfNames?: readonly string[];
   /** Shuffle source for equal MX preferences. */
   readonly random?: () => number;
   /**
@@ -55,11 +60,16 @@ export async function deliverDirect(
   if (route.kind === 'dns-error') {
     return allOf(to, (a) => localResult(a, 'temporary', 451, '4.4.3', `DNS lookup failed: ${route.detail}`));
   }
+  const self = new Set((options.selfNames ?? []).map((n) => n.toLowerCase()));
+  const hosts = route.hosts.filter((h) => !self.has(h.name));
+  if (hosts.length === 0) {
+    return allOf(to, (a) => localResult(a, 'permanent', 554, '5.4.6', `Mail for ${domain} loops back to myself`));
+  }
   const send = options.send ?? sendViaHost;
   const failures: string[] = [];
   let lastHost: string | undefined;
   let budget = options.maxConnections ?? 6;
-  for (const mx of route.hosts) {
+  for (const mx of hosts) {
     if (budget <= 0) break;
     const lookup = await hostAddresses(mx.name, options.resolver);
     if ('error' in lookup) {

@@ -174,6 +174,7 @@ export class QueueRunner {
     const route: RouteOptions = {
       resolver: this.#o.resolverFor(settings.dnsServers),
       mxPort: this.#o.mxPort ?? 25,
+      selfNames: [this.#o.hostname],
       client: {
         heloName: this.#o.hostname,
         timeouts: this.#o.timeouts ?? DEFAULT_CLIENT_TIMEOUTS,
