@@ -209,7 +209,7 @@ describe('imap fuzz over a socket', () => {
     for (let round = 0; round < 20; round++) {
       const c = await f.connect();
       await c.response();
-      if (round % 2 === 1) await c.command(`LOGIN alice@example.com "${PASSWORD}"`, 'in');
+      if (round % 5 === 1) await c.command(`LOGIN alice@example.com "${PASSWORD}"`, 'in');
       let blob = '';
       for (let i = 0; i < 40; i++) blob += `${mutate(r, CORPUS[Math.floor(r() * CORPUS.length)]!)}\r\n`;
       // Bodies of literals that mutations announced may swallow the rest; that is fine.
