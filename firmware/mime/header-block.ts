@@ -58,41 +58,40 @@ function fieldColon(buf: Buffer, line: Line): number {
   return i > line.start && i < line.contentEnd ? i : -1;
 }
 
+/** One field found by scanHeader: offsets only, nothing decoded. */
+type FieldSink = (fieldStart: number, nameEnd: number, valueStart: number, contentEnd: number, fieldEnd: number) => void;
+
 /**
- * Split a header block into fields. Tolerant: a line that is neither a field
- * nor a continuation is skipped when a field follows it (garbage inside the
+ * The one header scanner. Tolerant: a line that is neither a field nor a
+ * continuation is skipped when a field follows it (garbage inside the
  * header), otherwise it is where the body starts (a header with no blank
  * line); a line starting with "--" always starts the body (a boundary right
- * after a header). Never throws; linear in the header size.
+ * after a header). Reports each field's offsets, decodes nothing (FETCH of
+ * header fields for a whole mailbox runs through here). Linear.
  */
-export function parseHeaderBlock(bytes: Uint8Array, start = 0, end = bytes.length): HeaderBlock {
-  const buf = asBuffer(bytes);
-  const fields: HeaderField[] = [];
-  let open: { name: string; start: number; valueStart: number; end: number; contentEnd: number } | null = null;
+function scanHeader(buf: Buffer, start: number, end: number, sink: FieldSink): { end: number; hasSeparator: boolean } {
+  // The field being read: it stays open while continuation lines follow.
+  let fStart = -1;
+  let fNameEnd = 0;
+  let fValue = 0;
+  let fContentEnd = 0;
+  let fEnd = 0;
   const close = (): void => {
-    if (open === null) return;
-    fields.push({
-      name: open.name,
-      key: open.name.toLowerCase(),
-      value: utf8OrLatin1(buf, open.valueStart, open.contentEnd),
-      start: open.start,
-      valueStart: open.valueStart,
-      end: open.end,
-    });
-    open = null;
+    if (fStart >= 0) sink(fStart, fNameEnd, fValue, fContentEnd, fEnd);
+    fStart = -1;
   };
   let pos = start;
   while (pos < end) {
     const line = lineAt(buf, pos, end);
     if (line.contentEnd === line.start) {
       close();
-      return { fields, end: line.next, hasSeparator: true };
+      return { end: line.next, hasSeparator: true };
     }
     if (isWsp(buf[pos])) {
       // Continuation of the open field; a stray one with nothing open is skipped.
-      if (open !== null) {
-        open.end = line.next;
-        open.contentEnd = line.contentEnd;
+      if (fStart >= 0) {
+        fEnd = line.next;
+        fContentEnd = line.contentEnd;
       }
       pos = line.next;
       continue;
@@ -102,23 +101,45 @@ export function parseHeaderBlock(bytes: Uint8Array, start = 0, end = bytes.lengt
       close();
       let nameEnd = colon;
       while (nameEnd > pos && isWsp(buf[nameEnd - 1])) nameEnd--;
-      open = { name: buf.toString('latin1', pos, nameEnd), start: pos, valueStart: colon + 1, end: line.next, contentEnd: line.contentEnd };
+      fStart = pos;
+      fNameEnd = nameEnd;
+      fValue = colon + 1;
+      fContentEnd = line.contentEnd;
+      fEnd = line.next;
       pos = line.next;
       continue;
     }
-    // Not a field. A "--" line is a boundary some mailer put right after the
-    // header, so the body begins there; other garbage is skipped when a field
-    // follows it, else the body begins here too.
     close();
     const boundaryLike = buf[pos] === 45 && buf[pos + 1] === 45;
     if (!boundaryLike && line.next < end && fieldColon(buf, lineAt(buf, line.next, end)) >= 0) {
       pos = line.next;
       continue;
     }
-    return { fields, end: pos, hasSeparator: false };
+    return { end: pos, hasSeparator: false };
   }
   close();
-  return { fields, end, hasSeparator: false };
+  return { end, hasSeparator: false };
+}
+
+/**
+ * Split a header block into fields with their names, raw values and offsets
+ * (see scanHeader for how broken headers are read). Never throws.
+ */
+export function parseHeaderBlock(bytes: Uint8Array, start = 0, end = bytes.length): HeaderBlock {
+  const buf = asBuffer(bytes);
+  const fields: HeaderField[] = [];
+  const result = scanHeader(buf, start, end, (fieldStart, nameEnd, valueStart, contentEnd, fieldEnd) => {
+    const name = buf.toString('latin1', fieldStart, nameEnd);
+    fields.push({
+      name,
+      key: name.toLowerCase(),
+      value: utf8OrLatin1(buf, valueStart, contentEnd),
+      start: fieldStart,
+      valueStart,
+      end: fieldEnd,
+    });
+  });
+  return { fields, end: result.end, hasSeparator: result.hasSeparator };
 }
 
 /** RFC 5322 unfolding: line breaks inside a value go, the blanks after them stay; then trimmed. */
@@ -148,14 +169,16 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 export function selectHeaderFields(headerBytes: Uint8Array, names: readonly string[], not: boolean): Uint8Array {
   const buf = asBuffer(headerBytes);
   const wanted = new Set(names.map((n) => n.toLowerCase()));
-  const block = parseHeaderBlock(buf);
+  // Most fields of a header are not asked for; a length check spares decoding their names.
+  const lengths = new Set(names.map((n) => n.length));
   const chunks: Buffer[] = [];
-  for (const f of block.fields) {
-    if (wanted.has(f.key) === not) continue;
-    chunks.push(buf.subarray(f.start, f.end));
+  scanHeader(buf, 0, buf.length, (fieldStart, nameEnd, _valueStart, _contentEnd, fieldEnd) => {
+    const match = lengths.has(nameEnd - fieldStart) && wanted.has(buf.toString('latin1', fieldStart, nameEnd).toLowerCase());
+    if (match === not) return;
+    chunks.push(buf.subarray(fieldStart, fieldEnd));
     // A last field without a line end (header cut at EOF) still gets one, so the blank line stays blank.
-    if (buf[f.end - 1] !== LF) chunks.push(CRLF);
-  }
+    if (buf[fieldEnd - 1] !== LF) chunks.push(CRLF);
+  });
   chunks.push(CRLF);
   return Buffer.concat(chunks);
 }
