@@ -3,6 +3,7 @@
 // a message is queued, sleeps until the next retry is due, and stops promptly.
 
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { createService, QueueService, type TimerApi } from '../../firmware/delivery/outbound/service.ts';
 import type { ListenerContext } from '../../firmware/supervisor/service.ts';
@@ -89,6 +90,43 @@ describe('queue service', () => {
       const t = Date.now();
       await service.stop(Date.now() + 2000);
       assert.ok(Date.now() - t < 1000, 'stops promptly when idle');
+    }
+  });
+
+  it('stops by its deadline while a remote host never answers, and keeps the message', async () => {
+    // Accepts connections and never says a word, like a black-holed MX.
+    const sockets = new Set<Socket>();
+    const silent = createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.12', resolve));
+    const silentPort = (silent.address() as { port: number }).port;
+    dns
+      .set('silent.test', { type: 'MX', exchange: 'mx.silent.test', priority: 10 })
+      .set('mx.silent.test', { type: 'A', address: '127.0.0.12' });
+    try {
+      const { runner, log } = testRunner(fx.store, clock, dns, {
+        mxPort: silentPort,
+        timeouts: { connectMs: 60_000, greetingMs: 60_000, socketMs: 60_000 },
+      });
+      const service = new QueueService(runner, fx.store, log, clock.now);
+      const item = await fx.store.enqueue({
+        from: 'ann@here.test',
+        recipients: ['bob@silent.test'],
+        body: message('ann@here.test', 'bob@silent.test', 'Black hole'),
+      });
+      await service.start();
+      await until(async () => sockets.size > 0);
+      const t = Date.now();
+      await service.stop(Date.now() + 500);
+      const took = Date.now() - t;
+      assert.ok(took < 1500, `stop took ${took} ms`);
+      const left = await fx.store.getQueueItem(item.id);
+      assert.equal(left?.recipients[0]?.status, 'pending', 'still queued for the next start');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 

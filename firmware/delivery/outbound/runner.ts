@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import type { MailStore, QueueItem, QueueRecipient } from '../../store/types.ts';
 import type { Logger } from '../../supervisor/service.ts';
+import { errorSummary } from '../local.ts';
 import { delayNoticeDue, expiresAt, isExpired, nextAttemptAt, type RetryPolicy } from './backoff.ts';
 import { buildDsn, type DsnAction, type DsnRecipient, headerBlock } from './dsn.ts';
 import type { MxResolver } from './mx.ts';
@@ -113,13 +114,19 @@ export class QueueRunner {
   readonly #o: RunnerOptions;
   readonly #inFlight = new Set<string>();
   readonly #connections = new Set<() => void>();
+  #closing = false;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
   }
 
-  /** Cut every open SMTP connection (service stop after its deadline). The attempts end as temporary failures. */
+  /**
+   * Cut every open SMTP connection and every one opened from now on (service
+   * stop after its deadline), so a pass ends quickly instead of walking the
+   * remaining MX hosts. The attempts end as temporary failures.
+   */
   closeConnections(): void {
+    this.#closing = true;
     for (const close of [...this.#connections]) close();
   }
 
@@ -138,7 +145,7 @@ export class QueueRunner {
         await this.#process(item.id, settings, c);
       } catch (err) {
         c.errors++;
-        this.#o.log.error({ err, queueId: item.id }, 'queue item failed to process; will retry');
+        this.#o.log.error({ err: errorSummary(err), queueId: item.id }, 'queue item failed to process; will retry');
       } finally {
         this.#inFlight.delete(item.id);
       }
@@ -179,6 +186,7 @@ export class QueueRunner {
         heloName: this.#o.hostname,
         timeouts: this.#o.timeouts ?? DEFAULT_CLIENT_TIMEOUTS,
         track: (close) => {
+          if (this.#closing) queueMicrotask(close);
           this.#connections.add(close);
           return () => this.#connections.delete(close);
         },

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { DnsResolver } from '../../net/resolver.ts';
 import type { ListenerContext, Logger, Service } from '../../supervisor/service.ts';
+import { errorSummary } from '../local.ts';
 import { QueueRunner, type RunnerOptions, type RunSummary } from './runner.ts';
 
 export interface TimerApi {
@@ -26,6 +27,8 @@ export interface SchedulerOptions {
   /** Sleep after a pass in which an item could not be processed (storage trouble), so it is not hammered. */
   readonly errorBackoffMs?: number;
   readonly timers?: TimerApi;
+  /** Called once the service has stopped (release what the runner used, e.g. cancel DNS lookups). */
+  readonly onStop?: () => void;
 }
 
 /** What the scheduler needs from the store: the change feed. */
@@ -39,6 +42,7 @@ export class QueueService implements Service {
   readonly #pollMs: number;
   readonly #errorBackoffMs: number;
   readonly #timers: TimerApi;
+  readonly #onStop: (() => void) | undefined;
   #timer: unknown;
   #running: Promise<void> | undefined;
   #again = false;
@@ -56,6 +60,7 @@ export class QueueService implements Service {
     this.#pollMs = options.pollMs ?? 60_000;
     this.#errorBackoffMs = options.errorBackoffMs ?? 30_000;
     this.#timers = options.timers ?? realTimers;
+    this.#onStop = options.onStop;
   }
 
   /** Subscribe to queue changes and run the first pass; resolves at once (the first pass runs in the background). */
@@ -97,7 +102,7 @@ export class QueueService implements Service {
       this.#lastSummary = summary;
       if (summary.attempted + summary.bounces + summary.removed + summary.errors > 0) this.#log.debug({ ...summary }, 'queue pass');
     } catch (err) {
-      this.#log.error({ err: { message: (err as Error).message } }, 'queue pass failed');
+      this.#log.error({ err: errorSummary(err) }, 'queue pass failed');
     }
     this.#running = undefined;
     if (this.#again && !this.#stopped) {
@@ -130,6 +135,14 @@ export class QueueService implements Service {
     this.#unsubscribe = undefined;
     if (this.#timer !== undefined) this.#timers.clear(this.#timer);
     this.#timer = undefined;
+    try {
+      await this.#drain(deadline);
+    } finally {
+      this.#onStop?.();
+    }
+  }
+
+  async #drain(deadline: number): Promise<void> {
     const running = this.#running;
     if (!running) return;
     const left = Math.max(0, deadline - Date.now() - 200);
@@ -172,8 +185,7 @@ function readListenerOptions(options: Readonly<Record<string, unknown>> | undefi
 }
 
 /** A resolver that follows the dns.servers setting, rebuilt only when it changes. */
-export function settingsResolver(): RunnerOptions['resolverFor'] {
-  const resolver = new DnsResolver();
+export function settingsResolver(resolver: DnsResolver = new DnsResolver()): RunnerOptions['resolverFor'] {
   let key = '';
   return (servers) => {
     const next = servers.join(',');
@@ -191,15 +203,18 @@ export function createService(ctx: ListenerContext): QueueService {
   const log = ctx.log.child({ component: 'queue' });
   const smarthostTls: ConnectionOptions | undefined =
     opts.smarthostCaFile === undefined ? undefined : { ca: readFileSync(opts.smarthostCaFile, 'utf8') };
+  const resolver = new DnsResolver();
   const runner = new QueueRunner({
     store: ctx.store,
     hostname: ctx.hostname,
     now: ctx.now,
     log,
     dev: ctx.dev,
-    resolverFor: settingsResolver(),
+    resolverFor: settingsResolver(resolver),
     ...(opts.mxPort === undefined ? {} : { mxPort: opts.mxPort }),
     ...(smarthostTls === undefined ? {} : { smarthostTls }),
   });
-  return new QueueService(runner, ctx.store, log, ctx.now, opts.pollMs === undefined ? {} : { pollMs: opts.pollMs });
+  // Lookups still in flight at stop are abandoned rather than waited for.
+  const onStop = () => resolver.cancel();
+  return new QueueService(runner, ctx.store, log, ctx.now, opts.pollMs === undefined ? { onStop } : { pollMs: opts.pollMs, onStop });
 }
