@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Settings } from '../config/settings.ts';
-import { errorSummary } from '../delivery/local.ts';
+import { errorSummary } from '../delivery/index.ts';
 import { checkRecipientAddress, checkSenderAddress } from '../filters/index.ts';
 import { CidrList } from '../net/cidr.ts';
 import type { ListenAddress } from '../supervisor/service.ts';
@@ -136,8 +136,9 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
     options.cert = deps.tls.cert;
     const context = deps.tls.context;
     if (context) options.SNICallback = (_name, cb) => cb(null, context());
-  } else if (!submission) {
-    options.disabledCommands = ['AUTH', 'STARTTLS'];
+  } else {
+    // Without our certificate smtp-server would fall back to its built-in one, whose key is public: no STARTTLS then.
+    options.disabledCommands = [...(options.disabledCommands ?? []), 'STARTTLS'];
   }
 
   const server = new PochtaSmtpServer(options);
@@ -163,7 +164,9 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
       state.counted = true;
       state.trusted = trustedNetworks(settings).contains(ip);
       // Plaintext mechanisms are not even offered before TLS (RFC 4954 section 4), except to loopback in dev mode.
-      if (submission && !session.secure && !(deps.dev && isLoopback(ip))) session.disabledCommands = ['AUTH'];
+      if (submission && !session.secure && !(deps.dev && isLoopback(ip))) {
+        session.disabledCommands = [...(server.options.disabledCommands ?? []), 'AUTH'];
+      }
       log.info({ hostname: session.clientHostname, trusted: state.trusted }, 'connected');
       if (!submission && !state.trusted && deps.dnsbl) {
         const outcome = await deps.dnsbl(ip, settings);

@@ -5,14 +5,9 @@
 
 import { readFile } from 'node:fs/promises';
 import type { Settings } from '../config/settings.ts';
-import { createLocalTarget } from '../delivery/local.ts';
-import { createOutboundTarget } from '../delivery/outbound/target.ts';
-import { createRouter } from '../delivery/router.ts';
-import type { DeliveryTarget } from '../delivery/target.ts';
+import { createLocalTarget, createOutboundTarget, createRouter, type DeliveryTarget } from '../delivery/index.ts';
 import { PochtaError } from '../errors.ts';
-import { checkAuthentication } from '../filters/auth-results.ts';
-import { DnsblChecker } from '../filters/dnsbl.ts';
-import type { DnsblOptions } from '../filters/dnsbl-zones.ts';
+import { checkAuthentication, DnsblChecker, type DnsblOptions } from '../filters/index.ts';
 import { parseIp, reverseName } from '../net/cidr.ts';
 import { DnsResolver, type Resolver } from '../net/resolver.ts';
 import { loadTlsContext, type TlsContextSource } from '../net/tls.ts';

@@ -209,6 +209,22 @@ describe('submission', () => {
     }
   });
 
+  it('offers neither STARTTLS nor AUTH without a certificate, and smtps refuses to start', async () => {
+    const missing = { certPath: '/nonexistent/cert.pem', keyPath: '/nonexistent/key.pem' };
+    const bare = await startSmtp({ mode: 'submission', store, tls: missing, dns, outbound });
+    try {
+      const c = await Transcript.open({ port: bare.port, localAddress: '127.0.0.9' });
+      await c.expect(/^220 /);
+      const ehlo = await c.cmd('EHLO x', /^250/);
+      assert.doesNotMatch(ehlo, /STARTTLS|AUTH/);
+      await c.cmd('STARTTLS', /^5\d\d /);
+      c.close();
+    } finally {
+      await bare.stop();
+    }
+    await assert.rejects(startSmtp({ mode: 'smtps', store, tls: missing, dns, outbound }), /TLS certificate unreadable/);
+  });
+
   it('serves implicit TLS on smtps to a real client (nodemailer)', async () => {
     const smtps = await startSmtp({ mode: 'smtps', store, tls, dns, outbound });
     try {
