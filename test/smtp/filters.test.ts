@@ -32,6 +32,8 @@ describe('inbound filters', () => {
     dns.add('2.0.0.127.bl.test', { type: 'A', address: '127.0.0.2' });
     dns.add('9.0.0.127.bl.test', { type: 'A', address: '127.0.0.2' });
     dns.add('2.0.0.127.slow.test', { type: 'A', address: '127.0.0.2' });
+    // ::1 in nibble form (RFC 5782), for the IPv6 case.
+    dns.add(`1.${'0.'.repeat(31)}bl.test`, { type: 'A', address: '127.0.0.2' });
     // SPF and DMARC of two sender domains.
     dns.add('good.test', { type: 'TXT', text: `v=spf1 ip4:${CLEAN} -all` });
     dns.add('strict.test', { type: 'TXT', text: 'v=spf1 -all' });
@@ -46,9 +48,9 @@ describe('inbound filters', () => {
     await cleanup();
   });
 
-  async function listener(settings: Record<string, unknown>) {
+  async function listener(settings: Record<string, unknown>, host?: string) {
     await store.setSettings({ 'dnsbl.zones': [{ zone: 'bl.test', weight: 1 }], 'dnsbl.threshold': 1, ...settings });
-    return startSmtp({ mode: 'smtp', store, tls, dns });
+    return startSmtp({ mode: 'smtp', store, tls, dns, ...(host ? { host } : {}) });
   }
 
   it('refuses a listed client at connect with 554 5.7.1 naming the zone, and accepts an unlisted one', async () => {
@@ -70,6 +72,20 @@ describe('inbound filters', () => {
       assert.equal(dns.queries('1.0.0.127.bl.test', 'A') - before, 0);
     } finally {
       await smtp.stop();
+    }
+  });
+
+  it('checks IPv6 clients by nibble name', async () => {
+    // ::1 is trusted by default; here it plays a stranger.
+    const smtp = await listener({ 'dnsbl.rejectAt': 'connect', 'relay.trustedNetworks': [] }, '::1');
+    try {
+      const c = await Transcript.open({ port: smtp.port, host: '::1' });
+      const reply = await c.expect(/^554 5\.7\.1 /);
+      assert.match(reply, /\[::1\].*bl\.test/);
+      await c.closed();
+    } finally {
+      await smtp.stop();
+      await store.setSettings({ 'relay.trustedNetworks': undefined });
     }
   });
 

@@ -61,13 +61,15 @@ export interface StartOptions extends SmtpServiceOverrides {
   readonly dev?: boolean;
   readonly now?: () => number;
   readonly dataDir?: string;
+  /** Address to bind; 127.0.0.1 by default ('::1' for IPv6 tests). */
+  readonly host?: string;
 }
 
 export async function startSmtp(options: StartOptions): Promise<RunningSmtp> {
   const log = captureLogger();
   const ctx: ListenerContext = {
     name: options.mode,
-    address: { host: '127.0.0.1', port: 0 },
+    address: { host: options.host ?? '127.0.0.1', port: 0 },
     store: options.store,
     log,
     hostname: 'mx.test',
