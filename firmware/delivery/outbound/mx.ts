@@ -4,6 +4,7 @@
 // domain accepts no mail, a permanent failure.
 
 import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
 import type { MxRecord, Resolver } from '../../net/resolver.ts';
 
 /** The part of the Resolver seam that delivery needs. */
@@ -40,6 +41,16 @@ export function orderMx(records: readonly MxRecord[], random: () => number = Mat
 
 /** Look up how to reach `domain` directly. Never throws: DNS trouble is a route kind. */
 export async function resolveMxRoute(domain: string, resolver: MxResolver, random: () => number = Math.random): Promise<MxRoute> {
+  // An address literal (user@[192.0.2.1], user@[IPv6:2001:db8::1]) names the host itself (RFC 5321 §4.1.3).
+  const literal = /^\[(?:ipv6:)?([^\]]+)\]$/i.exec(domain)?.[1];
+  if (literal !== undefined) {
+    if (isIP(literal) === 0) return { kind: 'no-domain', detail: `${domain}: not an address literal` };
+    return { kind: 'hosts', hosts: [{ name: literal, preference: 0, implicit: true }] };
+  }
+  // An internationalised domain is looked up in its A-label form.
+  const ascii = domainToASCII(domain);
+  if (ascii === '') return { kind: 'no-domain', detail: `${domain}: not a valid domain name` };
+  domain = ascii;
   let records: readonly MxRecord[];
   try {
     const answer = await resolver.resolveMx(domain);

@@ -16,6 +16,7 @@ describe('MX route over a real DNS server on loopback', () => {
       .add('mx2.far.test', { type: 'A', address: '127.0.0.3' })
       .add('nomx.test', { type: 'A', address: '127.0.0.4' })
       .add('nullmx.test', { type: 'MX', exchange: '.', priority: 0 })
+      .add('xn--pocht-8ve.test', { type: 'MX', exchange: 'mx1.far.test', priority: 5 })
       .add('broken.test', { type: 'MX', exchange: 'mx.broken.test', priority: 10 })
       .behave('broken.test', { kind: 'servfail' });
     resolver = new DnsResolver({ servers: [dns.address], timeoutMs: 300, tries: 1 });
@@ -53,6 +54,20 @@ describe('MX route over a real DNS server on loopback', () => {
     assert.deepEqual(await hostAddresses('127.0.0.9', resolver), { addresses: ['127.0.0.9'] });
     const none = await hostAddresses('nothing.far.test', resolver);
     assert.ok('error' in none && /no address/.test(none.error));
+  });
+
+  it('takes an address literal as the host itself, and looks IDN domains up by their A-label', async () => {
+    assert.deepEqual(await resolveMxRoute('[127.0.0.9]', resolver), {
+      kind: 'hosts',
+      hosts: [{ name: '127.0.0.9', preference: 0, implicit: true }],
+    });
+    assert.deepEqual(await resolveMxRoute('[IPv6:::1]', resolver), {
+      kind: 'hosts',
+      hosts: [{ name: '::1', preference: 0, implicit: true }],
+    });
+    assert.equal((await resolveMxRoute('[not-an-ip]', resolver)).kind, 'no-domain');
+    const idn = await resolveMxRoute('pochtа.test'.normalize(), resolver);
+    assert.equal(idn.kind, 'hosts');
   });
 
   it('shuffles hosts of equal preference with the injected random source', () => {
