@@ -180,7 +180,8 @@ export async function startDaemon(options: TestDaemonOptions = {}): Promise<Test
     }
     try {
       status = (await call('status')) as StatusView;
-      if (status.listeners.every((l) => l.state === 'running')) break;
+      // Another daemon may answer on this socket path (a test that shares a data dir on purpose).
+      if (status.pid === child.pid && status.listeners.every((l) => l.state === 'running')) break;
       const failed = status.listeners.find((l) => l.state === 'failed');
       if (failed) throw new Error(`listener ${failed.name} failed: ${failed.lastError}`);
     } catch (err) {

@@ -1,0 +1,56 @@
+// `pochta serve` as a process: dev mode's first-start demo account, clean
+// SIGTERM shutdown, a data dir that a second daemon cannot share.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openStore, verifyPassword } from '../../firmware/store/index.ts';
+import { startDaemon } from '../support/daemon.ts';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pochta-serve-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+describe('pochta serve', () => {
+  it('in dev mode creates a demo account once, with a random password shown once, and stops cleanly on SIGTERM', async () => {
+    const data = join(dir, 'dev');
+    const first = await startDaemon({ dataDir: data, args: ['--dev'] });
+    const banner = /Demo account \(shown only this once\): admin@pochta\.test {2}password: (\S+)/.exec(first.output());
+    assert.ok(banner, first.output());
+    const password = banner[1]!;
+    assert.ok(password.length >= 12);
+    assert.equal((await stat(join(data, 'tls', 'key.pem'))).mode & 0o777, 0o600);
+    assert.equal(await first.stop({ keepData: true }), 0, 'exit code 0 after SIGTERM');
+
+    const store = await openStore({ dir: data });
+    try {
+      const admin = await store.findAccount('admin@pochta.test');
+      assert.ok(admin && (await verifyPassword(password, admin.passwordHash)), 'the printed password works');
+    } finally {
+      await store.close();
+    }
+
+    const second = await startDaemon({ dataDir: data, args: ['--dev'] });
+    try {
+      assert.match(second.output(), /Demo account admin@pochta\.test exists/);
+      assert.equal(second.output().includes(password), false, 'never printed again');
+    } finally {
+      assert.equal(await second.stop({ keepData: true }), 0);
+    }
+  });
+
+  it('refuses a second daemon on the same data dir, without disturbing the first', async () => {
+    const data = join(dir, 'shared');
+    const first = await startDaemon({ dataDir: data });
+    try {
+      await assert.rejects(startDaemon({ dataDir: data, readyTimeoutMs: 15_000 }), /exited with 70/);
+      assert.equal((await first.status()).listeners[0]?.state, 'running');
+    } finally {
+      await first.stop({ keepData: true });
+    }
+  });
+});
