@@ -116,7 +116,9 @@ export class CommitQueue {
       }
     }
     const done = new Promise<void>((resolve, reject) => this.#queue.push({ ...batch, resolve, reject }));
-    if (!this.#writing) this.#writing = this.#drain();
+    // Start the writer a microtask later: #drain may settle synchronously (an
+    // injected fault), and its `finally` must run after #writing is assigned.
+    if (!this.#writing) this.#writing = Promise.resolve().then(() => this.#drain());
     return done;
   }
 
