@@ -41,6 +41,8 @@ import type {
 
 export class LevelMailStore implements MailStore {
   readonly #core: StoreCore;
+  /** Leases by name; in memory because they only guard live sessions of this process. */
+  readonly #leases = new Map<string, { readonly holder: string; readonly expires: number }>();
   readonly dir: string;
 
   constructor(core: StoreCore, dir: string) {
@@ -242,6 +244,19 @@ export class LevelMailStore implements MailStore {
   subscribe(listener: (event: StoreEvent) => void): () => void {
     this.#core.listeners.add(listener);
     return () => this.#core.listeners.delete(listener);
+  }
+
+  // ---- leases
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    this.#core.assertOpen();
+    const now = this.#core.now();
+    const current = this.#leases.get(name);
+    if (current !== undefined && current.holder !== holder && current.expires > now) return false;
+    this.#leases.set(name, { holder, expires: now + Math.max(0, ttlMs) });
+    return true;
+  }
+  async releaseLease(name: string, holder: string): Promise<void> {
+    if (this.#leases.get(name)?.holder === holder) this.#leases.delete(name);
   }
 
   // ---- maintenance

@@ -308,6 +308,17 @@ export interface MailStore {
   /** Receive every committed change, in commit order. Returns the unsubscribe function. */
   subscribe(listener: (event: StoreEvent) => void): () => void;
 
+  // ---- leases (mutual exclusion across listener threads; memory only, a restart frees them all)
+  /**
+   * Take or renew the named lease for `holder` until now + ttlMs. Resolves false
+   * when another holder has it and it has not expired. The TTL frees a lease
+   * whose holder died without releasing it (a crashed listener thread), so a
+   * holder that keeps it renews well within the TTL. The POP3 maildrop lock.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Give a lease back; a no-op unless `holder` has it. */
+  releaseLease(name: string, holder: string): Promise<void>;
+
   // ---- maintenance
   stats(): Promise<StoreStats>;
   fsck(options?: { repair?: boolean }): Promise<FsckReport>;

@@ -49,6 +49,8 @@ export const REMOTE_METHODS = [
   'getSetting',
   'listSettings',
   'setSettings',
+  'acquireLease',
+  'releaseLease',
   'stats',
   'fsck',
   'backup',
