@@ -29,6 +29,7 @@ describe('outbound queue: direct MX delivery', () => {
   let mx1: SmtpSink; // 127.0.0.2, preference 10 for far.test
   let mx2: SmtpSink; // 127.0.0.3, preference 20 for far.test; also nomx.test's A
   let tlsMx: SmtpSink; // 127.0.0.9, offers STARTTLS with a self-signed certificate
+  let smallMx: SmtpSink; // 127.0.0.13, advertises SIZE 200
   let certDir: { dir: string; remove(): Promise<void> };
   let port: number;
   /** What mx1 answers to RCPT, per address (default accept). */
@@ -40,9 +41,11 @@ describe('outbound queue: direct MX delivery', () => {
     certDir = await tempDir();
     // A certificate no one trusts, for a name other than the MX name: direct delivery still uses it.
     const cert = await selfSignedCert(certDir.dir, 'some-other-name.test');
-    [mx1, mx2, tlsMx] = (await startSinksOnOnePort(['127.0.0.2', '127.0.0.3', '127.0.0.9'], (host) =>
-      host === '127.0.0.9' ? { onRcpt: replyFor, tls: cert } : { onRcpt: replyFor },
-    )) as [SmtpSink, SmtpSink, SmtpSink];
+    const special: Record<string, object> = { '127.0.0.9': { tls: cert }, '127.0.0.13': { size: 200 } };
+    [mx1, mx2, tlsMx, smallMx] = (await startSinksOnOnePort(['127.0.0.2', '127.0.0.3', '127.0.0.9', '127.0.0.13'], (host) => ({
+      onRcpt: replyFor,
+      ...(special[host] ?? {}),
+    }))) as [SmtpSink, SmtpSink, SmtpSink, SmtpSink];
     port = mx1.port;
     dns
       .add('far.test', { type: 'MX', exchange: 'mx2.far.test', priority: 20 }, { type: 'MX', exchange: 'mx1.far.test', priority: 10 })
@@ -55,12 +58,13 @@ describe('outbound queue: direct MX delivery', () => {
       .add('nullmx.test', { type: 'MX', exchange: '.', priority: 0 })
       .add('sender.test', { type: 'MX', exchange: 'mx1.far.test', priority: 10 })
       .add('loop.test', { type: 'MX', exchange: 'box.here.test', priority: 10 })
+      .add('small.test', { type: 'A', address: '127.0.0.13' })
       .add('tls.test', { type: 'MX', exchange: 'mx.tls.test', priority: 10 })
       .add('mx.tls.test', { type: 'A', address: '127.0.0.9' });
   });
 
   after(async () => {
-    await Promise.all([mx1?.close(), mx2?.close(), tlsMx?.close(), dns?.close(), certDir?.remove()]);
+    await Promise.all([mx1?.close(), mx2?.close(), tlsMx?.close(), smallMx?.close(), dns?.close(), certDir?.remove()]);
   });
 
   let clock: FakeClock;
@@ -278,6 +282,20 @@ describe('outbound queue: direct MX delivery', () => {
     assert.equal((await runner.runOnce()).failed, 1);
     const dsn = parseDsn(Buffer.from((await inboxTexts(store, annId))[0] ?? ''));
     assert.equal(dsn.recipients[0]?.get('status'), '5.4.6');
+  });
+
+  it('fails a message larger than the SIZE the MX advertises (5.3.4), without retrying', async () => {
+    await store.enqueue({
+      from: 'ann@here.test',
+      recipients: ['bob@small.test'],
+      body: message('ann@here.test', 'bob@small.test', 'Too big'),
+    });
+    const summary = await runner.runOnce();
+    assert.equal(summary.failed, 1);
+    assert.equal(smallMx.received.length, 0);
+    const dsn = parseDsn(Buffer.from((await inboxTexts(store, annId))[0] ?? ''));
+    assert.equal(dsn.recipients[0]?.get('status'), '5.3.4');
+    assert.equal(dsn.recipients[0]?.get('remote-mta'), 'dns; small.test');
   });
 
   it('never bounces a bounce (null envelope sender)', async () => {

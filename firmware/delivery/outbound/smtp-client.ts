@@ -101,6 +101,10 @@ function resultsFromSendError(err: NodemailerErrorLike, to: readonly string[], r
     const own = rejected.get(address.toLowerCase());
     if (own?.response !== undefined) return resultFromReply(address, own.response, remoteMta);
     if (err.response !== undefined && err.responseCode !== undefined) return resultFromReply(address, err.response, remoteMta);
+    // The server's advertised SIZE is smaller than the message: it will never fit there.
+    if (err.code === 'EMESSAGE' && /larger than allowed/i.test(err.message)) {
+      return { ...localResult(address, 'permanent', 552, '5.3.4', `Message too big for ${remoteMta}: ${describe(err)}`), remoteMta };
+    }
     // No reply to go by (connection lost, timeout): try again later.
     return { ...localResult(address, 'temporary', 451, '4.4.2', `${remoteMta}: ${describe(err)}`), remoteMta };
   });

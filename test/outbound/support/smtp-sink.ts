@@ -23,6 +23,8 @@ export interface SinkOptions {
   readonly secure?: boolean;
   /** Require AUTH with these credentials (only over TLS). */
   readonly auth?: { readonly user: string; readonly pass: string };
+  /** Advertise SIZE with this limit (bytes). */
+  readonly size?: number;
   /** Answer for RCPT TO: undefined accepts, a string such as "550 5.1.1 No such user" refuses. */
   readonly onRcpt?: (address: string) => string | undefined;
   /** Answer for the end of DATA: undefined accepts. */
@@ -63,6 +65,7 @@ export class SmtpSink {
       allowInsecureAuth: false,
       secure: options.secure === true,
       hideSTARTTLS: options.tls === undefined,
+      ...(options.size === undefined ? {} : { size: options.size }),
       ...(options.tls === undefined ? {} : { key: options.tls.key, cert: options.tls.cert }),
       onConnect(_session, callback) {
         if (sink) sink.connections++;
