@@ -142,6 +142,15 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
   }
 
   const server = new PochtaSmtpServer(options);
+  const currentContext = deps.tls?.context;
+  if (currentContext) {
+    // Clients without SNI get smtp-server's default context, made once from the files at start;
+    // point it at the current one before each handshake so a replaced certificate applies at once.
+    server.server.prependListener('connection', () => {
+      const context = currentContext();
+      if (server.secureContext.get('*') !== context) server.secureContext.set('*', context);
+    });
+  }
   // A socket error on one connection must never take the listener down.
   server.on('error', (err) => deps.log.warn({ err: errorSummary(err) }, 'smtp server error'));
   deps.settings.onChange((settings) => {

@@ -3,6 +3,8 @@
 // authenticated relay, brute-force limiting, and nothing secret in the logs.
 
 import assert from 'node:assert/strict';
+import { copyFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { MailStore } from '../../firmware/store/types.ts';
@@ -206,6 +208,40 @@ describe('submission', () => {
       c.close();
     } finally {
       await dev.stop();
+    }
+  });
+
+  it('serves a replaced certificate to new connections without a restart', async () => {
+    const tmp = await tempDir('pochta-smtp-cert-');
+    try {
+      const own = await makeTlsFiles(tmp.dir);
+      const listener = await startSmtp({ mode: 'submission', store, tls: own, dns, outbound });
+      try {
+        const fingerprint = async () => {
+          const c = await Transcript.open({ port: listener.port, localAddress: '127.0.0.9' });
+          await c.expect(/^220 /);
+          await c.cmd('EHLO x', /^250/);
+          await c.startTls();
+          const f = c.peerFingerprint;
+          c.close();
+          return f;
+        };
+        const before = await fingerprint();
+        assert.ok(before);
+        const fresh = await makeTlsFiles(join(tmp.dir, 'fresh'));
+        await copyFile(fresh.keyPath, own.keyPath);
+        await copyFile(fresh.certPath, own.certPath);
+        let after: string | undefined = before;
+        for (let i = 0; i < 60 && after === before; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          after = await fingerprint();
+        }
+        assert.notEqual(after, before);
+      } finally {
+        await listener.stop();
+      }
+    } finally {
+      await rm(tmp.dir, { recursive: true, force: true });
     }
   });
 

@@ -127,6 +127,12 @@ export class Transcript {
     this.#attach(secure);
   }
 
+  /** SHA-256 fingerprint of the server certificate, once TLS is up. */
+  get peerFingerprint(): string | undefined {
+    const socket = this.#socket as Partial<TLSSocket>;
+    return socket.getPeerCertificate?.()?.fingerprint256;
+  }
+
   /** Wait until the server closes the connection. */
   async closed(timeoutMs = 10_000): Promise<void> {
     if (this.#closed) return;
