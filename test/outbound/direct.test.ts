@@ -30,6 +30,7 @@ describe('outbound queue: direct MX delivery', () => {
   let mx2: SmtpSink; // 127.0.0.3, preference 20 for far.test; also nomx.test's A
   let tlsMx: SmtpSink; // 127.0.0.9, offers STARTTLS with a self-signed certificate
   let smallMx: SmtpSink; // 127.0.0.13, advertises SIZE 200
+  let v6Mx: SmtpSink; // ::1, the AAAA of v6.test
   let certDir: { dir: string; remove(): Promise<void> };
   let port: number;
   /** What mx1 answers to RCPT, per address (default accept). */
@@ -42,10 +43,10 @@ describe('outbound queue: direct MX delivery', () => {
     // A certificate no one trusts, for a name other than the MX name: direct delivery still uses it.
     const cert = await selfSignedCert(certDir.dir, 'some-other-name.test');
     const special: Record<string, object> = { '127.0.0.9': { tls: cert }, '127.0.0.13': { size: 200 } };
-    [mx1, mx2, tlsMx, smallMx] = (await startSinksOnOnePort(['127.0.0.2', '127.0.0.3', '127.0.0.9', '127.0.0.13'], (host) => ({
+    [mx1, mx2, tlsMx, smallMx, v6Mx] = (await startSinksOnOnePort(['127.0.0.2', '127.0.0.3', '127.0.0.9', '127.0.0.13', '::1'], (host) => ({
       onRcpt: replyFor,
       ...(special[host] ?? {}),
-    }))) as [SmtpSink, SmtpSink, SmtpSink, SmtpSink];
+    }))) as [SmtpSink, SmtpSink, SmtpSink, SmtpSink, SmtpSink];
     port = mx1.port;
     dns
       .add('far.test', { type: 'MX', exchange: 'mx2.far.test', priority: 20 }, { type: 'MX', exchange: 'mx1.far.test', priority: 10 })
@@ -58,13 +59,14 @@ describe('outbound queue: direct MX delivery', () => {
       .add('nullmx.test', { type: 'MX', exchange: '.', priority: 0 })
       .add('sender.test', { type: 'MX', exchange: 'mx1.far.test', priority: 10 })
       .add('loop.test', { type: 'MX', exchange: 'box.here.test', priority: 10 })
+      .add('v6.test', { type: 'AAAA', address: '::1' })
       .add('small.test', { type: 'A', address: '127.0.0.13' })
       .add('tls.test', { type: 'MX', exchange: 'mx.tls.test', priority: 10 })
       .add('mx.tls.test', { type: 'A', address: '127.0.0.9' });
   });
 
   after(async () => {
-    await Promise.all([mx1?.close(), mx2?.close(), tlsMx?.close(), smallMx?.close(), dns?.close(), certDir?.remove()]);
+    await Promise.all([mx1?.close(), mx2?.close(), tlsMx?.close(), smallMx?.close(), v6Mx?.close(), dns?.close(), certDir?.remove()]);
   });
 
   let clock: FakeClock;
@@ -139,6 +141,12 @@ describe('outbound queue: direct MX delivery', () => {
     await store.enqueue({ from: 'ann@here.test', recipients: ['bob@nomx.test'], body: message('ann@here.test', 'bob@nomx.test', 'No MX') });
     assert.equal((await runner.runOnce()).delivered, 1);
     assert.deepEqual(mx2.received[0]?.to, ['bob@nomx.test']);
+  });
+
+  it('falls back to the AAAA record when there is neither MX nor A', async () => {
+    await store.enqueue({ from: 'ann@here.test', recipients: ['bob@v6.test'], body: message('ann@here.test', 'bob@v6.test', 'IPv6 only') });
+    assert.equal((await runner.runOnce()).delivered, 1);
+    assert.deepEqual(v6Mx.received[0]?.to, ['bob@v6.test']);
   });
 
   it('retries a 4xx after the backoff and then delivers', async () => {
