@@ -47,24 +47,26 @@ class LocalTransaction implements DeliveryTransaction {
       const resolved = await this.#deps.store.resolveRecipient(address);
       if (!resolved) return refuse(toReplyError({ code: 'UNKNOWN_USER' }));
       const accounts: Account[] = [];
-      let full: Account | undefined;
+      const full: Account[] = [];
+      const incoming = this.#envelope.declaredSize ?? 0;
       for (const id of resolved.accountIds) {
         const account = await this.#deps.store.getAccount(id);
         // An alias pointing at a deleted or disabled account skips it, like a list member that left.
         if (!account?.enabled) continue;
-        const incoming = this.#envelope.declaredSize ?? 0;
         if (account.quotaBytes > 0 && (account.usedBytes >= account.quotaBytes || account.usedBytes + incoming > account.quotaBytes)) {
-          full = account;
+          full.push(account);
           continue;
         }
         accounts.push(account);
       }
       const forward = [...resolved.remote];
       if (accounts.length === 0 && forward.length === 0) {
-        // Only refuse for quota when nothing else would receive it; a list with one full member still delivers.
-        if (full) return refuse(toReplyError({ code: 'OVER_QUOTA' }));
+        if (full.length > 0) return refuse(toReplyError({ code: 'OVER_QUOTA' }));
         return refuse(toReplyError({ code: resolved.accountIds.length > 0 ? 'ACCOUNT_DISABLED' : 'UNKNOWN_USER' }));
       }
+      // A list with a full member still delivers to the others; the full one is tried at commit
+      // and, if still full, the sender gets a DSN for it rather than silence.
+      accounts.push(...full);
       if (accounts.length > 0) this.#recipients.set(address, accounts);
       return forward.length > 0 ? { ok: true, forward } : { ok: true };
     } catch (err) {

@@ -131,6 +131,27 @@ describe('local delivery target and router', () => {
     }
   });
 
+  it('delivers a list with a full member to the others and bounces the full one', async () => {
+    await store.updateAccount(dir.bob, { quotaBytes: 1 });
+    try {
+      const tx = local().start(envelope({ from: 'dave@remote.test' }));
+      assert.deepEqual(await tx.addRecipient('team@example.test'), { ok: true });
+      tx.body(body('list-with-full-member'));
+      const result = await tx.commit();
+      assert.equal(result.ok, true);
+      if (result.ok)
+        assert.deepEqual(
+          result.failed.map((f) => f.address),
+          ['team@example.test'],
+        );
+      assert.equal((await inbox(store, dir.alice)).filter((m) => m.text.includes('list-with-full-member')).length, 1);
+      const bounce = (await store.listQueue()).find((q) => q.recipients.some((r) => r.address === 'dave@remote.test'));
+      assert.ok(bounce, 'the sender hears about the member that could not take it');
+    } finally {
+      await store.updateAccount(dir.bob, { quotaBytes: 0 });
+    }
+  });
+
   it('routes: remote recipients need relay permission; forwards need an outbound target', async () => {
     const outbound = recordingTarget();
     const denied = createRouter({ store, local: local(), outbound }).start(envelope());
