@@ -48,11 +48,12 @@ describe('outbound queue: smarthost', () => {
     await fx.store.setSettings({
       'relay.smarthost': { host: '127.0.0.1', port: sink.port, tls: 'starttls', user: 'office@isp.test', password: 's3cret-relay' },
     });
-    const { runner } = testRunner(fx.store, clock, dns, { smarthostTls: { ca: cert.cert } });
+    const { runner } = testRunner(fx.store, clock, dns, { smarthostTls: { ca: cert.cert }, streamAboveBytes: 0 });
+    const body = message('ann@here.test', 'bob@far.test', 'Via ISP');
     const item = await fx.store.enqueue({
       from: 'ann@here.test',
       recipients: ['bob@far.test', 'eve@elsewhere.test'],
-      body: message('ann@here.test', 'bob@far.test', 'Via ISP'),
+      body,
     });
     const summary = await runner.runOnce();
     assert.equal(summary.delivered, 2);
@@ -61,6 +62,7 @@ describe('outbound queue: smarthost', () => {
     assert.deepEqual(got?.to, ['bob@far.test', 'eve@elsewhere.test']);
     assert.equal(got?.secure, true, 'upgraded with STARTTLS');
     assert.equal(got?.user, 'office@isp.test');
+    assert.equal(got?.body.toString(), body.toString(), 'streamed from the blob file unchanged');
     assert.equal(await fx.store.getQueueItem(item.id), undefined);
     assert.equal(dns.log.length, 0, 'no MX lookups in smarthost mode');
   });
@@ -83,7 +85,8 @@ describe('outbound queue: smarthost', () => {
     await fx.store.setSettings({
       'relay.smarthost': { host: '127.0.0.1', port: sink.port, tls: 'starttls', user: 'office@isp.test', password: 'wrong' },
     });
-    const { runner } = testRunner(fx.store, clock, dns, { smarthostTls: { ca: cert.cert } });
+    const { runner } = testRunner(fx.store, clock, dns, { smarthostTls: { ca: cert.cert }, streamAboveBytes: 0 });
+    const body = message('ann@here.test', 'bob@far.test', 'Via ISP');
     const item = await fx.store.enqueue({
       from: 'ann@here.test',
       recipients: ['bob@far.test'],

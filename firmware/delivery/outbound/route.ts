@@ -6,7 +6,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { hostAddresses, type MxResolver, resolveMxRoute } from './mx.ts';
 import { localResult, type RecipientResult } from './reply.ts';
 import type { Smarthost } from './settings.ts';
-import { type ClientOptions, type HostAttempt, type HostTarget, sendViaHost } from './smtp-client.ts';
+import { type ClientOptions, type HostAttempt, type HostTarget, type MessageSource, sendViaHost } from './smtp-client.ts';
 
 export interface RouteOptions {
   readonly resolver: MxResolver;
@@ -47,7 +47,7 @@ export async function deliverDirect(
   domain: string,
   from: string,
   to: readonly string[],
-  body: Buffer,
+  body: MessageSource,
   options: RouteOptions,
 ): Promise<RecipientResult[]> {
   const route = await resolveMxRoute(domain, options.resolver, options.random);
@@ -107,7 +107,7 @@ export async function deliverSmarthost(
   smarthost: Smarthost,
   from: string,
   to: readonly string[],
-  body: Buffer,
+  body: MessageSource,
   options: RouteOptions,
 ): Promise<RecipientResult[]> {
   const tlsMode = smarthost.tls === 'implicit' ? 'implicit' : smarthost.tls === 'none' ? 'none' : 'required';

@@ -7,6 +7,7 @@
 // step (at worst one duplicate notice), never skips one.
 
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { MailStore, QueueItem, QueueRecipient } from '../../store/types.ts';
 import type { Logger } from '../../supervisor/service.ts';
@@ -18,7 +19,7 @@ import { sendNotice } from './notices.ts';
 import { domainOf, localResult, type RecipientResult } from './reply.ts';
 import { deliverDirect, deliverSmarthost, type RouteOptions } from './route.ts';
 import { type OutboundSettings, readOutboundSettings } from './settings.ts';
-import { type ClientTimeouts, DEFAULT_CLIENT_TIMEOUTS } from './smtp-client.ts';
+import { bufferSource, type ClientTimeouts, DEFAULT_CLIENT_TIMEOUTS, type MessageSource } from './smtp-client.ts';
 
 export interface RunnerOptions {
   readonly store: MailStore;
@@ -38,9 +39,14 @@ export interface RunnerOptions {
   readonly random?: () => number;
   /** Items delivered at once; the box is small and remote servers dislike floods. */
   readonly concurrency?: number;
+  /** Bodies larger than this are streamed from the blob file instead of read into memory (1 MiB). */
+  readonly streamAboveBytes?: number;
   /** Random part of DSN ids (injectable for repeatable tests). */
   readonly uniqueId?: () => string;
 }
+
+/** Enough of a body for its header block (the DSN quotes the original headers). */
+const HEAD_BYTES = 65_536;
 
 /** What one pass did, for the log, the tests and the scheduler. */
 export interface RunSummary {
@@ -162,22 +168,42 @@ export class QueueRunner {
     const now = this.#o.now();
     if (item.nextAttemptAt > now) return;
     const pending = item.recipients.filter((r) => r.status === 'pending').map((r) => r.address);
-    let body: Buffer | undefined;
+    let head: Uint8Array | undefined;
     if (pending.length > 0) {
-      const raw = await this.#o.store.readBody(item.blobId);
-      body = raw === undefined ? undefined : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      const loaded = await this.#load(item);
+      head = loaded?.head;
       c.attempted++;
       const results =
-        body === undefined
+        loaded === undefined
           ? pending.map((a) => localResult(a, 'permanent', 554, '5.3.0', 'Message body missing from the store'))
-          : await this.#attempt(item, pending, body, settings);
+          : await this.#attempt(item, pending, loaded.source, settings);
       item = await this.#record(item, results, settings.policy, c);
       if (item === undefined) return;
     }
-    await this.#finish(item, body, settings.policy, c);
+    await this.#finish(item, head, settings.policy, c);
   }
 
-  async #attempt(item: QueueItem, pending: readonly string[], body: Buffer, settings: OutboundSettings): Promise<RecipientResult[]> {
+  /**
+   * The body to send and its head (for a DSN). Small bodies are read into
+   * memory once for all transactions; large ones are streamed from the blob
+   * file for each (blobs are immutable), so a few 25 MB messages in flight do
+   * not fill a small box's memory. undefined when the body is gone.
+   */
+  async #load(item: QueueItem): Promise<{ source: MessageSource; head: Uint8Array } | undefined> {
+    const store = this.#o.store;
+    if (item.size <= (this.#o.streamAboveBytes ?? 1_048_576)) {
+      const raw = await store.readBody(item.blobId);
+      return raw === undefined ? undefined : { source: bufferSource(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)), head: raw };
+    }
+    const head = await store.readBody(item.blobId, 0, HEAD_BYTES);
+    if (head === undefined) return undefined;
+    const path = store.blobPath(item.blobId);
+    // Unknown (a notice, an older item): declaring 8BITMIME for 7-bit data is harmless.
+    const eightBit = item.meta?.['eightBit'] !== false;
+    return { source: { size: item.size, eightBit, open: () => createReadStream(path) }, head };
+  }
+
+  async #attempt(item: QueueItem, pending: readonly string[], body: MessageSource, settings: OutboundSettings): Promise<RecipientResult[]> {
     const route: RouteOptions = {
       resolver: this.#o.resolverFor(settings.dnsServers),
       mxPort: this.#o.mxPort ?? 25,
@@ -258,7 +284,7 @@ export class QueueRunner {
   }
 
   /** Bounce newly failed recipients, send the delay notice once, remove the item when nothing is pending. */
-  async #finish(item: QueueItem, body: Buffer | undefined, policy: RetryPolicy, c: Counters): Promise<void> {
+  async #finish(item: QueueItem, head: Uint8Array | undefined, policy: RetryPolicy, c: Counters): Promise<void> {
     const bounced = bouncedSet(item);
     const toBounce = item.recipients.filter((r) => r.status === 'failed' && !bounced.has(r.address));
     const pending = item.recipients.filter((r) => r.status === 'pending');
@@ -268,7 +294,7 @@ export class QueueRunner {
         // RFC 5321 §4.5.5: never bounce a bounce; the log is all that is left.
         this.#o.log.warn({ queueId: item.id, to: toBounce.map((r) => r.address) }, 'undeliverable notice dropped (null sender)');
       } else {
-        await this.#notify(item, body, toBounce, 'failed', policy);
+        await this.#notify(item, head, toBounce, 'failed', policy);
         c.bounces++;
       }
       if (pending.length > 0) {
@@ -279,7 +305,7 @@ export class QueueRunner {
     }
     if (pending.length > 0) {
       if (delayNoticeDue(current, this.#o.now(), policy)) {
-        await this.#notify(current, body, pending, 'delayed', policy);
+        await this.#notify(current, head, pending, 'delayed', policy);
         c.delayNotices++;
         await this.#o.store.updateQueueItem(item.id, { delayNotified: true });
       }
@@ -291,12 +317,12 @@ export class QueueRunner {
 
   async #notify(
     item: QueueItem,
-    body: Buffer | undefined,
+    head: Uint8Array | undefined,
     recipients: readonly QueueRecipient[],
     action: DsnAction,
     policy: RetryPolicy,
   ): Promise<void> {
-    const raw = body ?? (await this.#o.store.readBody(item.blobId));
+    const raw = head ?? (await this.#o.store.readBody(item.blobId, 0, HEAD_BYTES));
     const notes = dsnNotes(item);
     const list: DsnRecipient[] = recipients.map((r) => {
       const note = notes[r.address];

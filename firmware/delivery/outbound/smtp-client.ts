@@ -5,6 +5,7 @@
 // never handed to two hosts in one run (a lost connection after DATA may
 // already have delivered it).
 
+import type { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { localResult, oneLine, type RecipientResult, resultFromReply } from './reply.ts';
@@ -45,6 +46,19 @@ export interface ClientOptions {
 export interface Envelope {
   readonly from: string;
   readonly to: readonly string[];
+}
+
+/** The message to send: read afresh for every transaction (a stream is consumed by one). */
+export interface MessageSource {
+  readonly size: number;
+  /** Has bytes over 0x7f: declare BODY=8BITMIME where the server offers it. */
+  readonly eightBit: boolean;
+  open(): Buffer | Readable;
+}
+
+/** A source over bytes already in memory. */
+export function bufferSource(body: Buffer): MessageSource {
+  return { size: body.length, eightBit: body.some((b) => b > 0x7f), open: () => body };
 }
 
 export type HostAttempt =
@@ -124,7 +138,7 @@ function resultsFromInfo(info: SMTPConnection.SentMessageInfo, to: readonly stri
 }
 
 /** Run one transaction against one host. Never rejects. */
-export function sendViaHost(target: HostTarget, envelope: Envelope, body: Buffer, options: ClientOptions): Promise<HostAttempt> {
+export function sendViaHost(target: HostTarget, envelope: Envelope, message: MessageSource, options: ClientOptions): Promise<HostAttempt> {
   return new Promise<HostAttempt>((resolve) => {
     const conn = new SMTPConnection(connectionOptions(target, options));
     let settled = false;
@@ -160,10 +174,10 @@ export function sendViaHost(target: HostTarget, envelope: Envelope, body: Buffer
       const smtpEnvelope: SMTPConnection.Envelope = {
         from: envelope.from,
         to: [...envelope.to],
-        size: body.length,
-        use8BitMime: body.some((b) => b > 0x7f),
+        size: message.size,
+        use8BitMime: message.eightBit,
       };
-      conn.send(smtpEnvelope, body, (err, info) => {
+      conn.send(smtpEnvelope, message.open(), (err, info) => {
         if (err || !info) fail(err ?? new Error('no result'));
         else finish({ kind: 'done', results: resultsFromInfo(info, envelope.to, target.name), secure: conn.secure });
       });

@@ -82,6 +82,8 @@ class OutboundTransaction implements DeliveryTransaction {
         log?.warn({ messageId: this.#envelope.messageId, error: signed.error }, 'DKIM signing failed; sending unsigned');
       const meta: Record<string, unknown> = { messageId: this.#envelope.messageId, listener: this.#envelope.client.listener };
       if (signed.domain !== undefined) meta['dkim'] = signed.domain;
+      // Known once here, so the runner can stream large bodies without scanning them.
+      meta['eightBit'] = signed.body.some((b) => b > 0x7f);
       if (this.#envelope.authUser !== undefined) meta['authUser'] = this.#envelope.authUser.address;
       const item = await store.enqueue({ from: this.#envelope.from, recipients, body: signed.body, meta });
       log?.info(
