@@ -14,6 +14,7 @@ import {
   settingsFromValues,
 } from '../config/settings.ts';
 import { parseSize } from '../config/size.ts';
+import { QUEUE_ACTIONS } from '../delivery/outbound/admin.ts';
 import { PochtaError } from '../errors.ts';
 import type { Account, Alias, Domain, FsckReport, MailStore, StoreStats } from '../store/types.ts';
 import type { ListenerStatus } from '../supervisor/service.ts';
@@ -365,6 +366,8 @@ export const ACTIONS: ReadonlyMap<string, AdminAction> = new Map<string, AdminAc
   ['status', status],
   ['fsck', fsck],
   ['backup', backup],
+  // queue.list|show|retry|delete|bounce, owned by the outbound room.
+  ...QUEUE_ACTIONS,
 ]);
 
 /** Run an action by name. INVALID_ARGUMENT for an unknown one. */

@@ -5,9 +5,20 @@
 import { resolve } from 'node:path';
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { AccountView, DomainView, SettingView, StatusView } from '../admin/actions.ts';
+import type { QueueDetail, QueueSummary } from '../delivery/outbound/admin.ts';
 import { PochtaError } from '../errors.ts';
 import type { Alias, FsckReport } from '../store/types.ts';
-import { formatAliases, formatDomains, formatFsck, formatSettings, formatStatus, formatUser, formatUsers } from './format.ts';
+import {
+  formatAliases,
+  formatDomains,
+  formatFsck,
+  formatQueue,
+  formatQueueItem,
+  formatSettings,
+  formatStatus,
+  formatUser,
+  formatUsers,
+} from './format.ts';
 import type { CliIo } from './io.ts';
 import { readPassword } from './password-input.ts';
 
@@ -212,6 +223,46 @@ export const COMMANDS: readonly Command[] = [
     args: { min: 1, max: 1 },
     build: (p) => ({ action: 'settings.unset', params: { key: arg(p, 0) } }),
     format: (r) => `${(r as { key: string }).key} is back to its default\n`,
+  },
+  {
+    words: ['queue', 'list'],
+    usage: '',
+    summary: 'outbound messages waiting for delivery',
+    args: { min: 0, max: 0 },
+    build: () => ({ action: 'queue.list', params: {} }),
+    format: (r) => formatQueue(r as QueueSummary[]),
+  },
+  {
+    words: ['queue', 'show'],
+    usage: 'ID',
+    summary: 'one queued message: recipients, attempts, errors',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'queue.show', params: { id: arg(p, 0) } }),
+    format: (r) => formatQueueItem(r as QueueDetail),
+  },
+  {
+    words: ['queue', 'retry'],
+    usage: 'ID',
+    summary: 'try a queued message again now',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'queue.retry', params: { id: arg(p, 0) } }),
+    format: (r) => `${(r as QueueSummary).id} will be retried now\n`,
+  },
+  {
+    words: ['queue', 'delete'],
+    usage: 'ID',
+    summary: 'drop a queued message without telling the sender',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'queue.delete', params: { id: arg(p, 0) } }),
+    format: (r) => `deleted ${(r as { id: string }).id}\n`,
+  },
+  {
+    words: ['queue', 'bounce'],
+    usage: 'ID',
+    summary: 'give up on a queued message and send the sender a bounce',
+    args: { min: 1, max: 1 },
+    build: (p) => ({ action: 'queue.bounce', params: { id: arg(p, 0) } }),
+    format: (r) => `${(r as QueueSummary).id} will bounce\n`,
   },
   {
     words: ['status'],

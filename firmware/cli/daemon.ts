@@ -55,12 +55,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const supervisor = createSupervisor({
       store,
       log,
-      listeners: (options.listeners ?? LISTENERS).map((entry) => ({
-        name: entry.name,
-        module: entry.module,
-        ...(entry.name !== 'queue' ? { address: config.listeners[entry.name] } : {}),
-        ...(entry.probe ? { probe: entry.probe } : {}),
-      })),
+      listeners: (options.listeners ?? LISTENERS)
+        .filter((entry) => !config.off.includes(entry.name))
+        .map((entry) => ({
+          name: entry.name,
+          module: entry.module,
+          ...(entry.name !== 'queue' ? { address: config.listeners[entry.name] } : {}),
+          ...(entry.probe ? { probe: entry.probe } : {}),
+        })),
       hostname: config.hostname,
       dataDir: config.dataDir,
       tls: config.tls,

@@ -4,6 +4,7 @@
 import type { AccountView, DomainView, SettingView, StatusView } from '../admin/actions.ts';
 import { formatHostPort } from '../config/address.ts';
 import { formatSize } from '../config/size.ts';
+import type { QueueDetail, QueueSummary } from '../delivery/outbound/admin.ts';
 import type { Alias, FsckReport } from '../store/types.ts';
 
 /** Left-aligned columns; the last column is not padded. */
@@ -85,4 +86,38 @@ export function formatFsck(report: FsckReport): string {
   if (report.problems.length === 0) lines.push('no problems found');
   for (const p of report.problems) lines.push(`${p.repaired ? 'repaired' : 'PROBLEM '} ${p.kind}: ${p.detail}`);
   return `${lines.join('\n')}\n`;
+}
+
+export function formatQueue(items: readonly QueueSummary[]): string {
+  if (items.length === 0) return 'The outbound queue is empty.\n';
+  return table(
+    ['ID', 'FROM', 'PENDING', 'SIZE', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'],
+    items.map((q) => [
+      q.id,
+      q.from || '<>',
+      `${q.pending}/${q.recipients}`,
+      formatSize(q.size),
+      String(q.attempts),
+      new Date(q.nextAttemptAt).toISOString(),
+      q.lastError ?? '',
+    ]),
+  );
+}
+
+export function formatQueueItem(detail: QueueDetail): string {
+  const item = detail.item;
+  const lines = [
+    `id        ${item.id}`,
+    `from      ${item.from || '<>'}`,
+    ...(detail.headerFrom ? [`From:     ${detail.headerFrom}`] : []),
+    ...(detail.subject ? [`Subject:  ${detail.subject}`] : []),
+    `size      ${formatSize(item.size)}`,
+    `queued    ${new Date(item.createdAt).toISOString()}`,
+    `next try  ${new Date(item.nextAttemptAt).toISOString()}  (attempts: ${item.attempts})`,
+    '',
+  ];
+  return `${lines.join('\n')}${table(
+    ['RECIPIENT', 'STATUS', 'ATTEMPTS', 'LAST ERROR'],
+    item.recipients.map((r) => [r.address, r.status, String(r.attempts), r.lastError ?? '']),
+  )}`;
 }

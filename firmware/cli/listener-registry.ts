@@ -4,7 +4,7 @@
 
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { httpProbe, type Probe } from '../supervisor/index.ts';
+import { greetingProbe, httpProbe, type Probe } from '../supervisor/index.ts';
 import type { ListenerName } from '../supervisor/service.ts';
 
 export interface ListenerEntry {
@@ -19,8 +19,14 @@ const EXT = extname(fileURLToPath(import.meta.url));
 const mod = (path: string) => new URL(`${path}${EXT}`, import.meta.url);
 
 export const LISTENERS: readonly ListenerEntry[] = [
-  { name: 'web', module: mod('../../webui/service'), probe: httpProbe('/health') },
-  // { name: 'smtp', module: mod('../smtp/service'), probe: greetingProbe(/^220 /) },
-  // { name: 'imap', module: mod('../imap/service'), probe: greetingProbe(/^\* OK/) },
+  { name: 'smtp', module: mod('../smtp/service'), probe: greetingProbe(/^220 /) },
+  { name: 'submission', module: mod('../smtp/service'), probe: greetingProbe(/^220 /) },
+  // Implicit-TLS ports have no plain greeting to probe; heartbeats still watch them.
+  { name: 'smtps', module: mod('../smtp/service') },
+  { name: 'imap', module: mod('../imap/service'), probe: greetingProbe(/^\* OK/) },
+  { name: 'imaps', module: mod('../imap/service') },
   // { name: 'pop3', module: mod('../pop3/service'), probe: greetingProbe(/^\+OK/) },
+  // { name: 'pop3s', module: mod('../pop3/service') },
+  { name: 'web', module: mod('../../webui/service'), probe: httpProbe('/health') },
+  { name: 'queue', module: mod('../delivery/outbound/service') },
 ];

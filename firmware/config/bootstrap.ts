@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PochtaError } from '../errors.ts';
-import type { ListenAddress, TlsFiles } from '../supervisor/service.ts';
+import { LISTENER_NAMES, type ListenAddress, type ListenerName, type TlsFiles } from '../supervisor/service.ts';
 import { formatHostPort, isHostname, parseHostPort } from './address.ts';
 
 /** Listeners that own a socket (the queue runner has none). */
@@ -50,6 +50,8 @@ export interface Config {
   /** The box's mail name: SMTP greeting, certificate subject. */
   readonly hostname: string;
   readonly listeners: Readonly<Record<SocketListenerName, ListenAddress>>;
+  /** Listeners switched off (`--listen pop3=off`); the daemon does not run them. */
+  readonly off: readonly ListenerName[];
   readonly tls: TlsFiles;
   /** Unix socket the CLI talks to. */
   readonly adminSocket: string;
@@ -82,7 +84,7 @@ interface Layer {
   dev?: boolean;
   dataDir?: string;
   hostname?: string;
-  listeners?: Partial<Record<SocketListenerName, ListenAddress>>;
+  listeners?: Partial<Record<ListenerName, ListenAddress | 'off'>>;
   certPath?: string;
   keyPath?: string;
   adminSocket?: string;
@@ -133,18 +135,27 @@ export function loadConfig(sources: ConfigSources): Config {
 
   const dataDir = pick('dataDir')!;
   const listeners = {} as Record<SocketListenerName, ListenAddress>;
-  for (const name of SOCKET_LISTENERS) {
-    let address = defaults.listeners![name]!;
-    for (const layer of layers) address = layer.listeners?.[name] ?? address;
-    listeners[name] = Object.freeze({ ...address });
+  const off: ListenerName[] = [];
+  for (const name of LISTENER_NAMES) {
+    let value: ListenAddress | 'off' | undefined = defaults.listeners?.[name];
+    let address = value === 'off' ? undefined : value;
+    for (const layer of layers) {
+      const v = layer.listeners?.[name];
+      if (v === undefined) continue;
+      value = v;
+      if (v !== 'off') address = v;
+    }
+    if (value === 'off') off.push(name);
+    if (address) listeners[name as SocketListenerName] = Object.freeze({ ...address });
   }
-  checkDistinct(listeners);
+  checkDistinct(listeners, off);
 
   const config: Config = {
     dev,
     dataDir,
     hostname: pick('hostname')!,
     listeners: Object.freeze(listeners),
+    off: Object.freeze(off),
     tls: Object.freeze({
       certPath: pick('certPath') ?? resolve(dataDir, 'tls', 'cert.pem'),
       keyPath: pick('keyPath') ?? resolve(dataDir, 'tls', 'key.pem'),
@@ -158,7 +169,7 @@ export function loadConfig(sources: ConfigSources): Config {
 }
 
 function defaultLayer(dev: boolean, cwd: string): Layer {
-  const listeners: Partial<Record<SocketListenerName, ListenAddress>> = {};
+  const listeners: Partial<Record<ListenerName, ListenAddress>> = {};
   for (const name of SOCKET_LISTENERS) {
     listeners[name] = dev ? { host: '127.0.0.1', port: DEV_PORTS[name] } : { host: '0.0.0.0', port: STANDARD_PORTS[name] };
   }
@@ -175,11 +186,11 @@ function defaultLayer(dev: boolean, cwd: string): Layer {
 }
 
 /** Two listeners on one address would make the second fail at every restart; refuse up front. */
-function checkDistinct(listeners: Record<SocketListenerName, ListenAddress>): void {
+function checkDistinct(listeners: Record<SocketListenerName, ListenAddress>, off: readonly ListenerName[]): void {
   const seen = new Map<string, SocketListenerName>();
   for (const name of SOCKET_LISTENERS) {
     const address = listeners[name];
-    if (address.port === 0) continue;
+    if (address.port === 0 || off.includes(name)) continue;
     const key = `${address.host}|${address.port}`;
     const other = seen.get(key);
     if (other) throw configError(`listeners.${name}`, `${formatHostPort(address)} is also the address of listener ${other}`);
@@ -249,13 +260,17 @@ function layerFromFile(json: unknown, file: string): Layer {
     layer.adminSocket = checkPath(at('adminSocket'), checkString(at('adminSocket'), root['adminSocket']), base);
   }
   if (root['listeners'] !== undefined) {
-    const listeners = checkObject(at('listeners'), root['listeners'], SOCKET_LISTENERS);
+    const listeners = checkObject(at('listeners'), root['listeners'], LISTENER_NAMES);
     layer.listeners = {};
-    for (const name of SOCKET_LISTENERS) {
+    for (const name of LISTENER_NAMES) {
       const value = listeners[name];
       if (value === undefined) continue;
       const key = at(`listeners.${name}`);
-      if (typeof value === 'string') {
+      if (value === false || value === 'off') {
+        layer.listeners[name] = 'off';
+      } else if (name === 'queue') {
+        throw configError(key, `expected false or "off" (the queue has no address), got ${describe(value)}`);
+      } else if (typeof value === 'string') {
         const parsed = parseHostPort(value);
         if (typeof parsed === 'string') throw configError(key, parsed);
         layer.listeners[name] = parsed;
@@ -293,16 +308,22 @@ function layerFromFile(json: unknown, file: string): Layer {
   return layer;
 }
 
-/** Parse `NAME=HOST:PORT`. */
-export function parseListen(key: string, text: string): [SocketListenerName, ListenAddress] {
+/** Parse `NAME=HOST:PORT`, or `NAME=off` to switch a listener off. */
+export function parseListen(key: string, text: string): [ListenerName, ListenAddress | 'off'] {
   const eq = text.indexOf('=');
   const name = eq >= 0 ? text.slice(0, eq) : '';
-  if (!(SOCKET_LISTENERS as readonly string[]).includes(name)) {
-    throw configError(key, `expected NAME=HOST:PORT with NAME one of ${SOCKET_LISTENERS.join(', ')}, got ${JSON.stringify(text)}`);
+  if (!(LISTENER_NAMES as readonly string[]).includes(name)) {
+    throw configError(
+      key,
+      `expected NAME=HOST:PORT or NAME=off with NAME one of ${LISTENER_NAMES.join(', ')}, got ${JSON.stringify(text)}`,
+    );
   }
+  if (text.slice(eq + 1) === 'off') return [name as ListenerName, 'off'];
+  if (name === 'queue')
+    throw configError(`${key} queue`, `expected off (the queue has no address), got ${JSON.stringify(text.slice(eq + 1))}`);
   const parsed = parseHostPort(text.slice(eq + 1));
   if (typeof parsed === 'string') throw configError(`${key} ${name}`, parsed);
-  return [name as SocketListenerName, parsed];
+  return [name as ListenerName, parsed];
 }
 
 function checkObject(key: string, value: unknown, allowed: readonly string[]): Record<string, unknown> {

@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { AccountView, SettingView, StatusView } from '../../firmware/admin/actions.ts';
+import { runCli } from '../../firmware/cli/run.ts';
 import { openStore, verifyPassword } from '../../firmware/store/index.ts';
 import type { Alias } from '../../firmware/store/types.ts';
-import { runPochta, startDaemon, type TestDaemon } from '../support/daemon.ts';
+import { type CliResult, runPochta, startDaemon, type TestDaemon } from '../support/daemon.ts';
 
 const PASSWORD = 'Correct-Horse-7-Battery';
 const NEW_PASSWORD = 'Another-Staple-42-Lamp';
@@ -18,7 +20,7 @@ let daemon: TestDaemon;
 let scratch: string;
 
 before(async () => {
-  daemon = await startDaemon();
+  daemon = await startDaemon({ only: ['web'] });
   scratch = await mkdtemp(join(tmpdir(), 'pochta-cli-'));
 });
 after(async () => {
@@ -26,8 +28,37 @@ after(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
+/**
+ * Run a verb in this process through the same runner as bin/pochta (the daemon
+ * is still a separate process, reached over its socket); a few tests below
+ * spawn the real command to cover process-level behaviour (stdin, exit codes).
+ */
+async function cli(args: string[], options: { stdin?: string } = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const code = await runCli(
+    [...args, '--data', daemon.dataDir],
+    {
+      stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
+      stdout: sink((t) => (stdout += t)),
+      stderr: sink((t) => (stderr += t)),
+      env: {},
+      cwd: process.cwd(),
+    },
+    'test',
+  );
+  return { code, stdout, stderr };
+}
+
 async function ok(args: string[], stdin?: string): Promise<string> {
-  const run = await daemon.cli(args, stdin === undefined ? {} : { stdin });
+  const run = await cli(args, stdin === undefined ? {} : { stdin });
   assert.equal(run.code, 0, `pochta ${args.join(' ')} failed: ${run.stderr}`);
   return run.stdout;
 }
@@ -37,7 +68,7 @@ async function json<T>(args: string[], stdin?: string): Promise<T> {
 }
 
 async function fails(args: string[], code: string, message: RegExp, stdin?: string): Promise<void> {
-  const run = await daemon.cli([...args, '--json'], stdin === undefined ? {} : { stdin });
+  const run = await cli([...args, '--json'], stdin === undefined ? {} : { stdin });
   assert.equal(run.code, 1, `expected failure of pochta ${args.join(' ')}: ${run.stdout}${run.stderr}`);
   const out = JSON.parse(run.stdout) as { error: { code: string; message: string } };
   assert.equal(out.error.code, code);
@@ -70,6 +101,21 @@ describe('pochta CLI against a running daemon', () => {
     await fails(['domain', 'add', 'not a domain'], 'INVALID_DOMAIN', /not a valid domain/);
     await ok(['domain', 'remove', 'other.test']);
     await fails(['domain', 'remove', 'other.test'], 'UNKNOWN_DOMAIN', /other\.test/);
+  });
+
+  it('runs as a real process: password piped on stdin, JSON out, exit codes', async () => {
+    await ok(['domain', 'add', 'spawned.test']);
+    const added = await daemon.cli(['user', 'add', 'p@spawned.test', '--password-stdin', '--json'], { stdin: `${PASSWORD}\n` });
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal((JSON.parse(added.stdout) as AccountView).address, 'p@spawned.test');
+    const dup = await daemon.cli(['user', 'add', 'p@spawned.test'], { stdin: PASSWORD });
+    assert.equal(dup.code, 1);
+    assert.match(dup.stderr, /^pochta: user p@spawned\.test already exists \[ALREADY_EXISTS\]\n$/);
+    const status = await daemon.cli(['status', '--json']);
+    assert.equal(status.code, 0);
+    assert.equal((JSON.parse(status.stdout) as StatusView).pid, daemon.pid);
+    await ok(['user', 'remove', 'p@spawned.test']);
+    await ok(['domain', 'remove', 'spawned.test']);
   });
 
   it('adds users with the password on stdin, never on the command line', async () => {
@@ -157,10 +203,16 @@ describe('pochta CLI against a running daemon', () => {
     assert.match(await ok(['fsck']), /no problems found/);
   });
 
+  it('shows the outbound queue', async () => {
+    assert.deepEqual(await json<unknown[]>(['queue', 'list']), []);
+    assert.match(await ok(['queue', 'list']), /queue is empty/);
+    await fails(['queue', 'show', 'no-such-id'], 'NOT_FOUND', /./);
+  });
+
   it('backs up while running, refuses to restore over a running daemon, restores into a fresh dir', async () => {
     const backupDir = join(scratch, 'backup');
     assert.match(await ok(['backup', backupDir]), /backup written/);
-    const refused = await daemon.cli(['restore', backupDir]);
+    const refused = await cli(['restore', backupDir]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /running; stop it first/);
 
@@ -179,7 +231,7 @@ describe('pochta CLI against a running daemon', () => {
       await store.close();
     }
     // And the restored data serves a daemon of its own.
-    const second = await startDaemon({ dataDir: fresh });
+    const second = await startDaemon({ dataDir: fresh, only: ['web'] });
     try {
       const users = JSON.parse((await second.cli(['user', 'list', '--json'])).stdout) as AccountView[];
       assert.deepEqual(users.map((u) => u.address).sort(), ['alice@example.test', 'bob@example.test']);

@@ -18,7 +18,7 @@ after(() => rm(dir, { recursive: true, force: true }));
 describe('pochta serve', () => {
   it('in dev mode creates a demo account once, with a random password shown once, and stops cleanly on SIGTERM', async () => {
     const data = join(dir, 'dev');
-    const first = await startDaemon({ dataDir: data, args: ['--dev'] });
+    const first = await startDaemon({ dataDir: data, args: ['--dev'], only: ['web'] });
     const banner = /Demo account \(shown only this once\): admin@pochta\.test {2}password: (\S+)/.exec(first.output());
     assert.ok(banner, first.output());
     const password = banner[1]!;
@@ -34,7 +34,7 @@ describe('pochta serve', () => {
       await store.close();
     }
 
-    const second = await startDaemon({ dataDir: data, args: ['--dev'] });
+    const second = await startDaemon({ dataDir: data, args: ['--dev'], only: ['web'] });
     try {
       assert.match(second.output(), /Demo account admin@pochta\.test exists/);
       assert.equal(second.output().includes(password), false, 'never printed again');
@@ -45,9 +45,9 @@ describe('pochta serve', () => {
 
   it('refuses a second daemon on the same data dir, without disturbing the first', async () => {
     const data = join(dir, 'shared');
-    const first = await startDaemon({ dataDir: data });
+    const first = await startDaemon({ dataDir: data, only: ['web'] });
     try {
-      await assert.rejects(startDaemon({ dataDir: data, readyTimeoutMs: 15_000 }), /exited with 70/);
+      await assert.rejects(startDaemon({ dataDir: data, only: ['web'], readyTimeoutMs: 15_000 }), /exited with 70/);
       assert.equal((await first.status()).listeners[0]?.state, 'running');
     } finally {
       await first.stop({ keepData: true });

@@ -28,6 +28,8 @@ export interface TestDaemonOptions {
   readonly args?: readonly string[];
   /** Extra environment (POCHTA_* from the test's own environment are dropped). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Run only these listeners (the others get `--listen NAME=off`); default: every registered one. */
+  readonly only?: readonly ListenerName[];
   /** Fixed addresses for some listeners instead of picked free ports. */
   readonly listen?: Partial<Record<SocketListenerName, string>>;
   readonly logLevel?: string;
@@ -122,8 +124,10 @@ export async function startDaemon(options: TestDaemonOptions = {}): Promise<Test
   SOCKET_LISTENERS.forEach((name, i) => {
     const fixed = options.listen?.[name];
     ports[name] = fixed ? Number(fixed.slice(fixed.lastIndexOf(':') + 1)) : picked[i]!;
-    listenArgs.push('--listen', `${name}=${fixed ?? `127.0.0.1:${picked[i]}`}`);
+    const off = options.only !== undefined && !options.only.includes(name);
+    listenArgs.push('--listen', `${name}=${off ? 'off' : (fixed ?? `127.0.0.1:${picked[i]}`)}`);
   });
+  if (options.only !== undefined && !options.only.includes('queue')) listenArgs.push('--listen', 'queue=off');
 
   const child: ChildProcess = spawn(
     process.execPath,

@@ -122,6 +122,27 @@ describe('bootstrap config', () => {
     assert.equal(config.gpio.driver, 'pi');
   });
 
+  it('switches listeners off from flags, environment or file, and a later source can switch one on again', () => {
+    const files = { '/c.json': JSON.stringify({ listeners: { pop3: false, pop3s: 'off', imap: 'off' } }) };
+    const config = load(
+      { config: '/c.json', listen: ['queue=off', 'imap=127.0.0.1:1143', 'smtp=off'] },
+      { POCHTA_LISTEN: 'web=off' },
+      files,
+    );
+    assert.deepEqual([...config.off].sort(), ['pop3', 'pop3s', 'queue', 'smtp', 'web']);
+    assert.deepEqual(config.listeners.imap, { host: '127.0.0.1', port: 1143 });
+    // An address shared with a listener that is off is no conflict.
+    assert.deepEqual(load({ listen: ['smtp=off', 'imap=0.0.0.0:25'] }).off, ['smtp']);
+    assert.match(
+      badConfig(() => load({ listen: ['queue=127.0.0.1:9'] })),
+      /^--listen queue: expected off/,
+    );
+    assert.match(
+      badConfig(() => load({ config: '/q.json' }, {}, { '/q.json': '{"listeners":{"queue":"127.0.0.1:9"}}' })),
+      /^\/q.json: listeners.queue: expected false or "off"/,
+    );
+  });
+
   it('allows port 0 on several listeners (the OS picks)', () => {
     const config = load({ listen: ['smtp=127.0.0.1:0', 'imap=127.0.0.1:0'] });
     assert.equal(config.listeners.smtp.port, 0);
@@ -129,7 +150,10 @@ describe('bootstrap config', () => {
 
   it('names the key and the problem for every bad value', () => {
     const cases: [() => unknown, RegExp][] = [
-      [() => load({ listen: ['smtpx=127.0.0.1:25'] }), /^--listen: expected NAME=HOST:PORT with NAME one of smtp, .*"smtpx=127.0.0.1:25"/],
+      [
+        () => load({ listen: ['smtpx=127.0.0.1:25'] }),
+        /^--listen: expected NAME=HOST:PORT or NAME=off with NAME one of smtp, .*"smtpx=127.0.0.1:25"/,
+      ],
       [() => load({ listen: ['smtp=127.0.0.1:99999'] }), /^--listen smtp: expected HOST:PORT .*port 0-65535.*99999/],
       [() => load({ listen: ['smtp=::1:25'] }), /^--listen smtp: expected HOST:PORT or \[IPv6\]:PORT/],
       [
