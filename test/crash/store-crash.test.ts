@@ -16,6 +16,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { it } from 'node:test';
 import { openStore } from '../../firmware/store/index.ts';
+import type { MessageMeta } from '../../firmware/store/types.ts';
 import { HASH, tempDir } from '../unit/store/helpers.ts';
 
 const KILLS = 25;
@@ -76,7 +77,8 @@ it(`every acknowledged write survives ${KILLS} kill -9s`, { timeout: 120_000 }, 
 
       const store = await openStore({ dir });
       try {
-        const messages = new Map((await store.listMessages(inbox.id)).map((m) => [m.uid, m]));
+        const listed: MessageMeta[] = await store.listMessages(inbox.id);
+        const messages = new Map<number, MessageMeta>(listed.map((m) => [m.uid, m]));
         for (const [uid, blobId] of log.delivered) {
           const message = messages.get(uid);
           if (log.expunged.has(uid)) {
