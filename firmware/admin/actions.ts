@@ -17,7 +17,7 @@ import { parseSize } from '../config/size.ts';
 import { QUEUE_ACTIONS } from '../delivery/outbound/admin.ts';
 import { PochtaError } from '../errors.ts';
 import type { Account, Alias, Domain, FsckReport, MailStore, StoreStats } from '../store/types.ts';
-import type { ListenerStatus } from '../supervisor/service.ts';
+import { LISTENER_NAMES, type ListenerName, type ListenerStatus } from '../supervisor/service.ts';
 
 /** Password rules and hashing, supplied by the store room (see passwords.ts). */
 export interface PasswordTools {
@@ -41,6 +41,8 @@ export interface AdminDeps {
   readonly addresses: AddressTools;
   /** Listener states; absent when the CLI works on a stopped data dir. */
   readonly listeners?: () => readonly ListenerStatus[] | Promise<readonly ListenerStatus[]>;
+  /** Restart one listener (also revives a failed one); absent without a daemon. */
+  readonly restartListener?: (name: ListenerName) => Promise<void>;
   readonly version: string;
   readonly now: () => number;
   /** When the daemon started (ms since epoch). */
@@ -340,6 +342,18 @@ const backup: AdminAction = async (deps, params) => {
   return { dir, ...(await deps.store.backup(dir)) };
 };
 
+/** Restart a listener by name: clears its backoff and revives it when it had failed. */
+const listenerRestart: AdminAction = async (deps, params) => {
+  const name = str(params, 'name');
+  if (!(LISTENER_NAMES as readonly string[]).includes(name)) {
+    throw new PochtaError('INVALID_ARGUMENT', `name: expected one of ${LISTENER_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  if (!deps.restartListener) throw new PochtaError('DAEMON_NOT_RUNNING', 'listeners run only in the daemon');
+  await deps.restartListener(name as ListenerName);
+  const status = deps.listeners ? (await deps.listeners()).find((l) => l.name === name) : undefined;
+  return status ?? { name };
+};
+
 const ping: AdminAction = async (deps) => ({ version: deps.version, pid: process.pid });
 
 /** Every action by the name the socket and the web UI use. */
@@ -364,6 +378,7 @@ export const ACTIONS: ReadonlyMap<string, AdminAction> = new Map<string, AdminAc
   ['settings.set', settingsSet],
   ['settings.unset', settingsUnset],
   ['status', status],
+  ['listener.restart', listenerRestart],
   ['fsck', fsck],
   ['backup', backup],
   // queue.list|show|retry|delete|bounce, owned by the outbound room.

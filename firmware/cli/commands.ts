@@ -8,6 +8,7 @@ import type { AccountView, DomainView, SettingView, StatusView } from '../admin/
 import type { QueueDetail, QueueSummary } from '../delivery/outbound/admin.ts';
 import { PochtaError } from '../errors.ts';
 import type { Alias, FsckReport } from '../store/types.ts';
+import type { ListenerStatus } from '../supervisor/service.ts';
 import {
   formatAliases,
   formatDomains,
@@ -272,6 +273,18 @@ export const COMMANDS: readonly Command[] = [
     needsDaemon: true,
     build: () => ({ action: 'status', params: {} }),
     format: (r) => formatStatus(r as StatusView, Date.now()),
+  },
+  {
+    words: ['restart'],
+    usage: 'LISTENER',
+    summary: 'restart one listener (smtp, imap, web, ...); also revives one that failed',
+    args: { min: 1, max: 1 },
+    needsDaemon: true,
+    build: (p) => ({ action: 'listener.restart', params: { name: arg(p, 0) } }),
+    format: (r) => {
+      const l = r as ListenerStatus;
+      return `${l.name}: ${l.state ?? 'restarting'}\n`;
+    },
   },
   {
     words: ['fsck'],

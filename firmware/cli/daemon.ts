@@ -78,6 +78,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       passwords: storePasswords,
       addresses: storeAddresses,
       listeners: () => supervisor.status(),
+      restartListener: (name) => supervisor.restart(name),
       version: options.version,
       now,
       startedAt,

@@ -69,6 +69,15 @@ export async function serveCommand(args: readonly string[], io: CliIo, version: 
 
   if (config.dev) io.stdout.write(devBanner(daemon, config.adminSocket));
 
+  // A bug in the main thread leaves the process in an unknown state: log it and
+  // exit, and let systemd (Restart=always) start a clean one.
+  const crash = (err: unknown) => {
+    log.fatal({ err: err instanceof Error ? err.stack : String(err) }, 'main thread crashed');
+    process.exit(EXIT.SOFTWARE);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
       process.off('SIGTERM', onSignal);

@@ -240,6 +240,21 @@ describe('pochta CLI against a running daemon', () => {
     }
   });
 
+  it('restarts a listener on request, which comes back on the same port', async () => {
+    const before = await json<StatusView>(['status']);
+    assert.match(await ok(['restart', 'web']), /^web: /);
+    let web = before.listeners[0];
+    for (let i = 0; i < 200; i++) {
+      web = (await json<StatusView>(['status'])).listeners.find((l) => l.name === 'web');
+      if (web?.state === 'running' && web.startedAt !== before.listeners[0]?.startedAt) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(web?.state, 'running');
+    assert.notEqual(web?.startedAt, before.listeners[0]?.startedAt);
+    assert.equal((await fetch(`http://127.0.0.1:${daemon.ports.web}/health`)).status, 200);
+    await fails(['restart', 'gopher'], 'INVALID_ARGUMENT', /expected one of smtp/);
+  });
+
   it('removes users', async () => {
     await ok(['user', 'remove', 'bob@example.test']);
     await fails(['user', 'remove', 'bob@example.test'], 'UNKNOWN_USER', /bob@example\.test/);
