@@ -130,6 +130,46 @@ describe('queue service', () => {
     }
   });
 
+  it('delivers fresh mail while retries to a black-holed host still hang', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(mx.port, '127.0.0.14', resolve));
+    dns.set('hole.test', { type: 'MX', exchange: 'mx.hole.test', priority: 10 }).set('mx.hole.test', { type: 'A', address: '127.0.0.14' });
+    try {
+      const { runner } = testRunner(fx.store, clock, dns, {
+        mxPort: mx.port,
+        concurrency: 1,
+        retryConcurrency: 1,
+        timeouts: { connectMs: 60_000, greetingMs: 60_000, socketMs: 60_000 },
+      });
+      const stuck = await fx.store.enqueue({
+        from: 'ann@here.test',
+        recipients: ['x@hole.test'],
+        body: message('ann@here.test', 'x@hole.test', 'Stuck'),
+      });
+      await fx.store.updateQueueItem(stuck.id, { attempts: 3 });
+      await fx.store.enqueue({
+        from: 'ann@here.test',
+        recipients: ['bob@far.test'],
+        body: message('ann@here.test', 'bob@far.test', 'Fresh'),
+      });
+      const pass = await runner.dispatch();
+      assert.equal(pass.count, 2);
+      await until(async () => mx.received.length === 1);
+      assert.equal(sockets.size, 1, 'the retry is still waiting for a greeting');
+      runner.closeConnections();
+      const summary = await pass.done;
+      assert.equal(summary.delivered, 1);
+      assert.equal(summary.deferred, 1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it('sleeps until the next retry is due, at most pollMs', async () => {
     rcptReplies.push('451 4.7.1 later');
     const timers: Array<{ ms: number }> = [];

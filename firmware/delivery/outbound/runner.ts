@@ -37,8 +37,10 @@ export interface RunnerOptions {
   readonly smarthostTls?: ConnectionOptions;
   readonly timeouts?: ClientTimeouts;
   readonly random?: () => number;
-  /** Items delivered at once; the box is small and remote servers dislike floods. */
+  /** First attempts delivered at once (4); the box is small and remote servers dislike floods. */
   readonly concurrency?: number;
+  /** Retries delivered at once (as many as first attempts). */
+  readonly retryConcurrency?: number;
   /** Bodies larger than this are streamed from the blob file instead of read into memory (1 MiB). */
   readonly streamAboveBytes?: number;
   /** Random part of DSN ids (injectable for repeatable tests). */
@@ -116,14 +118,50 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
+/** A counting semaphore: at most `size` tasks run at once, the rest wait in order. */
+class Pool {
+  readonly #size: number;
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.#size = Math.max(1, size);
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#size) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#running++;
+    try {
+      return await task();
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
+  }
+}
+
+/** What dispatch() started: how many items, and the summary once they are all done. */
+export interface Dispatch {
+  readonly count: number;
+  readonly done: Promise<RunSummary>;
+}
+
 export class QueueRunner {
   readonly #o: RunnerOptions;
   readonly #inFlight = new Set<string>();
   readonly #connections = new Set<() => void>();
+  /**
+   * First attempts and retries have slots of their own, so a backlog of
+   * retries to hosts that time out never holds up fresh mail.
+   */
+  readonly #fresh: Pool;
+  readonly #retries: Pool;
   #closing = false;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
+    this.#fresh = new Pool(options.concurrency ?? 4);
+    this.#retries = new Pool(options.retryConcurrency ?? options.concurrency ?? 4);
   }
 
   /**
@@ -136,29 +174,43 @@ export class QueueRunner {
     for (const close of [...this.#connections]) close();
   }
 
-  /** Process every due item once. Never rejects for one item's failure (counted in `errors`). */
+  /** Process every due item once and wait for all of them. Never rejects for one item's failure (counted in `errors`). */
   async runOnce(): Promise<RunSummary> {
+    return (await this.dispatch()).done;
+  }
+
+  /**
+   * Take every due item that no other pass holds and start it in its pool;
+   * resolves as soon as they are started. Overlapping dispatches are safe: an
+   * item is in one pass at a time.
+   */
+  async dispatch(): Promise<Dispatch> {
     const settings = await readOutboundSettings(this.#o.store, { dev: this.#o.dev ?? false });
     const now = this.#o.now();
     const items = await this.#o.store.listQueue();
-    const due = items.filter((i) => i.nextAttemptAt <= now && !this.#inFlight.has(i.id));
+    const due = items.filter((i) => i.nextAttemptAt <= now && !this.#inFlight.has(i.id)).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+    // Claimed before any await, so a concurrent dispatch cannot take them too.
+    for (const item of due) this.#inFlight.add(item.id);
     const c: Counters = { attempted: 0, delivered: 0, deferred: 0, failed: 0, bounces: 0, delayNotices: 0, removed: 0, errors: 0 };
-    await mapLimit(due, this.#o.concurrency ?? 4, async (item) => {
-      // An overlapping pass (admin action, direct call) may have taken it meanwhile.
-      if (this.#inFlight.has(item.id)) return;
-      this.#inFlight.add(item.id);
-      try {
-        await this.#process(item.id, settings, c);
-      } catch (err) {
-        c.errors++;
-        this.#o.log.error({ err: errorSummary(err), queueId: item.id }, 'queue item failed to process; will retry');
-      } finally {
-        this.#inFlight.delete(item.id);
-      }
+    const tasks = due.map((item) =>
+      (item.attempts === 0 ? this.#fresh : this.#retries)
+        .run(() => this.#process(item.id, settings, c))
+        .catch((err: unknown) => {
+          c.errors++;
+          this.#o.log.error({ err: errorSummary(err), queueId: item.id }, 'queue item failed to process; will retry');
+        })
+        .finally(() => this.#inFlight.delete(item.id)),
+    );
+    const done = Promise.all(tasks).then(async (): Promise<RunSummary> => {
+      // Items other passes still hold are left out: their own pass reports them when done.
+      const left = (await this.#o.store.listQueue()).filter((i) => !this.#inFlight.has(i.id));
+      const nextDueAt = left.reduce<number | undefined>(
+        (m, i) => (m === undefined || i.nextAttemptAt < m ? i.nextAttemptAt : m),
+        undefined,
+      );
+      return nextDueAt === undefined ? { ...c } : { ...c, nextDueAt };
     });
-    const left = await this.#o.store.listQueue();
-    const nextDueAt = left.reduce<number | undefined>((m, i) => (m === undefined || i.nextAttemptAt < m ? i.nextAttemptAt : m), undefined);
-    return nextDueAt === undefined ? { ...c } : { ...c, nextDueAt };
+    return { count: due.length, done };
   }
 
   async #process(id: string, settings: OutboundSettings, c: Counters): Promise<void> {

@@ -44,11 +44,14 @@ export class QueueService implements Service {
   readonly #timers: TimerApi;
   readonly #onStop: (() => void) | undefined;
   #timer: unknown;
-  #running: Promise<void> | undefined;
+  /** The listing in progress; a kick meanwhile asks for one more listing after it. */
+  #listing: Promise<void> | undefined;
   #again = false;
+  /** Passes whose items are still being delivered (they overlap: new mail does not wait for old retries). */
+  readonly #active = new Set<Promise<RunSummary>>();
   #stopped = true;
   #unsubscribe: (() => void) | undefined;
-  /** Resolvers of waitIdle() calls (tests and stop()). */
+  /** Resolvers of waitIdle() calls. */
   #idleWaiters: Array<() => void> = [];
   #lastSummary: RunSummary | undefined;
 
@@ -72,16 +75,14 @@ export class QueueService implements Service {
     this.kick();
   }
 
-  /** Run a pass now (or right after the current one). */
+  /** Look for due items now (or right after the listing in progress). */
   kick(): void {
     if (this.#stopped) return;
-    if (this.#running) {
+    if (this.#listing) {
       this.#again = true;
       return;
     }
-    if (this.#timer !== undefined) this.#timers.clear(this.#timer);
-    this.#timer = undefined;
-    this.#running = this.#pass();
+    this.#listing = this.#list();
   }
 
   /** The summary of the last finished pass (for status and tests). */
@@ -89,29 +90,53 @@ export class QueueService implements Service {
     return this.#lastSummary;
   }
 
-  /** Resolves when no pass is running and none is asked for. */
+  /** Resolves when nothing is being listed or delivered. */
   waitIdle(): Promise<void> {
-    if (!this.#running) return Promise.resolve();
+    if (this.#idle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  async #pass(): Promise<void> {
-    let summary: RunSummary | undefined;
+  #idle(): boolean {
+    return this.#listing === undefined && this.#active.size === 0;
+  }
+
+  async #list(): Promise<void> {
     try {
-      summary = await this.#runner.runOnce();
-      this.#lastSummary = summary;
-      if (summary.attempted + summary.bounces + summary.removed + summary.errors > 0) this.#log.debug({ ...summary }, 'queue pass');
+      const { done } = await this.#runner.dispatch();
+      this.#active.add(done);
+      void done.then(
+        (summary) => this.#passDone(done, summary),
+        (err: unknown) => this.#passDone(done, undefined, err),
+      );
     } catch (err) {
       this.#log.error({ err: errorSummary(err) }, 'queue pass failed');
+      this.#schedule(undefined);
     }
-    this.#running = undefined;
+    this.#listing = undefined;
     if (this.#again && !this.#stopped) {
       this.#again = false;
       this.kick();
       return;
     }
     this.#again = false;
+    this.#wakeIdle();
+  }
+
+  #passDone(pass: Promise<RunSummary>, summary: RunSummary | undefined, err?: unknown): void {
+    this.#active.delete(pass);
+    if (summary !== undefined) {
+      this.#lastSummary = summary;
+      if (summary.attempted + summary.bounces + summary.removed + summary.errors > 0) this.#log.debug({ ...summary }, 'queue pass');
+    } else {
+      this.#log.error({ err: errorSummary(err) }, 'queue pass failed');
+    }
+    // The summary was computed after this pass ended, from the store: it is the freshest view of what is due next.
     this.#schedule(summary);
+    this.#wakeIdle();
+  }
+
+  #wakeIdle(): void {
+    if (!this.#idle()) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const w of waiters) w();
@@ -122,13 +147,14 @@ export class QueueService implements Service {
     let wait = this.#pollMs;
     if (summary?.nextDueAt !== undefined) wait = Math.min(this.#pollMs, Math.max(0, summary.nextDueAt - this.#now()));
     if (summary === undefined || summary.errors > 0) wait = Math.max(wait, this.#errorBackoffMs);
+    if (this.#timer !== undefined) this.#timers.clear(this.#timer);
     this.#timer = this.#timers.set(() => {
       this.#timer = undefined;
       this.kick();
     }, wait);
   }
 
-  /** Stop scheduling; let a running pass finish until the deadline, then cut its connections (the attempts become temporary failures). */
+  /** Stop scheduling; let running deliveries finish until the deadline, then cut their connections (the attempts become temporary failures). */
   async stop(deadline: number): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe?.();
@@ -143,12 +169,16 @@ export class QueueService implements Service {
   }
 
   async #drain(deadline: number): Promise<void> {
-    const running = this.#running;
-    if (!running) return;
+    const everything = async () => {
+      await this.#listing;
+      await Promise.allSettled([...this.#active]);
+    };
+    if (this.#idle()) return;
     const left = Math.max(0, deadline - Date.now() - 200);
     let handle: ReturnType<typeof setTimeout> | undefined;
+    const all = everything();
     const timedOut = await Promise.race([
-      running.then(() => false),
+      all.then(() => false),
       new Promise<boolean>((resolve) => {
         handle = setTimeout(() => resolve(true), left);
       }),
@@ -157,7 +187,9 @@ export class QueueService implements Service {
     if (timedOut) {
       this.#runner.closeConnections();
       // The cut connections settle their attempts promptly; the results are still recorded.
-      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 150))]);
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([all, new Promise((resolve) => (grace = setTimeout(resolve, 150)))]);
+      if (grace !== undefined) clearTimeout(grace);
     }
   }
 }
