@@ -42,7 +42,8 @@ describe('a listener crash does not disturb the store', () => {
       client.close();
 
       // The delivery the dead thread started was committed, and its event reached the other listener.
-      const event = JSON.parse((await other.readLine()).replace(/^EVENT /, '')) as { type: string; mailboxId: string };
+      // (Generous wait: the commit's fsync can be slow on a busy disk; nothing here is timed.)
+      const event = JSON.parse((await other.readLine(10_000)).replace(/^EVENT /, '')) as { type: string; mailboxId: string };
       assert.equal(event.type, 'message-added');
       assert.equal(event.mailboxId, inbox);
       const messages = await fixture.store.listMessages(inbox);
