@@ -1,0 +1,48 @@
+// RETR and TOP bodies: streamed from the immutable blob file through WireBody,
+// so a large message never sits in memory. The file is opened before +OK is
+// sent, so a missing file is an -ERR and not a broken multi-line response.
+
+import { open } from 'node:fs/promises';
+import type { MailStore } from '../store/types.ts';
+import type { MaildropMessage } from './maildrop.ts';
+import type { StreamedBody } from './replies.ts';
+import { WireBody } from './wire-body.ts';
+
+/** Read size per chunk: large for RETR throughput, small for TOP so little past the header is read. */
+const RETR_CHUNK = 64 * 1024;
+const TOP_CHUNK = 8 * 1024;
+
+export async function openMessageBody(
+  store: Pick<MailStore, 'blobPath'>,
+  message: MaildropMessage,
+  bodyLines?: number,
+): Promise<StreamedBody> {
+  const handle = await open(store.blobPath(message.blobId), 'r');
+  let used = false;
+  return {
+    open() {
+      used = true;
+      const file = handle.createReadStream({ highWaterMark: bodyLines === undefined ? RETR_CHUNK : TOP_CHUNK, autoClose: true });
+      const wire = new WireBody(bodyLines === undefined ? {} : { bodyLines });
+      file.on('error', (error) => wire.destroy(error));
+      file.pipe(wire);
+      return stopWhenComplete(wire, () => file.destroy());
+    },
+    discard() {
+      if (!used) void handle.close().catch(() => undefined);
+    },
+  };
+}
+
+/** Iterate the wire body, and stop reading the file as soon as TOP has its lines. */
+async function* stopWhenComplete(wire: WireBody, stopFile: () => void): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of wire) {
+      yield chunk as Buffer;
+      if (wire.complete) break;
+    }
+  } finally {
+    stopFile();
+    wire.destroy();
+  }
+}
