@@ -7,7 +7,7 @@ import tls from 'node:tls';
 
 export class Pop3TestClient {
   private readonly socket: net.Socket;
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private waiters: Array<() => void> = [];
   private ended = false;
 
