@@ -6,6 +6,7 @@
 // happens under one mutex, which is cheap because nothing slow runs under it:
 // bodies are hashed and written to disk before, and the fsync of the batch
 // happens after, in the commit queue, where concurrent changes share it.
+import { statfs } from 'node:fs/promises';
 import type { ClassicLevel } from 'classic-level';
 import { errorCodeOf, PochtaError } from '../errors.ts';
 import type { BlobFiles } from './blob-files.ts';
@@ -35,6 +36,7 @@ export class StoreCore {
   readonly commits: CommitQueue;
   readonly now: () => number;
   readonly analyze: ((body: Uint8Array) => BodyInfo) | undefined;
+  readonly reserveBytes: number;
   readonly listeners = new Set<(event: StoreEvent) => void>();
   closed = false;
   #tail: Promise<void> = Promise.resolve();
@@ -49,12 +51,34 @@ export class StoreCore {
     commits: CommitQueue;
     now: () => number;
     analyze?: ((body: Uint8Array) => BodyInfo) | undefined;
+    reserveBytes: number;
   }) {
     this.db = options.db;
     this.blobs = options.blobs;
     this.commits = options.commits;
     this.now = options.now;
     this.analyze = options.analyze;
+    this.reserveBytes = options.reserveBytes;
+  }
+
+  /**
+   * Refuse a new body (DISK_FULL) when it would eat into the reserve. LevelDB
+   * that runs out of space mid-write stops taking any write, even the expunges
+   * that would free space, and cannot reopen without room to compact; keeping
+   * a reserve for metadata means a full mailbox disk still lets users delete.
+   */
+  async ensureSpace(bytes: number): Promise<void> {
+    if (this.reserveBytes <= 0) return;
+    let free: number;
+    try {
+      const stats = await statfs(this.blobs.root);
+      free = stats.bavail * stats.bsize;
+    } catch {
+      return; // no answer from statfs: the write itself will tell
+    }
+    if (free - bytes < this.reserveBytes) {
+      throw new PochtaError('DISK_FULL', `${free} bytes free, ${this.reserveBytes} kept in reserve for the database`);
+    }
   }
 
   assertOpen(): void {

@@ -324,7 +324,10 @@ export class LevelMailStore implements MailStore {
       analyzed = true;
       return info;
     };
-    if (!known) analyze();
+    if (!known) {
+      await this.#core.ensureSpace(body.byteLength);
+      analyze();
+    }
     await this.#core.pinBody(blobId, body);
     let referenced = false;
     try {

@@ -23,9 +23,17 @@ export interface OpenStoreOptions {
   readonly analyze?: (body: Uint8Array) => BodyInfo;
   /** Test hook: make chosen disk steps fail. */
   readonly faults?: FaultInjector;
+  /**
+   * Free space (bytes) kept for the database: new bodies are refused with
+   * DISK_FULL below it, so deletes and flag changes still work on a full disk.
+   * Default 64 MiB (more than LevelDB's 4 MiB write buffer needs to compact at open).
+   */
+  readonly reserveBytes?: number;
   /** Test hook: the schema migrations to run (default: the firmware's own). */
   readonly migrations?: readonly Migration[];
 }
+
+const DEFAULT_RESERVE = 64 * 1024 * 1024;
 
 export async function openStore(options: OpenStoreOptions): Promise<LevelMailStore> {
   const now = options.now ?? Date.now;
@@ -51,7 +59,7 @@ export async function openStore(options: OpenStoreOptions): Promise<LevelMailSto
       emit: (event) => core?.emit(event),
       onFailure: storageError,
     });
-    core = new StoreCore({ db, blobs, commits, now, analyze: options.analyze });
+    core = new StoreCore({ db, blobs, commits, now, analyze: options.analyze, reserveBytes: options.reserveBytes ?? DEFAULT_RESERVE });
     return new LevelMailStore(core, options.dir);
   } catch (err) {
     await db.close().catch(() => undefined);
