@@ -11,8 +11,11 @@ import type { ListenerContext, Logger, Service } from '../../supervisor/service.
 import { errorSummary } from '../local.ts';
 import { QueueRunner, type RunnerOptions, type RunSummary } from './runner.ts';
 
+/** The timer the scheduler sleeps on; injectable so tests see the waits it picks. */
 export interface TimerApi {
+  /** Call `fn` once after `ms`; returns a handle for clear(). */
   set(fn: () => void, ms: number): unknown;
+  /** Cancel a timer set() returned; a fired or cleared one is ignored. */
   clear(handle: unknown): void;
 }
 

@@ -53,6 +53,7 @@ export interface MessageSource {
   readonly size: number;
   /** Has bytes over 0x7f: declare BODY=8BITMIME where the server offers it. */
   readonly eightBit: boolean;
+  /** The bytes (CRLF line ends, not dot-stuffed), as a buffer or a fresh stream for one transaction. */
   open(): Buffer | Readable;
 }
 
@@ -143,11 +144,14 @@ export function sendViaHost(target: HostTarget, envelope: Envelope, message: Mes
     const conn = new SMTPConnection(connectionOptions(target, options));
     let settled = false;
     let stage: 'session' | 'send' = 'session';
+    let body: Buffer | Readable | undefined;
     const untrack = options.track?.(() => conn.close()) ?? (() => {});
     const finish = (attempt: HostAttempt) => {
       if (settled) return;
       settled = true;
       untrack();
+      // A stream that was refused before DATA is never read: close its file now, not at GC.
+      if (body !== undefined && !Buffer.isBuffer(body)) body.destroy();
       if (attempt.kind === 'done') conn.quit();
       else conn.close();
       resolve(attempt);
@@ -177,7 +181,8 @@ export function sendViaHost(target: HostTarget, envelope: Envelope, message: Mes
         size: message.size,
         use8BitMime: message.eightBit,
       };
-      conn.send(smtpEnvelope, message.open(), (err, info) => {
+      body = message.open();
+      conn.send(smtpEnvelope, body, (err, info) => {
         if (err || !info) fail(err ?? new Error('no result'));
         else finish({ kind: 'done', results: resultsFromInfo(info, envelope.to, target.name), secure: conn.secure });
       });
