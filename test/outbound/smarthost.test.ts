@@ -12,6 +12,7 @@ describe('outbound queue: smarthost', () => {
   let dns: TestDnsServer;
   let sink: SmtpSink;
   let implicitSink: SmtpSink;
+  let plainSink: SmtpSink;
   let cert: { key: string; cert: string };
   let certDir: { dir: string; remove(): Promise<void> };
 
@@ -22,10 +23,12 @@ describe('outbound queue: smarthost', () => {
     const auth = { user: 'office@isp.test', pass: 's3cret-relay' };
     sink = await SmtpSink.start({ tls: cert, auth });
     implicitSink = await SmtpSink.start({ tls: cert, secure: true, auth });
+    // Offers STARTTLS, but the setting says plain: it must not be used.
+    plainSink = await SmtpSink.start({ tls: cert });
   });
 
   after(async () => {
-    await Promise.all([sink.close(), implicitSink.close(), dns.close(), certDir.remove()]);
+    await Promise.all([sink.close(), implicitSink.close(), plainSink.close(), dns.close(), certDir.remove()]);
   });
 
   let clock: FakeClock;
@@ -79,6 +82,18 @@ describe('outbound queue: smarthost', () => {
     });
     assert.equal((await runner.runOnce()).delivered, 1);
     assert.equal(implicitSink.received[0]?.secure, true);
+  });
+
+  it('speaks plain SMTP only when the setting says tls: none', async () => {
+    await fx.store.setSettings({ 'relay.smarthost': { host: '127.0.0.1', port: plainSink.port, tls: 'none' } });
+    const { runner } = testRunner(fx.store, clock, dns);
+    await fx.store.enqueue({
+      from: 'ann@here.test',
+      recipients: ['bob@far.test'],
+      body: message('ann@here.test', 'bob@far.test', 'Plain'),
+    });
+    assert.equal((await runner.runOnce()).delivered, 1);
+    assert.equal(plainSink.received[0]?.secure, false);
   });
 
   it('keeps mail queued (no bounce) when the login is refused', async () => {
