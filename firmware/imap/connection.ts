@@ -5,6 +5,7 @@
 // sends can throw out of here: every failure becomes a reply or a close.
 
 import type { Socket } from 'node:net';
+import type { StoreEvent } from '../store/types.ts';
 import type { Logger } from '../supervisor/service.ts';
 import { capabilityList } from './capabilities.ts';
 import type { Command, CommandContext, ImapDeps } from './commands/types.ts';
@@ -55,6 +56,7 @@ export class ImapConnection {
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onClose = () => this.closed();
   private readonly onError = (err: Error) => this.log.debug({ err: err.message }, 'socket error');
+  private unsubscribe: (() => void) | undefined;
   /** Resolves once the socket is closed and the session cleaned up. */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -75,6 +77,8 @@ export class ImapConnection {
   /** Send the greeting and start reading commands. */
   start(): void {
     this.attach(this.socket);
+    // Changes by other sessions and deliveries reach the selected mailbox's view from here.
+    this.unsubscribe = this.deps.store.subscribe((event) => this.onStoreEvent(event));
     this.resetIdleTimer();
     this.log.debug({ remote: this.session.remoteAddress, secure: this.session.secure }, 'imap connection');
     void this.send({
@@ -160,6 +164,9 @@ export class ImapConnection {
     this.session.account = undefined;
     this.session.state = 'logout';
     this.cancelIdle?.();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.session.selected = undefined;
     this.session.updates.onPush(undefined);
     this.session.updates.clear();
     const waiter = this.lineWaiter;
@@ -168,6 +175,37 @@ export class ImapConnection {
     this.detach(this.socket);
     this.log.debug('imap connection closed');
     this.resolveDone();
+  }
+
+  // ---- mailbox changes
+
+  private onStoreEvent(event: StoreEvent): void {
+    const view = this.session.selected;
+    if (view === undefined || !('mailboxId' in event) || event.mailboxId !== view.mailboxId) return;
+    if (view.apply(event)) this.session.updates.poke();
+  }
+
+  /**
+   * Send the untagged updates that may go out now: queued responses and the
+   * selected mailbox's recorded changes (EXPUNGE only when allowed). A mailbox
+   * deleted under the session ends it with BYE. Resolves false in that case.
+   */
+  private async flushUpdates(allowExpunge: boolean): Promise<boolean> {
+    if (this.session.state === 'logout' || this.closing) return false;
+    const view = this.session.selected;
+    const out = this.session.updates.drain(allowExpunge);
+    if (view?.gone) {
+      this.session.selected = undefined;
+      this.session.state = 'logout';
+      this.closing = true;
+      await this.send({ type: 'status', status: 'BYE', text: 'Selected mailbox was deleted' });
+      this.uncork();
+      this.socket.end();
+      return false;
+    }
+    if (view !== undefined) out.push(...view.sync(allowExpunge));
+    for (const update of out) await this.send(update);
+    return true;
   }
 
   // ---- framing events
@@ -244,10 +282,8 @@ export class ImapConnection {
       await this.send({ type: 'status', status: 'BAD', text: result.text });
       return;
     }
-    if (this.session.state !== 'logout') {
-      const allowExpunge = command?.flags.usesSequenceNumbers !== true;
-      for (const update of this.session.updates.drain(allowExpunge)) await this.send(update);
-    }
+    // RFC 3501 7.4.1: no EXPUNGE while answering FETCH, STORE or SEARCH by sequence number.
+    if (!(await this.flushUpdates(command?.flags.usesSequenceNumbers !== true)) && this.closing) return;
     await this.send({
       type: 'status',
       tag,
@@ -272,6 +308,9 @@ export class ImapConnection {
       send: (response) => this.send(response),
       readLine: (prompt) => this.readLine(prompt),
       capabilities: () => this.capabilities(),
+      flushUpdates: async (allowExpunge) => {
+        await this.flushUpdates(allowExpunge);
+      },
     };
     try {
       return await run(ctx);

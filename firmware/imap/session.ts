@@ -4,6 +4,7 @@
 // RFC 3501 allows.
 
 import type { ImapResponse } from './compiler.ts';
+import type { MailboxView } from './mailbox-view.ts';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
 
@@ -12,17 +13,8 @@ export interface SessionAccount {
   readonly address: string;
 }
 
-export interface SelectedMailbox {
-  readonly mailboxId: string;
-  /** Unicode name as the store knows it. */
-  readonly name: string;
-  readonly readOnly: boolean;
-  readonly uidValidity: number;
-  /** UIDs in sequence-number order: message n has uids[n - 1]. Kept in step with what the client was told. */
-  uids: number[];
-  /** CONDSTORE was enabled for this selection: FETCH responses carry MODSEQ. */
-  condstore: boolean;
-}
+/** The selected mailbox: this session's view of it (sequence numbers, pending changes). */
+export type SelectedMailbox = MailboxView;
 
 /** One queued untagged response; `expunge` marks those that renumber messages. */
 interface QueuedUpdate {
@@ -45,7 +37,12 @@ export class UpdateQueue {
     this.listener?.();
   }
 
-  /** Called after each push (IDLE flushes at once). One listener; undefined removes it. */
+  /** Call the listener without queuing anything (a mailbox change was recorded elsewhere). */
+  poke(): void {
+    this.listener?.();
+  }
+
+  /** Called after each push or poke (IDLE flushes at once). One listener; undefined removes it. */
   onPush(listener: (() => void) | undefined): void {
     this.listener = listener;
   }

@@ -3,7 +3,11 @@ import { bad, ok } from '../responses.ts';
 import { parseNoArgs } from '../syntax/commands.ts';
 import { AUTHENTICATED, defineCommand } from './types.ts';
 
-/** Push mailbox updates as they are queued until the client sends DONE (RFC 2177). */
+/**
+ * Push mailbox updates as they happen until the client sends DONE (RFC 2177).
+ * The connection pokes the update queue on every recorded store change; each
+ * poke sends what is pending, EXPUNGE included (no command is running).
+ */
 export const idle = defineCommand({
   name: 'IDLE',
   states: AUTHENTICATED,
@@ -12,9 +16,7 @@ export const idle = defineCommand({
     const { updates } = ctx.session;
     let flushing: Promise<void> = Promise.resolve();
     const flush = () => {
-      flushing = flushing.then(async () => {
-        for (const update of updates.drain(true)) await ctx.send(update);
-      });
+      flushing = flushing.then(() => ctx.flushUpdates(true));
     };
     const line = ctx.readLine({ type: 'continue', text: 'idling' });
     updates.onPush(flush);

@@ -6,10 +6,13 @@ import { authenticate } from './authenticate.ts';
 import { capability } from './capability.ts';
 import { check } from './check.ts';
 import { close } from './close.ts';
+import { copy, uidCopy } from './copy.ts';
 import { create } from './create.ts';
 import { deleteMailbox } from './delete.ts';
 import { enable } from './enable.ts';
 import { examine } from './examine.ts';
+import { expunge, uidExpunge } from './expunge.ts';
+import { fetch, uidFetch } from './fetch.ts';
 import { getquota } from './getquota.ts';
 import { getquotaroot } from './getquotaroot.ts';
 import { id } from './id.ts';
@@ -18,13 +21,16 @@ import { list } from './list.ts';
 import { login } from './login.ts';
 import { logout } from './logout.ts';
 import { lsub } from './lsub.ts';
+import { move, uidMove } from './move.ts';
 import { namespace } from './namespace.ts';
 import { noop } from './noop.ts';
 import { rename } from './rename.ts';
+import { search, uidSearch } from './search.ts';
 import { select } from './select.ts';
 import { setquota } from './setquota.ts';
 import { starttls } from './starttls.ts';
 import { status } from './status.ts';
+import { storeCommand, uidStore } from './store.ts';
 import { subscribe } from './subscribe.ts';
 import type { Command } from './types.ts';
 import { unselect } from './unselect.ts';
@@ -60,6 +66,18 @@ export const COMMANDS: readonly Command[] = [
   close,
   unselect,
   idle,
+  fetch,
+  uidFetch,
+  storeCommand,
+  uidStore,
+  search,
+  uidSearch,
+  copy,
+  uidCopy,
+  move,
+  uidMove,
+  expunge,
+  uidExpunge,
 ];
 
 /** Build the lookup table; a duplicate name is a programming error. */

@@ -1,7 +1,9 @@
 // What SELECT and EXAMINE share: load the mailbox, send its untagged state
 // (RFC 3501 6.3.1 order), and make it the session's selected mailbox.
 
+import type { Mailbox, MessageMeta } from '../../store/types.ts';
 import { atom } from '../compiler.ts';
+import { MailboxView } from '../mailbox-view.ts';
 import { type CommandResult, code, no, ok } from '../responses.ts';
 import { SYSTEM_FLAGS } from '../syntax/flags.ts';
 import type { CommandContext } from './types.ts';
@@ -18,15 +20,31 @@ export async function openMailbox(ctx: CommandContext, name: string, readOnly: b
   }
   const box = await store.getMailbox(session.account!.id, name);
   if (box === undefined) return no('No such mailbox', code('NONEXISTENT'));
-  const messages = await store.listMessages(box.id);
-  const keywords = new Set<string>();
-  let firstUnseen = 0;
-  messages.forEach((m, i) => {
-    for (const f of m.flags) if (!f.startsWith('\\')) keywords.add(f);
-    if (firstUnseen === 0 && !m.flags.includes('\\Seen')) firstUnseen = i + 1;
-  });
-  const flags = [...SYSTEM_FLAGS, ...[...keywords].sort()].map(atom);
   const useCondstore = condstore || session.enabled.has('CONDSTORE');
+  const view = new MailboxView({ mailboxId: box.id, name: box.name, readOnly, uidValidity: box.uidValidity, condstore: useCondstore });
+  // Selected before the listing: changes committed while it is read are recorded, and sync() reconciles them.
+  session.selected = view;
+  let messages: MessageMeta[];
+  let before: Mailbox;
+  let after: Mailbox;
+  try {
+    // HIGHESTMODSEQ from before the listing (a change during it is told again), UIDNEXT from after.
+    before = (await store.getMailboxById(box.id)) ?? box;
+    messages = await store.listMessages(box.id);
+    after = (await store.getMailboxById(box.id)) ?? before;
+  } catch (err) {
+    session.selected = undefined;
+    throw err;
+  }
+  view.load(messages);
+  let firstUnseen = 0;
+  for (let i = 0; i < messages.length; i++) {
+    if (!messages[i]!.flags.includes('\\Seen')) {
+      firstUnseen = i + 1;
+      break;
+    }
+  }
+  const flags = [...SYSTEM_FLAGS, ...view.keywordList()].map(atom);
   await ctx.send({ type: 'data', values: [atom('FLAGS'), flags] });
   await ctx.send({
     type: 'status',
@@ -35,19 +53,12 @@ export async function openMailbox(ctx: CommandContext, name: string, readOnly: b
     text: readOnly ? 'No permanent flags permitted' : 'Flags permitted',
   });
   await ctx.send({ type: 'data', values: [messages.length, atom('EXISTS')] });
+  // \Recent is not kept (IMAP4rev2 dropped it): no message is ever recent.
   await ctx.send({ type: 'data', values: [0, atom('RECENT')] });
   if (firstUnseen > 0) await ctx.send({ type: 'status', status: 'OK', code: code('UNSEEN', firstUnseen), text: 'First unseen' });
   await ctx.send({ type: 'status', status: 'OK', code: code('UIDVALIDITY', box.uidValidity), text: 'UIDs valid' });
-  await ctx.send({ type: 'status', status: 'OK', code: code('UIDNEXT', box.uidNext), text: 'Predicted next UID' });
-  if (useCondstore) await ctx.send({ type: 'status', status: 'OK', code: code('HIGHESTMODSEQ', box.highestModseq), text: 'Highest' });
-  session.selected = {
-    mailboxId: box.id,
-    name: box.name,
-    readOnly,
-    uidValidity: box.uidValidity,
-    uids: messages.map((m) => m.uid),
-    condstore: useCondstore,
-  };
+  await ctx.send({ type: 'status', status: 'OK', code: code('UIDNEXT', after.uidNext), text: 'Predicted next UID' });
+  if (useCondstore) await ctx.send({ type: 'status', status: 'OK', code: code('HIGHESTMODSEQ', before.highestModseq), text: 'Highest' });
   session.state = 'selected';
   return ok(readOnly ? 'EXAMINE completed' : 'SELECT completed', code(readOnly ? 'READ-ONLY' : 'READ-WRITE'));
 }

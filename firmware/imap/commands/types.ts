@@ -8,6 +8,7 @@ import type { Account, MailStore } from '../../store/types.ts';
 import type { Logger } from '../../supervisor/service.ts';
 import type { ImapResponse } from '../compiler.ts';
 import type { CommandResult } from '../responses.ts';
+import type { SearchCandidates } from '../search/candidates.ts';
 import type { Session, SessionState } from '../session.ts';
 import type { ArgReader } from '../syntax/args.ts';
 
@@ -28,6 +29,8 @@ export interface ImapDeps {
   readonly startTls?: (socket: Socket) => TLSSocket;
   /** APPENDLIMIT and the literal limit, bytes. */
   readonly maxMessageBytes: number;
+  /** Narrows BODY/TEXT searches to candidate UIDs (the store's search index); scans when absent. */
+  readonly searchCandidates?: SearchCandidates;
   /** Sessions per account; the server supplies it when it has a per-user limit. */
   readonly userSessions?: UserSessionLimit;
 }
@@ -66,6 +69,11 @@ export interface CommandContext {
   readLine(prompt: ImapResponse): Promise<Buffer | undefined>;
   /** Capabilities for the session's current state. */
   capabilities(): string[];
+  /**
+   * Send pending mailbox updates now (IDLE, and commands that must tell
+   * changes before their own responses). EXPUNGE only when allowExpunge.
+   */
+  flushUpdates(allowExpunge: boolean): Promise<void>;
 }
 
 export interface CommandSpec<A> {

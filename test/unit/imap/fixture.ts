@@ -1,12 +1,14 @@
 // A real IMAP server on a loopback port over a real store in a temp dir.
 
+import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ImapDeps } from '../../../firmware/imap/commands/types.ts';
 import type { SetTimer } from '../../../firmware/imap/connection.ts';
 import { createImapServer, type ImapServer, type ImapServerOptions } from '../../../firmware/imap/server.ts';
-import { hashPassword, type LevelMailStore, openStore, verifyPassword } from '../../../firmware/store/index.ts';
+import { analyze } from '../../../firmware/mime/index.ts';
+import { type LevelMailStore, openStore, verifyPassword } from '../../../firmware/store/index.ts';
 import type { Account } from '../../../firmware/store/types.ts';
 import type { Logger } from '../../../firmware/supervisor/service.ts';
 import { TestClient } from './client.ts';
@@ -22,6 +24,16 @@ export const silentLog: Logger = {
 };
 
 export const PASSWORD = 'correct horse battery';
+
+/**
+ * A password hash in the store's format at the lowest cost it accepts
+ * (ln=10): logins in tests take a millisecond instead of scrypt's real cost.
+ */
+export function cheapHash(password: string): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
+  return `$scrypt$ln=10,r=8,p=1$${salt.toString('base64')}$${key.toString('base64')}`;
+}
 
 /** Timers that only fire when the test says so. */
 export function manualTimers(): { setTimer: SetTimer; fire(ms?: number): void; pending(): number } {
@@ -57,9 +69,10 @@ export interface Fixture {
 
 export async function startFixture(overrides: Partial<ImapDeps> = {}, options: ImapServerOptions = {}): Promise<Fixture> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pochta-imap-'));
-  const store = await openStore({ dir });
+  // The MIME room's analyzer, as the daemon wires it: FETCH and SEARCH read what it stored.
+  const store = await openStore({ dir, analyze });
   await store.addDomain('example.com');
-  const account = await store.createAccount({ address: 'alice@example.com', passwordHash: await hashPassword(PASSWORD) });
+  const account = await store.createAccount({ address: 'alice@example.com', passwordHash: cheapHash(PASSWORD) });
   const deps: ImapDeps = {
     store,
     log: silentLog,

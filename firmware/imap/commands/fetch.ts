@@ -1,0 +1,88 @@
+// tag FETCH sequence-set (att ...) [(CHANGEDSINCE modseq)]
+// tag UID FETCH sequence-set (att ...) [(CHANGEDSINCE modseq)]
+import { atom, type ImapValue } from '../compiler.ts';
+import { fetchValues, needsStructure, setsSeen } from '../fetch-response.ts';
+import { MessageContent } from '../message-content.ts';
+import { loadMessages, mapLimit, resolveSet } from '../message-set.ts';
+import { type CommandResult, ok } from '../responses.ts';
+import { type FetchArgs, type FetchItem, parseFetchArgs } from '../syntax/fetch.ts';
+import { enableCondstore } from './condstore.ts';
+import { type Command, type CommandContext, defineCommand, SELECTED } from './types.ts';
+
+/** Messages whose responses are built at once (bodies read in parallel), then sent in order. */
+const BATCH = 32;
+/** Bodies read at the same time within a batch. */
+const PARALLEL = 8;
+
+const FLAGS_ITEM: FetchItem = { kind: 'simple', name: 'FLAGS' };
+const UID_ITEM: FetchItem = { kind: 'simple', name: 'UID' };
+const MODSEQ_ITEM: FetchItem = { kind: 'simple', name: 'MODSEQ' };
+
+function has(items: readonly FetchItem[], name: string): boolean {
+  return items.some((i) => i.kind === 'simple' && i.name === name);
+}
+
+async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): Promise<CommandResult> {
+  const view = ctx.session.selected!;
+  const { store } = ctx.deps;
+  const uids = resolveSet(view, args.set, byUid);
+  if (args.changedSince !== undefined || has(args.items, 'MODSEQ')) await enableCondstore(ctx);
+  let metas = await loadMessages(store, view.mailboxId, uids);
+  if (args.changedSince !== undefined) {
+    const since = args.changedSince;
+    metas = metas.filter((m) => m.modseq > since);
+  }
+  // UID FETCH always answers with the UID (RFC 3501 6.4.8); put first, as clients expect.
+  const items = byUid && !has(args.items, 'UID') ? [UID_ITEM, ...args.items] : [...args.items];
+  // Reading a body marks the message \Seen; the response then carries the new flags (RFC 3501 6.4.5).
+  const seenUids = new Set<number>();
+  if (!view.readOnly && args.items.some(setsSeen)) {
+    const unseen = metas.filter((m) => !m.flags.includes('\\Seen')).map((m) => m.uid);
+    if (unseen.length > 0) {
+      const result = await store.setFlags(view.mailboxId, unseen, 'add', ['\\Seen']);
+      const changed = new Map(result.changed.map((c) => [c.uid, c]));
+      metas = metas.map((m) => {
+        const c = changed.get(m.uid);
+        if (c === undefined) return m;
+        seenUids.add(m.uid);
+        return { ...m, flags: c.flags, modseq: c.modseq };
+      });
+    }
+  }
+  const reportsFlags = has(items, 'FLAGS');
+  const withFlags = reportsFlags ? items : [...items, FLAGS_ITEM];
+  const withSeen = view.condstore
+    ? [...(has(withFlags, 'UID') ? withFlags : [UID_ITEM, ...withFlags]), ...(has(withFlags, 'MODSEQ') ? [] : [MODSEQ_ITEM])]
+    : withFlags;
+  const content = new MessageContent(store);
+  const heavy = items.some(needsStructure) || items.some((i) => i.kind === 'body');
+  for (let start = 0; start < metas.length; start += BATCH) {
+    const batch = metas.slice(start, start + BATCH);
+    const values = await mapLimit(batch, heavy ? PARALLEL : batch.length, (m) =>
+      fetchValues(m, seenUids.has(m.uid) ? withSeen : items, content),
+    );
+    for (let i = 0; i < batch.length; i++) {
+      const m = batch[i]!;
+      const seq = view.seqOf(m.uid);
+      if (seq === 0) continue;
+      if (reportsFlags || seenUids.has(m.uid)) view.reported(m.uid, m.modseq);
+      await ctx.send({ type: 'data', values: [seq, atom('FETCH'), values[i] as ImapValue[]] });
+    }
+  }
+  return ok(byUid ? 'UID FETCH completed' : 'FETCH completed');
+}
+
+export const fetch: Command = defineCommand({
+  name: 'FETCH',
+  states: SELECTED,
+  flags: { usesSequenceNumbers: true },
+  args: parseFetchArgs,
+  run: (ctx, args) => runFetch(ctx, args, false),
+});
+
+export const uidFetch: Command = defineCommand({
+  name: 'UID FETCH',
+  states: SELECTED,
+  args: parseFetchArgs,
+  run: (ctx, args) => runFetch(ctx, args, true),
+});

@@ -1,0 +1,109 @@
+// tag SEARCH [RETURN (...)] [CHARSET charset] search-key ...
+// tag UID SEARCH [RETURN (...)] [CHARSET charset] search-key ...
+import { atom, type ImapValue } from '../compiler.ts';
+import { MessageContent } from '../message-content.ts';
+import { mapLimit } from '../message-set.ts';
+import { type CommandResult, code, no, ok } from '../responses.ts';
+import { requiredTerms } from '../search/candidates.ts';
+import { type Candidate, matches, quick } from '../search/evaluate.ts';
+import { parseSearchArgs, type SearchArgs, type SearchKey } from '../syntax/search.ts';
+import { formatSequenceSet } from '../syntax/sequence-set.ts';
+import { enableCondstore } from './condstore.ts';
+import { type Command, type CommandContext, defineCommand, SELECTED } from './types.ts';
+
+/** Charsets a search string may be declared in; strings arrive as UTF-8 (US-ASCII is a subset). */
+const CHARSETS = new Set(['UTF-8', 'US-ASCII']);
+/** Messages read at the same time by the full pass. */
+const PARALLEL = 4;
+
+function usesModseq(key: SearchKey): boolean {
+  switch (key.op) {
+    case 'modseq':
+      return true;
+    case 'not':
+      return usesModseq(key.key);
+    case 'or':
+      return usesModseq(key.left) || usesModseq(key.right);
+    case 'and':
+      return key.keys.some(usesModseq);
+    default:
+      return false;
+  }
+}
+
+async function runSearch(ctx: CommandContext, args: SearchArgs, byUid: boolean): Promise<CommandResult> {
+  const view = ctx.session.selected!;
+  const { store } = ctx.deps;
+  if (args.charset !== undefined && !CHARSETS.has(args.charset)) {
+    return no('Unsupported charset', code('BADCHARSET', [...CHARSETS].map(atom)));
+  }
+  const modseq = usesModseq(args.key);
+  if (modseq) await enableCondstore(ctx);
+  // Messages expunged by others but not yet told stay numbered; the store no longer has them and they match nothing.
+  const metas = await store.listMessages(view.mailboxId);
+  const scope = { count: view.exists, maxUid: view.uids.at(-1) ?? 0 };
+  const matched: Candidate[] = [];
+  const undecided: Candidate[] = [];
+  for (const meta of metas) {
+    const seq = view.seqOf(meta.uid);
+    if (seq === 0) continue;
+    const m = { meta, seq };
+    const verdict = quick(args.key, m, scope);
+    if (verdict === true) matched.push(m);
+    else if (verdict === undefined) undecided.push(m);
+  }
+  let toRead = undecided;
+  const terms = requiredTerms(args.key);
+  if (toRead.length > 0 && terms.length > 0 && ctx.deps.searchCandidates !== undefined) {
+    const candidates = await ctx.deps.searchCandidates(view.mailboxId, terms);
+    if (candidates !== undefined) toRead = toRead.filter((m) => candidates.has(m.meta.uid));
+  }
+  const content = new MessageContent(store);
+  const verdicts = await mapLimit(toRead, PARALLEL, (m) => matches(args.key, m, scope, content));
+  toRead.forEach((m, i) => {
+    if (verdicts[i]) matched.push(m);
+  });
+  matched.sort((a, b) => a.seq - b.seq);
+  const numbers = matched.map((m) => (byUid ? m.meta.uid : m.seq));
+  const highest = matched.reduce((n, m) => Math.max(n, m.meta.modseq), 0);
+  const text = byUid ? 'UID SEARCH completed' : 'SEARCH completed';
+  if (args.returns !== undefined) {
+    await ctx.send({ type: 'data', values: esearch(ctx.tag, byUid, args.returns, numbers, modseq ? highest : 0) });
+    return ok(text);
+  }
+  const values: ImapValue[] = [atom('SEARCH'), ...numbers];
+  // RFC 7162 3.1.5: the highest mod-sequence of the messages found, when any were.
+  if (modseq && numbers.length > 0) values.push([atom('MODSEQ'), highest]);
+  await ctx.send({ type: 'data', values });
+  return ok(text);
+}
+
+/** `* ESEARCH (TAG "t") [UID] MIN n MAX n COUNT n ALL set` (RFC 4731); an empty RETURN list means ALL. */
+function esearch(tag: string, byUid: boolean, returns: readonly string[], numbers: readonly number[], modseq: number): ImapValue[] {
+  const wanted = returns.length === 0 ? ['ALL'] : returns;
+  const values: ImapValue[] = [atom('ESEARCH'), [atom('TAG'), tag]];
+  if (byUid) values.push(atom('UID'));
+  if (numbers.length > 0) {
+    if (wanted.includes('MIN')) values.push(atom('MIN'), numbers[0]!);
+    if (wanted.includes('MAX')) values.push(atom('MAX'), numbers[numbers.length - 1]!);
+  }
+  if (wanted.includes('COUNT')) values.push(atom('COUNT'), numbers.length);
+  if (wanted.includes('ALL') && numbers.length > 0) values.push(atom('ALL'), atom(formatSequenceSet(numbers)));
+  if (modseq > 0) values.push(atom('MODSEQ'), modseq);
+  return values;
+}
+
+export const search: Command = defineCommand({
+  name: 'SEARCH',
+  states: SELECTED,
+  flags: { usesSequenceNumbers: true },
+  args: parseSearchArgs,
+  run: (ctx, args) => runSearch(ctx, args, false),
+});
+
+export const uidSearch: Command = defineCommand({
+  name: 'UID SEARCH',
+  states: SELECTED,
+  args: parseSearchArgs,
+  run: (ctx, args) => runSearch(ctx, args, true),
+});

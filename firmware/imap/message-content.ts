@@ -1,0 +1,82 @@
+// What FETCH and SEARCH read of a message beyond its metadata: the structure
+// the MIME room computed at delivery (kept beside the blob) and byte ranges of
+// the blob. One instance per command: copies of a body share their blob, so
+// the structure is read once per blob, and nothing outlives the command.
+
+import { createReadStream } from 'node:fs';
+import { analyzeMessage, asMessageStructure, type MessageStructure } from '../mime/index.ts';
+import type { BodyInfo, MailStore, MessageMeta } from '../store/types.ts';
+import type { StreamValue } from './compiler.ts';
+
+/** Ranges above this are streamed from the blob file instead of read into memory. */
+export const STREAM_THRESHOLD = 256 * 1024;
+
+/** Blobs whose structure is kept per command; the oldest goes first. */
+const CACHE_SIZE = 64;
+
+export class MessageContent {
+  private readonly store: MailStore;
+  private readonly infos = new Map<string, Promise<BodyInfo | undefined>>();
+  private readonly structures = new Map<string, Promise<MessageStructure>>();
+
+  constructor(store: MailStore) {
+    this.store = store;
+  }
+
+  /** The BodyInfo stored at delivery (structure and normalised search text). */
+  info(meta: MessageMeta): Promise<BodyInfo | undefined> {
+    return cached(this.infos, meta.blobId, () => this.store.getBodyInfo(meta.blobId));
+  }
+
+  /**
+   * The message's structure as stored at delivery; a body stored without one
+   * (no analyzer, or an older format) is analyzed now, once per command.
+   */
+  structure(meta: MessageMeta): Promise<MessageStructure> {
+    return cached(this.structures, meta.blobId, async () => {
+      const stored = asMessageStructure((await this.info(meta))?.structure);
+      if (stored !== undefined) return stored;
+      return analyzeMessage(await this.read(meta, 0, meta.size));
+    });
+  }
+
+  /** Bytes [start, end) of the body, clamped to its size. */
+  async read(meta: MessageMeta, start: number, end: number): Promise<Buffer> {
+    const [a, b] = clamp(meta, start, end);
+    if (a === b) return Buffer.alloc(0);
+    const bytes = await this.store.readBody(meta.blobId, a, b);
+    if (bytes === undefined) return Buffer.alloc(0);
+    return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /**
+   * Bytes [start, end) as a response value: a buffer when small, a stream
+   * from the blob file when large, so a big attachment never sits in memory.
+   */
+  async value(meta: MessageMeta, start: number, end: number): Promise<Buffer | StreamValue> {
+    const [a, b] = clamp(meta, start, end);
+    if (b - a <= STREAM_THRESHOLD) return this.read(meta, a, b);
+    const path = this.store.blobPath(meta.blobId);
+    return {
+      kind: 'stream',
+      size: b - a,
+      open: () => createReadStream(path, { start: a, end: b - 1, highWaterMark: 64 * 1024 }),
+    };
+  }
+}
+
+function clamp(meta: MessageMeta, start: number, end: number): [number, number] {
+  const a = Math.max(0, Math.min(start, meta.size));
+  return [a, Math.max(a, Math.min(end, meta.size))];
+}
+
+function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  const hit = map.get(key);
+  if (hit !== undefined) return hit;
+  const value = load();
+  map.set(key, value);
+  if (map.size > CACHE_SIZE) map.delete(map.keys().next().value!);
+  // A failed read is not remembered: the next message with this blob tries again.
+  value.catch(() => map.delete(key));
+  return value;
+}
