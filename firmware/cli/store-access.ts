@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { type AdminDeps, runAdminAction } from '../admin/actions.ts';
 import { storeAddresses, storePasswords } from '../admin/store-tools.ts';
 import type { Config } from '../config/bootstrap.ts';
+import { isPochtaError, PochtaError } from '../errors.ts';
 import { openStore, restoreBackup } from '../store/index.ts';
 
 export async function runOffline(config: Config, version: string, action: string, params: Record<string, unknown>): Promise<unknown> {
@@ -20,6 +21,17 @@ export async function runOffline(config: Config, version: string, action: string
 
 export async function restoreInto(config: Config, backupDir: string, cwd: string): Promise<{ from: string; into: string }> {
   const from = resolve(cwd, backupDir);
-  await restoreBackup(from, config.dataDir);
+  try {
+    await restoreBackup(from, config.dataDir);
+  } catch (err) {
+    if (isPochtaError(err, 'INVALID_ARGUMENT') && /not empty/.test(err.detail)) {
+      // Never restore over live data: the admin moves it aside, so nothing is lost by a typo.
+      throw new PochtaError(
+        'INVALID_ARGUMENT',
+        `${err.detail}; move it aside first (mv ${config.dataDir} ${config.dataDir}.old) or restore into another --data DIR`,
+      );
+    }
+    throw err;
+  }
   return { from, into: config.dataDir };
 }

@@ -150,6 +150,15 @@ export function loadConfig(sources: ConfigSources): Config {
   }
   checkDistinct(listeners, off);
 
+  const adminSocket = pick('adminSocket') ?? resolve(dataDir, 'admin.sock');
+  // sun_path holds 108 bytes with the terminating NUL; a longer path fails at listen() with a cryptic EINVAL.
+  if (Buffer.byteLength(adminSocket) > 107) {
+    throw configError(
+      'adminSocket',
+      `${adminSocket} is too long for a unix socket (at most 107 bytes); set POCHTA_ADMIN_SOCKET to a shorter path`,
+    );
+  }
+
   const config: Config = {
     dev,
     dataDir,
@@ -160,7 +169,7 @@ export function loadConfig(sources: ConfigSources): Config {
       certPath: pick('certPath') ?? resolve(dataDir, 'tls', 'cert.pem'),
       keyPath: pick('keyPath') ?? resolve(dataDir, 'tls', 'key.pem'),
     }),
-    adminSocket: pick('adminSocket') ?? resolve(dataDir, 'admin.sock'),
+    adminSocket,
     log: Object.freeze({ level: pick('logLevel')!, pretty: pick('logPretty')! }),
     gpio: Object.freeze({ driver: pick('gpioDriver')! }),
     ...(configFile !== undefined ? { configFile } : {}),

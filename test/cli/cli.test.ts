@@ -216,6 +216,10 @@ describe('pochta CLI against a running daemon', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /running; stop it first/);
 
+    const occupied = await runPochta(['restore', backupDir, '--data', join(scratch, 'backup')]);
+    assert.equal(occupied.code, 1);
+    assert.match(occupied.stderr, /not empty; move it aside first/);
+
     const fresh = join(scratch, 'restored');
     const restored = await runPochta(['restore', backupDir, '--data', fresh]);
     assert.equal(restored.code, 0, restored.stderr);

@@ -169,6 +169,7 @@ describe('bootstrap config', () => {
       [() => load({}, { POCHTA_HOSTNAME: '-x-' }), /^POCHTA_HOSTNAME: /],
       [() => load({ config: '/missing.json' }), /^--config: cannot read \/missing.json \(ENOENT\)/],
       [() => load({}, { POCHTA_CONFIG: '/missing.json' }), /^POCHTA_CONFIG: cannot read/],
+      [() => load({ data: `/${'d'.repeat(120)}` }), /^adminSocket: .* too long for a unix socket/],
     ];
     for (const [fn, pattern] of cases) assert.match(badConfig(fn), pattern);
   });
