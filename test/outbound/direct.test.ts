@@ -35,6 +35,8 @@ describe('outbound queue: direct MX delivery', () => {
   let port: number;
   /** What mx1 answers to RCPT, per address (default accept). */
   const rcptReplies = new Map<string, string[]>();
+  /** What the MX answers at the end of DATA, by the first recipient (default accept). */
+  const dataReplies = new Map<string, string[]>();
 
   before(async () => {
     dns = await TestDnsServer.start();
@@ -45,6 +47,7 @@ describe('outbound queue: direct MX delivery', () => {
     const special: Record<string, object> = { '127.0.0.9': { tls: cert }, '127.0.0.13': { size: 200 } };
     [mx1, mx2, tlsMx, smallMx, v6Mx] = (await startSinksOnOnePort(['127.0.0.2', '127.0.0.3', '127.0.0.9', '127.0.0.13', '::1'], (host) => ({
       onRcpt: replyFor,
+      onData: (_from: string, to: readonly string[]) => dataReplies.get(to[0] ?? '')?.shift(),
       ...(special[host] ?? {}),
     }))) as [SmtpSink, SmtpSink, SmtpSink, SmtpSink, SmtpSink];
     port = mx1.port;
@@ -90,6 +93,7 @@ describe('outbound queue: direct MX delivery', () => {
     mx1.rcpts.length = 0;
     mx2.rcpts.length = 0;
     rcptReplies.clear();
+    dataReplies.clear();
   });
 
   afterEach(async () => {
@@ -207,6 +211,33 @@ describe('outbound queue: direct MX delivery', () => {
     assert.equal(r?.get('last-attempt-date'), 'Fri, 27 Nov 2026 09:00:30 +0000');
     assert.match(dsn.originalHeaders, /^Subject: Partly wrong$/m);
     assert.match(dsn.originalHeaders, /^Message-ID: <Partlywrong@test>$/m);
+  });
+
+  it('applies a refusal at the end of DATA to every accepted recipient', async () => {
+    dataReplies.set('bob@far.test', ['554 5.6.0 Message content rejected', '452 4.3.1 Out of memory']);
+    await store.enqueue({
+      from: 'ann@here.test',
+      recipients: ['bob@far.test', 'cid@far.test'],
+      body: message('ann@here.test', 'bob@far.test', 'Rejected content'),
+    });
+    const first = await runner.runOnce();
+    assert.equal(first.failed, 2);
+    const dsn = parseDsn(Buffer.from((await inboxTexts(store, annId))[0] ?? ''));
+    assert.deepEqual(
+      dsn.recipients.map((r) => [r.get('final-recipient'), r.get('status')]),
+      [
+        ['rfc822; bob@far.test', '5.6.0'],
+        ['rfc822; cid@far.test', '5.6.0'],
+      ],
+    );
+    // A 4xx at the end of DATA defers them instead.
+    const item = await store.enqueue({
+      from: 'ann@here.test',
+      recipients: ['bob@far.test'],
+      body: message('ann@here.test', 'bob@far.test', 'Deferred content'),
+    });
+    assert.equal((await runner.runOnce()).deferred, 1);
+    assert.equal((await store.getQueueItem(item.id))?.recipients[0]?.lastError, '452 4.3.1 Out of memory');
   });
 
   it('fails a null-MX domain at once with 5.1.10 and bounces', async () => {
