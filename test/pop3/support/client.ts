@@ -105,6 +105,27 @@ export class Pop3TestClient {
     }
   }
 
+  /**
+   * Consume a multi-line body as it arrives without keeping it: `onChunk` gets
+   * the raw (still dot-stuffed) bytes up to the terminator, CRLF before it included.
+   */
+  async streamBody(onChunk: (raw: Buffer) => void): Promise<void> {
+    for (;;) {
+      const at = this.buffer.indexOf('\r\n.\r\n');
+      if (at !== -1) {
+        onChunk(this.buffer.subarray(0, at + 2));
+        this.buffer = this.buffer.subarray(at + 5);
+        return;
+      }
+      // Keep the last 4 bytes: the terminator may straddle two chunks.
+      if (this.buffer.length > 4) {
+        onChunk(this.buffer.subarray(0, this.buffer.length - 4));
+        this.buffer = Buffer.from(this.buffer.subarray(this.buffer.length - 4));
+      }
+      await this.more();
+    }
+  }
+
   /** The body of a multi-line response, dot-unstuffed, as the message bytes. */
   async body(): Promise<Buffer> {
     return unstuff(await this.rawBody());
