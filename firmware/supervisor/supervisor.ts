@@ -68,7 +68,8 @@ export interface Supervisor {
   /**
    * Stop every listener by `deadline` (ms since epoch, wall clock); stragglers are
    * terminated. Resolves when all threads are gone and every store call they
-   * started has settled, so the caller may then close the store.
+   * started has settled (or the deadline has passed), so the caller may then
+   * close the store.
    */
   stop(deadline: number): Promise<void>;
   /** A snapshot per listener, in configuration order. */
@@ -303,7 +304,14 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           (async () => {
             if (worker) {
               await worker.stop(deadline);
-              await worker.drained();
+              // Writes the listener started still finish, but a store that never
+              // answers must not keep the daemon from exiting past its deadline.
+              let timer: unknown;
+              await Promise.race([
+                worker.drained(),
+                new Promise<void>((resolve) => (timer = timers.setTimeout(resolve, Math.max(0, deadline - Date.now())))),
+              ]);
+              timers.clearTimeout(timer);
             }
             delete slot.startedAt;
             setState(slot, 'stopped');
