@@ -28,7 +28,7 @@ describe('outbound queue: direct MX delivery', () => {
   let dns: TestDnsServer;
   let mx1: SmtpSink; // 127.0.0.2, preference 10 for far.test
   let mx2: SmtpSink; // 127.0.0.3, preference 20 for far.test; also nomx.test's A
-  let tlsMx: SmtpSink; // 127.0.0.9, offers STARTTLS with a self-signed certificate
+  let tlsMx: SmtpSink; // 127.0.0.21, offers STARTTLS with a self-signed certificate
   let smallMx: SmtpSink; // 127.0.0.13, advertises SIZE 200
   let v6Mx: SmtpSink; // ::1, the AAAA of v6.test
   let certDir: { dir: string; remove(): Promise<void> };
@@ -44,8 +44,8 @@ describe('outbound queue: direct MX delivery', () => {
     certDir = await tempDir();
     // A certificate no one trusts, for a name other than the MX name: direct delivery still uses it.
     const cert = await selfSignedCert(certDir.dir, 'some-other-name.test');
-    const special: Record<string, object> = { '127.0.0.9': { tls: cert }, '127.0.0.13': { size: 200 } };
-    [mx1, mx2, tlsMx, smallMx, v6Mx] = (await startSinksOnOnePort(['127.0.0.2', '127.0.0.3', '127.0.0.9', '127.0.0.13', '::1'], (host) => ({
+    const special: Record<string, object> = { '127.0.0.21': { tls: cert }, '127.0.0.13': { size: 200 } };
+    [mx1, mx2, tlsMx, smallMx, v6Mx] = (await startSinksOnOnePort(['127.0.0.2', '127.0.0.3', '127.0.0.21', '127.0.0.13', '::1'], (host) => ({
       onRcpt: replyFor,
       onData: (_from: string, to: readonly string[]) => dataReplies.get(to[0] ?? '')?.shift(),
       ...(special[host] ?? {}),
@@ -65,7 +65,7 @@ describe('outbound queue: direct MX delivery', () => {
       .add('v6.test', { type: 'AAAA', address: '::1' })
       .add('small.test', { type: 'A', address: '127.0.0.13' })
       .add('tls.test', { type: 'MX', exchange: 'mx.tls.test', priority: 10 })
-      .add('mx.tls.test', { type: 'A', address: '127.0.0.9' });
+      .add('mx.tls.test', { type: 'A', address: '127.0.0.21' });
   });
 
   after(async () => {
