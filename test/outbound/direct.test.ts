@@ -45,11 +45,14 @@ describe('outbound queue: direct MX delivery', () => {
     // A certificate no one trusts, for a name other than the MX name: direct delivery still uses it.
     const cert = await selfSignedCert(certDir.dir, 'some-other-name.test');
     const special: Record<string, object> = { '127.0.0.21': { tls: cert }, '127.0.0.13': { size: 200 } };
-    [mx1, mx2, tlsMx, smallMx, v6Mx] = (await startSinksOnOnePort(['127.0.0.2', '127.0.0.3', '127.0.0.21', '127.0.0.13', '::1'], (host) => ({
-      onRcpt: replyFor,
-      onData: (_from: string, to: readonly string[]) => dataReplies.get(to[0] ?? '')?.shift(),
-      ...(special[host] ?? {}),
-    }))) as [SmtpSink, SmtpSink, SmtpSink, SmtpSink, SmtpSink];
+    [mx1, mx2, tlsMx, smallMx, v6Mx] = (await startSinksOnOnePort(
+      ['127.0.0.2', '127.0.0.3', '127.0.0.21', '127.0.0.13', '::1'],
+      (host) => ({
+        onRcpt: replyFor,
+        onData: (_from: string, to: readonly string[]) => dataReplies.get(to[0] ?? '')?.shift(),
+        ...(special[host] ?? {}),
+      }),
+    )) as [SmtpSink, SmtpSink, SmtpSink, SmtpSink, SmtpSink];
     port = mx1.port;
     dns
       .add('far.test', { type: 'MX', exchange: 'mx2.far.test', priority: 20 }, { type: 'MX', exchange: 'mx1.far.test', priority: 10 })
