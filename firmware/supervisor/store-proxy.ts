@@ -119,6 +119,9 @@ export function createStoreProxy(port: MessagePort, options: StoreProxyOptions):
     if (options.blobDir === undefined) throw new PochtaError('INTERNAL', 'store proxy was created without blobDir');
     return blobPathIn(options.blobDir, blobId);
   };
+  // The feed starts when the main thread handles the subscription, which comes
+  // before any call this thread sends afterwards: subscribe first, then read the
+  // state, and nothing is missed (the usual pattern for IDLE).
   proxy.subscribe = (listener: (event: StoreEvent) => void): (() => void) => {
     if (closed) return () => {};
     // A fresh wrapper per call, so subscribing the same function twice gives two independent subscriptions.
