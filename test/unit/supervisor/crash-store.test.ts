@@ -36,6 +36,8 @@ describe('a listener crash does not disturb the store', () => {
     for (let round = 1; round <= 3; round++) {
       const client = await connectLines(addressOf(supervisor, 'pop3'));
       await client.readLine();
+      // The dying thread is subscribed too: its feed must end with it, not break later commits.
+      assert.equal(await client.command('WATCH'), 'WATCHING');
       client.command(`WRITE-EXIT ${accountId} round${round}`).catch(() => {});
       const status = await waitForStatus(supervisor, 'pop3', (s) => s.state === 'running' && s.restarts === round);
       assert.match(status.lastError ?? '', /exited with code 4/);
