@@ -18,6 +18,8 @@ export interface Pop3ServerOptions {
   readonly setTimer?: SetTimer;
   /** Connections at once from one client address; more get -ERR at once. */
   readonly maxConnectionsPerIp?: number;
+  /** Connections at once on this listener; more get -ERR at once. */
+  readonly maxConnections?: number;
   /** Prefix of connection ids, which are also the maildrop lock holders; unique per listener. */
   readonly idPrefix?: string;
   /** The command table (tests may register extra commands). */
@@ -51,6 +53,10 @@ export function createPop3Server(deps: Pop3Deps, options: Pop3ServerOptions = {}
     if (options.maxConnectionsPerIp !== undefined && open >= options.maxConnectionsPerIp) {
       // One client must not use up the box's sockets and memory.
       socket.end('-ERR [SYS/TEMP] Too many connections from your address\r\n');
+      return;
+    }
+    if (options.maxConnections !== undefined && connections.size >= options.maxConnections) {
+      socket.end('-ERR [SYS/TEMP] Too many connections, try again later\r\n');
       return;
     }
     perIp.set(ip, open + 1);

@@ -72,6 +72,7 @@ export async function createPop3Service(
   };
   const server = createPop3Server(deps, {
     maxConnectionsPerIp: settings['limits.connectionsPerIp'],
+    maxConnections: settings['limits.connectionsTotal'],
     setTimer,
     ...(implicitTls && tlsNow !== undefined ? { tls: tlsNow.serverOptions() } : {}),
     ...(overrides.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: overrides.idleTimeoutMs }),
