@@ -29,6 +29,9 @@ class DirSyncer {
   readonly #fault: (stage: FaultStage) => void;
   #running: Promise<void> | undefined;
   #next: Promise<void> | undefined;
+  // kept open: opening and closing the directory for each sync costs two more
+  // trips through the thread pool, which is busy with fsyncs
+  #handle: Promise<fs.FileHandle> | undefined;
   constructor(dir: string, fault: (stage: FaultStage) => void) {
     this.#dir = dir;
     this.#fault = fault;
@@ -48,13 +51,19 @@ class DirSyncer {
     });
     return this.#next;
   }
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await (await handle?.catch(() => undefined))?.close();
+  }
   async #syncOnce(): Promise<void> {
     this.#fault('dir-fsync');
-    const handle = await fs.open(this.#dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    this.#handle ??= fs.open(this.#dir, constants.O_RDONLY | constants.O_DIRECTORY);
     try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await (await this.#handle).sync();
+    } catch (err) {
+      await this.close(); // reopen next time, in case the handle itself went bad
+      throw err;
     }
   }
 }
@@ -89,23 +98,24 @@ export class BlobFiles {
     return path.join(this.root, hash.slice(0, 2), hash);
   }
 
-  /** Make sure the body of `hash` is durably on disk (written now or by an earlier call). */
-  ensure(hash: string, body: Uint8Array): Promise<void> {
+  /**
+   * Make sure the body of `hash` is durably on disk. `committed` says a blob
+   * record for it was durable a moment ago: then a file found in place was
+   * fsync'd (with its directory) before that record committed, and is used as is.
+   */
+  ensure(hash: string, body: Uint8Array, committed: boolean): Promise<void> {
     const inFlight = this.#writing.get(hash);
     if (inFlight) return inFlight;
-    const write = this.#ensure(hash, body).finally(() => this.#writing.delete(hash));
+    const write = this.#ensure(hash, body, committed).finally(() => this.#writing.delete(hash));
     this.#writing.set(hash, write);
     return write;
   }
 
-  async #ensure(hash: string, body: Uint8Array): Promise<void> {
+  async #ensure(hash: string, body: Uint8Array, committed: boolean): Promise<void> {
     const final = this.path(hash);
-    const existing = await fs.stat(final).catch(() => undefined);
-    if (existing?.size === body.byteLength) {
-      // Someone wrote it before; its rename may not have reached the directory's
-      // fsync if that failed, so sync again (shared with concurrent writers).
-      await this.#dirSyncer(path.dirname(final)).sync();
-      return;
+    if (committed) {
+      const existing = await fs.stat(final).catch(() => undefined);
+      if (existing?.size === body.byteLength) return;
     }
     const tempName = `${hash}.${randomBytes(6).toString('hex')}`;
     const temp = path.join(this.root, TEMP_DIR, tempName);
@@ -185,6 +195,11 @@ export class BlobFiles {
 
   async removeTemp(name: string): Promise<void> {
     await fs.rm(path.join(this.root, TEMP_DIR, name), { force: true });
+  }
+
+  /** Close the directory handles kept for fsync. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#syncers.values()].map((syncer) => syncer.close()));
   }
 
   #dirSyncer(dir: string): DirSyncer {

@@ -176,11 +176,11 @@ export class StoreCore {
    * Write a body file (or find it written) and pin it: while pinned, the body
    * is never collected, even if its last reference goes meanwhile.
    */
-  async pinBody(hash: string, body: Uint8Array): Promise<void> {
+  async pinBody(hash: string, body: Uint8Array, committed: boolean): Promise<void> {
     this.#pins.set(hash, (this.#pins.get(hash) ?? 0) + 1);
     try {
       await this.#unlinking.get(hash);
-      await this.blobs.ensure(hash, body);
+      await this.blobs.ensure(hash, body, committed);
     } catch (err) {
       await this.unpin(hash, false);
       throw storageError(err);

@@ -5,7 +5,7 @@ import { PochtaError } from '../errors.ts';
 import { normalizeAddress } from './address.ts';
 import { backup } from './backup.ts';
 import { hashBody, isBlobId } from './blob-files.ts';
-import type { NewBlob, StoreCore } from './core.ts';
+import { type NewBlob, type StoreCore, storageError } from './core.ts';
 import * as directory from './directory-ops.ts';
 import { fsck } from './fsck.ts';
 import { keys, OPEN_MARKER_KEY } from './keys.ts';
@@ -294,6 +294,7 @@ export class LevelMailStore implements MailStore {
       await this.#core.commits.settle();
       await this.#core.settleCollection();
       this.#core.closed = true;
+      await this.#core.blobs.close();
       // a clean close: the next open can skip the orphan sweep
       await this.#core.db.del(OPEN_MARKER_KEY, { sync: true }).catch(() => undefined);
       await this.#core.db.close();
@@ -310,7 +311,12 @@ export class LevelMailStore implements MailStore {
     this.#core.assertOpen();
     const blobId = hashBody(body);
     // Parse the body only if it is new; known bodies keep the BodyInfo they got first.
-    const known = (await this.#core.read<BlobRecord>(keys.blob(blobId))) !== undefined;
+    let known: boolean;
+    try {
+      known = this.#core.db.getSync(keys.blob(blobId)) !== undefined;
+    } catch (err) {
+      throw storageError(err);
+    }
     let info: BodyInfo | undefined;
     let analyzed = false;
     const analyze = () => {
@@ -328,7 +334,7 @@ export class LevelMailStore implements MailStore {
       await this.#core.ensureSpace(body.byteLength);
       analyze();
     }
-    await this.#core.pinBody(blobId, body);
+    await this.#core.pinBody(blobId, body, known);
     let referenced = false;
     try {
       const out = await run(blobId, new Map([[blobId, { size: body.byteLength, info: analyze }]]));

@@ -24,13 +24,16 @@ export class Tx {
     this.epoch = commits.epoch;
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
+  get<T>(key: string): Promise<T | undefined> {
     const local = this.#writes.get(key) ?? this.#commits.pending(key);
-    if (local) return local.deleted ? undefined : (local.value as T);
-    return (await this.#db.get(key)) as T | undefined;
+    if (local) return Promise.resolve(local.deleted ? undefined : (local.value as T));
+    // getSync: a point read from the memtable or block cache takes microseconds;
+    // going through the thread pool would queue it behind body fsyncs while
+    // this change holds the write mutex.
+    return Promise.resolve(this.#db.getSync(key) as T | undefined);
   }
 
-  async getMany<T>(keyList: readonly string[]): Promise<Array<T | undefined>> {
+  getMany<T>(keyList: readonly string[]): Promise<Array<T | undefined>> {
     const out: Array<T | undefined> = new Array(keyList.length);
     const misses: number[] = [];
     keyList.forEach((key, i) => {
@@ -38,13 +41,8 @@ export class Tx {
       if (local) out[i] = local.deleted ? undefined : (local.value as T);
       else misses.push(i);
     });
-    if (misses.length > 0) {
-      const values = await this.#db.getMany(misses.map((i) => keyList[i] as string));
-      misses.forEach((i, j) => {
-        out[i] = values[j] as T | undefined;
-      });
-    }
-    return out;
+    for (const i of misses) out[i] = this.#db.getSync(keyList[i] as string) as T | undefined;
+    return Promise.resolve(out);
   }
 
   /** Every live entry in a key range, in key order. */

@@ -4,7 +4,7 @@
 // Every commit is durable (blob fsync + directory fsync + LevelDB sync write);
 // the "callers/fsync" column shows how many commits shared one LevelDB fsync.
 //
-//   npm run bench -- store [--rounds N] [--seconds S]
+//   npm run bench -- store [--rounds N] [--seconds S] [--deliver-only]
 //
 // Hook for the daemon part of issue 2: `idleDaemonRss` below is where the
 // RSS of an idle `pochta serve` gets measured once that verb exists.
@@ -102,6 +102,7 @@ export async function idleDaemonRss(): Promise<number | undefined> {
 export default async function main(args: string[]): Promise<void> {
   const rounds = option(args, 'rounds', 5);
   const seconds = option(args, 'seconds', 2);
+  const only = args.includes('--deliver-only');
   const rows: string[][] = [];
   for (const [kind, writers] of [
     ['deliver', 1],
@@ -109,6 +110,7 @@ export default async function main(args: string[]): Promise<void> {
     ['flags', 1],
     ['flags', 50],
   ] as const) {
+    if (only && kind !== 'deliver') continue;
     const results: RoundResult[] = [];
     for (let i = 0; i < rounds; i++) results.push(await round(kind, writers, seconds));
     rows.push([
