@@ -50,17 +50,23 @@ export function greetingProbe(pattern: RegExp): Probe {
     });
 }
 
-/** GET `path` over plain HTTP and expect status 200. */
+/** GET `path` over plain HTTP and expect status 200, all within `timeoutMs`. */
 export function httpProbe(path: string): Probe {
   return (address, timeoutMs) =>
     new Promise<void>((resolve, reject) => {
-      const req = request({ host: dialHost(address.host), port: address.port, path, method: 'GET', timeout: timeoutMs }, (res) => {
+      // agent: false: a fresh connection each time (a kept-alive one would not show that accepting still works).
+      const req = request({ host: dialHost(address.host), port: address.port, path, method: 'GET', agent: false }, (res) => {
         res.resume();
+        clearTimeout(timer);
         if (res.statusCode === 200) resolve();
         else reject(new Error(`GET ${path} answered ${res.statusCode}`));
       });
-      req.on('timeout', () => req.destroy(new Error(`no answer to GET ${path} within ${timeoutMs} ms`)));
-      req.on('error', reject);
+      // One deadline for connect and headers: an idle-socket timeout would let a trickling server live forever.
+      const timer = setTimeout(() => req.destroy(new Error(`no answer to GET ${path} within ${timeoutMs} ms`)), timeoutMs);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
       req.end();
     });
 }
