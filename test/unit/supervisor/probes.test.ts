@@ -60,18 +60,21 @@ describe('greeting probe', () => {
 });
 
 describe('http probe', () => {
-  it('passes on 200 and fails on other statuses and on silence', async () => {
-    const address = await listen(
-      createHttpServer((req, res) => {
-        if (req.url === '/health') res.end('ok');
-        else if (req.url === '/slow') setTimeout(() => res.end('late'), 1000).unref();
-        else {
-          res.statusCode = 503;
-          res.end('down');
-        }
-      }),
-    );
+  it('passes on 200 over a fresh connection each time, and fails on other statuses and on silence', async () => {
+    let connections = 0;
+    const server = createHttpServer((req, res) => {
+      if (req.url === '/health') res.end('ok');
+      else if (req.url === '/slow') setTimeout(() => res.end('late'), 1000).unref();
+      else {
+        res.statusCode = 503;
+        res.end('down');
+      }
+    });
+    server.on('connection', () => connections++);
+    const address = await listen(server);
     await httpProbe('/health')(address, 500);
+    await httpProbe('/health')(address, 500);
+    assert.equal(connections, 2);
     await assert.rejects(httpProbe('/other')(address, 500), /answered 503/);
     await assert.rejects(httpProbe('/slow')(address, 100), /no answer to GET \/slow within 100 ms/);
   });
