@@ -8,7 +8,7 @@ import type { AdminDeps } from '../admin/actions.ts';
 import { runAdminAction } from '../admin/actions.ts';
 import { startAdminServer } from '../admin/socket-server.ts';
 import { storeAddresses, storePasswords } from '../admin/store-tools.ts';
-import type { Config } from '../config/bootstrap.ts';
+import { type Config, configError } from '../config/bootstrap.ts';
 import type { RootLogger } from '../log.ts';
 import { ensureTlsFiles } from '../net/tls.ts';
 import { openStore } from '../store/index.ts';
@@ -40,7 +40,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, log } = options;
   const now = options.now ?? Date.now;
   const startedAt = now();
-  await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
+  await mkdir(config.dataDir, { recursive: true, mode: 0o750 }).catch((err: NodeJS.ErrnoException) => {
+    // Most often a wrong --data or a missing chown on the box: a config problem (exit 78), not a crash.
+    throw configError('dataDir', `cannot create ${config.dataDir} (${err.code ?? err.message})`);
+  });
 
   const store = await openStore({ dir: config.dataDir, now });
   const closers: (() => Promise<void>)[] = [() => store.close()];

@@ -2,6 +2,8 @@
 // --data, --config, --dev), talks to the daemon over its admin socket, or works
 // on the data directly when no daemon runs, and maps failures to exit codes.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { connectAdmin } from '../admin/socket-client.ts';
 import { type Config, loadConfig } from '../config/bootstrap.ts';
@@ -80,7 +82,16 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
         client.close();
       }
     } catch (err) {
-      if (errorCodeOf(err) !== 'DAEMON_NOT_RUNNING' || command.needsDaemon) throw err;
+      if (errorCodeOf(err) !== 'DAEMON_NOT_RUNNING') throw err;
+      const hint = devHint(config, io);
+      if (command.needsDaemon) throw new PochtaError('DAEMON_NOT_RUNNING', `${(err as PochtaError).detail}${hint}`);
+      // Never create a store by accident (a mistyped --data, or /var/lib/pochta on a dev machine).
+      if (!existsSync(join(config.dataDir, 'db'))) {
+        throw new PochtaError(
+          'DAEMON_NOT_RUNNING',
+          `the daemon is not running and ${config.dataDir} holds no pochta data${hint || ' (check --data)'}`,
+        );
+      }
       io.stderr.write(`pochta: the daemon is not running; working on ${config.dataDir} directly\n`);
       const { runOffline } = await import('./store-access.ts');
       result = await runOffline(config, version, action, params);
@@ -109,6 +120,12 @@ async function restoreCommand(args: readonly string[], io: CliIo): Promise<numbe
   const result = await restoreInto(config, parsed.positionals[0]!, io.cwd);
   io.stdout.write(parsed.values['json'] ? `${JSON.stringify(result, null, 2)}\n` : `restored ${result.from} into ${result.into}\n`);
   return EXIT.OK;
+}
+
+/** A newcomer running `npx pochta status` next to `npm start` forgot --dev: say so. */
+function devHint(config: Config, io: CliIo): string {
+  if (config.dev || !existsSync(join(io.cwd, 'data', 'admin.sock'))) return '';
+  return '; a dev daemon runs in ./data: add --dev';
 }
 
 function parse(args: readonly string[], options: ParseArgsOptionsConfig): ParsedCommand {

@@ -63,8 +63,12 @@ export async function serveCommand(args: readonly string[], io: CliIo, version: 
     const code = errorCodeOf(err);
     const message = err instanceof PochtaError ? err.detail : String((err as Error)?.message ?? err);
     log.fatal({ code, err: message }, 'cannot start');
+    if (code === 'BAD_CONFIG') {
+      io.stderr.write(`pochta: bad config: ${message}\n`);
+      return EXIT.CONFIG;
+    }
     io.stderr.write(`pochta: cannot start: ${message}\n`);
-    return code === 'BAD_CONFIG' ? EXIT.CONFIG : EXIT.SOFTWARE;
+    return EXIT.SOFTWARE;
   }
 
   if (config.dev) io.stdout.write(devBanner(daemon, config.adminSocket));

@@ -282,6 +282,10 @@ describe('pochta CLI without a daemon', () => {
   it('works on the data directly, saying so, and fsck runs offline', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pochta-cli-off-'));
     try {
+      const nothing = await runPochta(['domain', 'add', 'offline.test', '--data', dir]);
+      assert.equal(nothing.code, 69);
+      assert.match(nothing.stderr, /holds no pochta data \(check --data\)/);
+      await (await openStore({ dir })).close();
       const added = await runPochta(['domain', 'add', 'offline.test', '--data', dir]);
       assert.equal(added.code, 0, added.stderr);
       assert.match(added.stderr, /daemon is not running; working on .* directly/);

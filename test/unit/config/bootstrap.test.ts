@@ -211,6 +211,7 @@ describe('bootstrap config', () => {
     const cases: [string[], RegExp][] = [
       [['serve', '--config', config], /^pochta: bad config: .*bad.json: listeners.imap: expected HOST:PORT/],
       [['serve', '--listen', 'web=localhost'], /^pochta: bad config: --listen web: expected HOST:PORT/],
+      [['serve', '--data', join(config, 'sub')], /^pochta: bad config: dataDir: cannot create .*bad.json\/sub \(ENOTDIR\)$/],
     ];
     for (const [args, pattern] of cases) {
       const run = spawnSync(process.execPath, [MAIN, ...args], {
