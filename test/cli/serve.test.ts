@@ -3,11 +3,26 @@
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { StatusView } from '../../firmware/admin/actions.ts';
 import { openStore, verifyPassword } from '../../firmware/store/index.ts';
 import { startDaemon } from '../support/daemon.ts';
+
+/** The first line a server sends on connect. */
+function greeting(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setEncoding('latin1');
+    socket.once('data', (line: string) => {
+      socket.destroy();
+      resolve(line);
+    });
+    socket.once('error', reject);
+  });
+}
 
 let dir: string;
 before(async () => {
@@ -18,7 +33,16 @@ after(() => rm(dir, { recursive: true, force: true }));
 describe('pochta serve', () => {
   it('in dev mode creates a demo account once, with a random password shown once, and stops cleanly on SIGTERM', async () => {
     const data = join(dir, 'dev');
-    const first = await startDaemon({ dataDir: data, args: ['--dev'], only: ['web'] });
+    // Every registered listener, as `npm start` runs them.
+    const first = await startDaemon({ dataDir: data, args: ['--dev'] });
+    const status = JSON.parse((await first.cli(['status', '--json'])).stdout) as StatusView;
+    for (const name of ['smtp', 'submission', 'smtps', 'imap', 'imaps', 'web', 'queue']) {
+      const listener = status.listeners.find((l) => l.name === name);
+      assert.equal(listener?.state, 'running', `${name} in ${JSON.stringify(status.listeners)}`);
+      assert.equal(listener.restarts, 0);
+    }
+    assert.match(await greeting(first.ports.smtp), /^220 /);
+    assert.match(await greeting(first.ports.imap), /^\* OK/);
     const banner = /Demo account \(shown only this once\): admin@pochta\.test {2}password: (\S+)/.exec(first.output());
     assert.ok(banner, first.output());
     const password = banner[1]!;
