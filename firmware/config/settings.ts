@@ -306,10 +306,8 @@ export function watchSettings(
   let chain = Promise.resolve();
   return store.subscribe((event) => {
     if (event.type !== 'settings-changed') return;
-    chain = chain.then(
-      () => readSettings(store, mode).then((settings) => onChange(settings, event.keys)),
-      () => {},
-    );
+    // A failed read was reported already; it must not stop the next one.
+    chain = chain.catch(() => {}).then(() => readSettings(store, mode).then((settings) => onChange(settings, event.keys)));
     chain.catch(onError);
   });
 }

@@ -161,8 +161,15 @@ describe('runtime settings', () => {
   it('reads defaults for missing or no longer valid stored values, and follows settings-changed events', async () => {
     const values: Record<string, unknown> = { 'dnsbl.threshold': 3, 'dnsbl.timeoutMs': 'bogus' };
     const listeners = new Set<(e: StoreEvent) => void>();
+    let failNext = false;
     const store = {
-      listSettings: async () => ({ ...values }),
+      listSettings: async () => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('store closed for a moment');
+        }
+        return { ...values };
+      },
       subscribe: (fn: (e: StoreEvent) => void) => {
         listeners.add(fn);
         return () => listeners.delete(fn);
@@ -172,19 +179,29 @@ describe('runtime settings', () => {
     assert.equal(first['dnsbl.threshold'], 3);
     assert.equal(first['dnsbl.timeoutMs'], 2000);
     const seen: number[] = [];
+    const errors: unknown[] = [];
     const changed = new Promise<void>((resolve) => {
-      const stop = watchSettings(store, { dev: true }, (s, keys) => {
-        assert.deepEqual(keys, ['dnsbl.threshold']);
-        seen.push(s['dnsbl.threshold']);
-        stop();
-        resolve();
-      });
+      const stop = watchSettings(
+        store,
+        { dev: true },
+        (s, keys) => {
+          assert.deepEqual(keys, ['dnsbl.threshold']);
+          seen.push(s['dnsbl.threshold']);
+          stop();
+          resolve();
+        },
+        (err) => errors.push(err),
+      );
     });
     values['dnsbl.threshold'] = 5;
+    failNext = true;
     for (const fn of listeners) fn({ type: 'flags-changed', accountId: 'a', mailboxId: 'm', changes: [] });
+    // The first read fails (reported), the second still happens.
+    for (const fn of listeners) fn({ type: 'settings-changed', keys: ['dnsbl.threshold'] });
     for (const fn of listeners) fn({ type: 'settings-changed', keys: ['dnsbl.threshold'] });
     await changed;
     assert.deepEqual(seen, [5]);
+    assert.equal(errors.length, 1);
     assert.equal(listeners.size, 0, 'unsubscribed');
   });
 });
