@@ -44,6 +44,7 @@ export class StoreCore {
   readonly #unlinking = new Map<string, Promise<void>>();
   readonly #deferred = new Set<string>();
   #backups = 0;
+  #space: { at: number; free: number } | undefined;
 
   constructor(options: {
     db: ClassicLevel<string, unknown>;
@@ -69,16 +70,21 @@ export class StoreCore {
    */
   async ensureSpace(bytes: number): Promise<void> {
     if (this.reserveBytes <= 0) return;
-    let free: number;
-    try {
-      const stats = await statfs(this.blobs.root);
-      free = stats.bavail * stats.bsize;
-    } catch {
-      return; // no answer from statfs: the write itself will tell
+    const now = Date.now(); // wall clock on purpose: this paces a syscall, it is not mail time
+    // statfs at most every half second; bodies accepted since are subtracted
+    if (!this.#space || now - this.#space.at > 500) {
+      try {
+        const stats = await statfs(this.blobs.root);
+        this.#space = { at: now, free: stats.bavail * stats.bsize };
+      } catch {
+        return; // no answer from statfs: the write itself will tell
+      }
     }
-    if (free - bytes < this.reserveBytes) {
-      throw new PochtaError('DISK_FULL', `${free} bytes free, ${this.reserveBytes} kept in reserve for the database`);
+    if (this.#space.free - bytes < this.reserveBytes) {
+      this.#space = undefined; // look again next time: space may have been freed
+      throw new PochtaError('DISK_FULL', `disk nearly full; ${this.reserveBytes} bytes kept in reserve for the database`);
     }
+    this.#space.free -= bytes;
   }
 
   assertOpen(): void {
@@ -193,6 +199,11 @@ export class StoreCore {
     if (left > 0) this.#pins.set(hash, left);
     else this.#pins.delete(hash);
     return referenced ? Promise.resolve() : this.collect(hash);
+  }
+
+  /** Some body write or change that brings a body is still in flight. */
+  get bodiesInFlight(): boolean {
+    return this.#pins.size > 0;
   }
 
   isPinned(hash: string): boolean {

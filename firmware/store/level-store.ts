@@ -295,8 +295,10 @@ export class LevelMailStore implements MailStore {
       await this.#core.settleCollection();
       this.#core.closed = true;
       await this.#core.blobs.close();
-      // a clean close: the next open can skip the orphan sweep
-      await this.#core.db.del(OPEN_MARKER_KEY, { sync: true }).catch(() => undefined);
+      // A clean close lets the next open skip the orphan sweep; with a body
+      // write still in flight (it will fail with STORE_CLOSED and may leave
+      // its file), the marker stays so the next open sweeps.
+      if (!this.#core.bodiesInFlight) await this.#core.db.del(OPEN_MARKER_KEY, { sync: true }).catch(() => undefined);
       await this.#core.db.close();
     });
   }

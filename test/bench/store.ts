@@ -125,7 +125,9 @@ export default async function main(args: string[]): Promise<void> {
   const header = ['operation', 'writers', 'commits/s', 'callers/fsync', 'p50 ms', 'p99 ms'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ');
-  console.log(`store benchmark: median of ${rounds} rounds x ${seconds} s, durable commits, temp dir ${tmpdir()}`);
+  console.log(
+    `store benchmark: median of ${rounds} rounds x ${seconds} s, durable commits, temp dir ${tmpdir()}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
+  );
   console.log(line(header));
   for (const row of rows) console.log(line(row));
   const rss = await idleDaemonRss();
