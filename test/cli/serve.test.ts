@@ -30,7 +30,50 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
+/** The EHLO reply lines of the SMTP server on `port`. */
+function ehlo(port: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    let sent = false;
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      if (!sent && /^220 .*\r\n/m.test(text)) {
+        sent = true;
+        text = '';
+        socket.write('EHLO client.test\r\n');
+      } else if (sent && /^250 .*\r\n/m.test(text)) {
+        socket.end('QUIT\r\n');
+        resolve(text.split('\r\n').filter(Boolean));
+      }
+    });
+    socket.once('error', reject);
+  });
+}
+
 describe('pochta serve', () => {
+  it('applies a settings change to a running listener without a restart', async () => {
+    const daemon = await startDaemon({ only: ['smtp'] });
+    try {
+      const size = (lines: string[]) => lines.find((l) => /^250[- ]SIZE /.test(l))?.slice(9);
+      assert.equal(size(await ehlo(daemon.ports.smtp)), String(25 * 1024 * 1024));
+      const set = await daemon.cli(['settings', 'set', 'limits.messageSize', '2M']);
+      assert.equal(set.code, 0, set.stderr);
+      let lines: string[] = [];
+      // The change reaches the listener thread through the store's change feed: poll, bounded.
+      for (let i = 0; i < 100 && size(lines) !== '2097152'; i++) {
+        lines = await ehlo(daemon.ports.smtp);
+        if (size(lines) !== '2097152') await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(size(lines), '2097152', lines.join('\n'));
+      const smtp = (await daemon.status()).listeners.find((l) => l.name === 'smtp');
+      assert.equal(smtp?.restarts, 0);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   it('in dev mode creates a demo account once, with a random password shown once, and stops cleanly on SIGTERM', async () => {
     const data = join(dir, 'dev');
     // Every registered listener, as `npm start` runs them.
