@@ -75,7 +75,9 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     const { action, params } = await command.build(parsed, io);
     let result: unknown;
     try {
-      const client = await connectAdmin(config.adminSocket);
+      // A backup or fsck of a full SD card takes minutes; everything else answers at once.
+      const slow = action === 'backup' || action === 'fsck';
+      const client = await connectAdmin(config.adminSocket, { timeoutMs: slow ? 6 * 3600_000 : 120_000 });
       try {
         result = await client.call(action, params);
       } finally {

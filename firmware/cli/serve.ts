@@ -114,6 +114,6 @@ function devBanner(daemon: Daemon, adminSocket: string): string {
     lines.push('', `  Demo account ${demo.address} exists (its password was shown on the first start;`);
     lines.push(`  set a new one with: npx pochta user passwd ${demo.address} --dev).`);
   }
-  lines.push(`  Admin socket: ${adminSocket}   Stop with Ctrl-C.`, '');
+  lines.push(`  Admin socket: ${adminSocket}   Try: npx pochta status --dev   Stop with Ctrl-C.`, '');
   return `${lines.join('\n')}\n`;
 }
