@@ -56,6 +56,21 @@ export async function serveCommand(args: readonly string[], io: CliIo, version: 
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty, destination: io.stdout });
   log.info({ version, dataDir: config.dataDir, dev: config.dev, hostname: config.hostname }, 'pochta starting');
 
+  // Listen for signals before starting: a stop requested while listeners come
+  // up waits for them and then stops cleanly, instead of killing mid-start.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      // A second signal while stopping means "now".
+      process.once('SIGTERM', () => process.exit(EXIT.SOFTWARE));
+      process.once('SIGINT', () => process.exit(EXIT.SOFTWARE));
+      resolve(sig);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+
   let daemon: Daemon;
   try {
     daemon = await startDaemon({ config, log, version });
@@ -82,18 +97,7 @@ export async function serveCommand(args: readonly string[], io: CliIo, version: 
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      // A second signal while stopping means "now".
-      process.once('SIGTERM', () => process.exit(EXIT.SOFTWARE));
-      process.once('SIGINT', () => process.exit(EXIT.SOFTWARE));
-      resolve(sig);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  const signal = await stopSignal;
   log.info({ signal }, 'stopping');
   await daemon.stop(Date.now() + STOP_GRACE_MS);
   log.info('stopped');
