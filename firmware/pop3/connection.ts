@@ -31,6 +31,7 @@ type Queued = Buffer | typeof TOO_LONG;
 const MAX_QUEUED_LINES = 1000;
 /** SASL responses may be longer than a command line (RFC 5034 4). */
 const MAX_SASL_LINE = 8 * 1024;
+const TERMINATOR_BYTES = Buffer.from(TERMINATOR);
 /** Small replies are gathered up to this size before a write. */
 const FLUSH_BYTES = 64 * 1024;
 
@@ -279,6 +280,14 @@ export class Pop3Connection {
       return;
     }
     this.out += compileReply({ ok: reply.ok, text: reply.text, ...(reply.code === undefined ? {} : { code: reply.code }) });
+    const whole = reply.body.whole;
+    if (whole !== undefined) {
+      // Small message: status line, body and terminator leave in one write.
+      const head = Buffer.from(this.out, 'utf8');
+      this.out = '';
+      await this.write(Buffer.concat([head, whole, TERMINATOR_BYTES]));
+      return;
+    }
     await this.flush();
     if (this.socket.destroyed) {
       reply.body.discard();

@@ -11,6 +11,8 @@ export type RespCode = 'IN-USE' | 'LOGIN-DELAY' | 'SYS/TEMP' | 'SYS/PERM' | 'AUT
 
 /** A multi-line body that is streamed (RETR, TOP): chunks already dot-stuffed, ending in CRLF. */
 export interface StreamedBody {
+  /** The whole encoded body when it is small enough to hold; the connection then writes it with its status line at once. */
+  readonly whole?: Buffer;
   /** The chunks to send; called at most once. */
   open(): AsyncIterable<Buffer>;
   /** Release what the body holds when it will never be sent (the connection closed first). */

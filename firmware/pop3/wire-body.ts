@@ -22,7 +22,12 @@ export interface WireBodyOptions {
   readonly bodyLines?: number;
 }
 
-export class WireBody extends Transform {
+/**
+ * The encoding itself, without streams: push() takes raw chunks in order and
+ * returns the wire bytes for them, end() the final line end if one is missing.
+ * Used whole for small messages and inside the WireBody Transform for large ones.
+ */
+export class WireEncoder {
   private readonly bodyLines: number | undefined;
   private atLineStart = true;
   /** The last byte passed was CR (it may pair with an LF in the next chunk). */
@@ -35,17 +40,14 @@ export class WireBody extends Transform {
   complete = false;
 
   constructor(options: WireBodyOptions = {}) {
-    super();
     this.bodyLines = options.bodyLines;
     if (this.bodyLines !== undefined && this.bodyLines < 0) throw new RangeError('bodyLines must be >= 0');
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.complete || chunk.length === 0) {
-      callback();
-      return;
-    }
+  /** Wire bytes for the next raw chunk (pieces of it and inserted bytes, in order). */
+  push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
+    if (this.complete || chunk.length === 0) return out;
     let from = 0;
     let pos = 0;
     while (pos < chunk.length) {
@@ -78,15 +80,13 @@ export class WireBody extends Transform {
       }
     }
     if (from < chunk.length && !this.complete) out.push(chunk.subarray(from));
-    const data = out.length === 1 ? out[0] : Buffer.concat(out);
-    if (data !== undefined && data.length > 0) this.push(data);
-    callback();
+    return out;
   }
 
-  override _flush(callback: TransformCallback): void {
-    // A body without a final line end still gets one, so the terminator stands alone.
-    if (!this.complete && !this.atLineStart) this.push(this.lastWasCr ? LF_BUF : CRLF_BUF);
-    callback();
+  /** A body without a final line end still gets one, so the terminator stands alone. */
+  end(): Buffer[] {
+    if (this.complete || this.atLineStart) return [];
+    return [this.lastWasCr ? LF_BUF : CRLF_BUF];
   }
 
   /** Count a finished line for TOP; true once the limit is reached. */
@@ -100,5 +100,38 @@ export class WireBody extends Transform {
     }
     this.linesSent++;
     return this.linesSent >= (this.bodyLines ?? Number.POSITIVE_INFINITY);
+  }
+}
+
+/** Encode a whole body held in memory (small messages). */
+export function encodeWireBody(raw: Buffer, options: WireBodyOptions = {}): Buffer {
+  const encoder = new WireEncoder(options);
+  const parts = [...encoder.push(raw), ...encoder.end()];
+  return parts.length === 1 && parts[0] !== undefined ? parts[0] : Buffer.concat(parts);
+}
+
+/** The streaming form for large bodies read from a file. */
+export class WireBody extends Transform {
+  private readonly encoder: WireEncoder;
+
+  constructor(options: WireBodyOptions = {}) {
+    super();
+    this.encoder = new WireEncoder(options);
+  }
+
+  /** TOP has passed everything it should: the reader may stop reading the file. */
+  get complete(): boolean {
+    return this.encoder.complete;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const parts = this.encoder.push(chunk);
+    if (parts.length > 0) this.push(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    for (const part of this.encoder.end()) this.push(part);
+    callback();
   }
 }

@@ -1,11 +1,12 @@
 // WireBody: dot-stuffing, CRLF normalisation and TOP limits must not depend
 // on where the file read splits the bytes, so every case runs under every
-// chunking from one byte at a time to all at once.
+// chunking from one byte at a time to all at once, and the in-memory form
+// used for small messages gives the same bytes.
 
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { WireBody } from '../../../firmware/pop3/wire-body.ts';
+import { encodeWireBody, WireBody } from '../../../firmware/pop3/wire-body.ts';
 
 async function wire(input: string, chunkSize: number, bodyLines?: number): Promise<string> {
   const bytes = Buffer.from(input, 'latin1');
@@ -22,6 +23,8 @@ async function wire(input: string, chunkSize: number, bodyLines?: number): Promi
 }
 
 async function allChunkings(input: string, expected: string, bodyLines?: number): Promise<void> {
+  const whole = encodeWireBody(Buffer.from(input, 'latin1'), bodyLines === undefined ? {} : { bodyLines });
+  assert.equal(whole.toString('latin1'), expected, `whole: ${JSON.stringify(input)}`);
   for (const size of [1, 2, 3, 5, 7, 64, 100_000]) {
     assert.equal(await wire(input, size, bodyLines), expected, `chunks of ${size}: ${JSON.stringify(input)}`);
   }
