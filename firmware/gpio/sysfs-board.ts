@@ -163,11 +163,21 @@ export async function createSysfsBoard(options: SysfsBoardOptions, chip: GpioChi
       closed = true;
       if (pollTimer !== undefined) timers.clearInterval(pollTimer);
       hub.clear();
-      for (const gpio of [...gpios.values(), button]) {
+      const lines: [Gpio, number][] = [
+        ...LED_NAMES.map((n): [Gpio, number] => [gpios.get(n) as Gpio, lineOf(pinmap[n])]),
+        [button, lineOf(pinmap.button)],
+      ];
+      for (const [gpio, line] of lines) {
         try {
           gpio.unexport();
-        } catch (err) {
-          options.log?.warn({ err }, 'cannot unexport a GPIO line');
+        } catch {
+          // onoff's unexport first removes the line from epoll, which fails when interrupts were never
+          // available (the polling fallback); give the line back ourselves.
+          try {
+            writeFileSync(join(paths.gpioClass, 'unexport'), String(line));
+          } catch (err) {
+            options.log?.warn({ err, line }, 'cannot unexport a GPIO line');
+          }
         }
       }
     },
