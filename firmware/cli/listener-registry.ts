@@ -25,8 +25,8 @@ export const LISTENERS: readonly ListenerEntry[] = [
   { name: 'smtps', module: mod('../smtp/service') },
   { name: 'imap', module: mod('../imap/service'), probe: greetingProbe(/^\* OK/) },
   { name: 'imaps', module: mod('../imap/service') },
-  // { name: 'pop3', module: mod('../pop3/service'), probe: greetingProbe(/^\+OK/) },
-  // { name: 'pop3s', module: mod('../pop3/service') },
+  { name: 'pop3', module: mod('../pop3/service'), probe: greetingProbe(/^\+OK/) },
+  { name: 'pop3s', module: mod('../pop3/service') },
   { name: 'web', module: mod('../../webui/service'), probe: httpProbe('/health') },
   { name: 'queue', module: mod('../delivery/outbound/service') },
 ];

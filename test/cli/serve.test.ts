@@ -79,13 +79,14 @@ describe('pochta serve', () => {
     // Every registered listener, as `npm start` runs them.
     const first = await startDaemon({ dataDir: data, args: ['--dev'] });
     const status = JSON.parse((await first.cli(['status', '--json'])).stdout) as StatusView;
-    for (const name of ['smtp', 'submission', 'smtps', 'imap', 'imaps', 'web', 'queue']) {
+    for (const name of ['smtp', 'submission', 'smtps', 'imap', 'imaps', 'pop3', 'pop3s', 'web', 'queue']) {
       const listener = status.listeners.find((l) => l.name === name);
       assert.equal(listener?.state, 'running', `${name} in ${JSON.stringify(status.listeners)}`);
       assert.equal(listener.restarts, 0);
     }
     assert.match(await greeting(first.ports.smtp), /^220 /);
     assert.match(await greeting(first.ports.imap), /^\* OK/);
+    assert.match(await greeting(first.ports.pop3), /^\+OK/);
     const banner = /Demo account \(shown only this once\): admin@pochta\.test {2}password: (\S+)/.exec(first.output());
     assert.ok(banner, first.output());
     const password = banner[1]!;
