@@ -30,6 +30,27 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
+/** Send an IMAP LOGIN (plaintext is allowed on loopback in dev mode) and return the replies up to its tagged one. */
+function imapLogin(port: number, user: string, password: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    let sent = false;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      if (!sent && text.includes('\r\n')) {
+        sent = true;
+        socket.write(`a LOGIN "${user}" "${password}"\r\n`);
+      } else if (/^a (OK|NO|BAD).*\r\n/m.test(text)) {
+        socket.end('b LOGOUT\r\n');
+        resolve(text);
+      }
+    });
+    socket.once('error', reject);
+  });
+}
+
 /** The EHLO reply lines of the SMTP server on `port`. */
 function ehlo(port: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
@@ -92,6 +113,8 @@ describe('pochta serve', () => {
     const password = banner[1]!;
     assert.ok(password.length >= 12);
     assert.equal((await stat(join(data, 'tls', 'key.pem'))).mode & 0o777, 0o600);
+    // A newcomer can log in at once with what was printed.
+    assert.match(await imapLogin(first.ports.imap, 'admin@pochta.test', password), /^a OK/m);
     assert.equal(await first.stop({ keepData: true }), 0, 'exit code 0 after SIGTERM');
 
     const store = await openStore({ dir: data });
