@@ -49,10 +49,14 @@ async function round(kind: 'deliver' | 'flags', writers: number, seconds: number
       Array.from({ length: 10 }, (_, i) => store.createAccount({ address: `user${i}@bench.example`, passwordHash: HASH })),
     );
     const inboxes = await Promise.all(accounts.map((account) => store.getMailbox(account.id, 'INBOX')));
+    // flags: each writer toggles \\Seen on 20 messages of its own, so no call is a no-op
+    const perInbox = Math.ceil(writers / inboxes.length) * 20;
     if (kind === 'flags') {
-      for (const inbox of inboxes) {
-        for (let i = 0; i < 20; i++) await store.appendMessage(inbox?.id ?? '', randomBytes(MESSAGE_SIZE));
-      }
+      await Promise.all(
+        inboxes.map(async (inbox) => {
+          for (let i = 0; i < perInbox; i++) await store.appendMessage(inbox?.id ?? '', randomBytes(1024));
+        }),
+      );
     }
     const before = store.commitStats;
     const latencies: number[] = [];
@@ -64,14 +68,15 @@ async function round(kind: 'deliver' | 'flags', writers: number, seconds: number
         let n = 0;
         while (performance.now() < deadline) {
           const account = accounts[(w + n) % accounts.length];
-          const inbox = inboxes[(w + n) % inboxes.length];
+          const inbox = kind === 'flags' ? inboxes[w % inboxes.length] : inboxes[(w + n) % inboxes.length];
           if (!account || !inbox) throw new Error('set-up failed');
           const t0 = performance.now();
           if (kind === 'deliver') {
             await store.deliver({ recipients: [{ accountId: account.id }], body: randomBytes(MESSAGE_SIZE) });
           } else {
             // alternate per pass over the 20 messages, so every call really changes a flag
-            await store.setFlags(inbox.id, [(n % 20) + 1], Math.floor(n / 20) % 2 === 0 ? 'add' : 'remove', ['\\Seen']);
+            const uid = Math.floor(w / inboxes.length) * 20 + (n % 20) + 1;
+            await store.setFlags(inbox.id, [uid], Math.floor(n / 20) % 2 === 0 ? 'add' : 'remove', ['\\Seen']);
           }
           latencies.push(performance.now() - t0);
           commits += 1;

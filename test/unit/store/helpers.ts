@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { type LevelMailStore, type OpenStoreOptions, openStore } from '../../../firmware/store/index.ts';
+import { OPEN_MARKER_KEY } from '../../../firmware/store/keys.ts';
 import type { Account, Mailbox } from '../../../firmware/store/types.ts';
 
 export interface TestStore {
@@ -67,7 +68,7 @@ export function body(text: string, size = 0): Uint8Array {
 export async function snapshot(t: TestStore): Promise<{ records: Array<[string, unknown]>; files: string[] }> {
   await t.store.close();
   const db = new ClassicLevel<string, unknown>(path.join(t.dir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'json' });
-  const records = (await db.iterator().all()).filter(([key]) => key !== 'meta:open');
+  const records = (await db.iterator().all()).filter(([key]) => key !== OPEN_MARKER_KEY);
   await db.close();
   const files: string[] = [];
   const root = path.join(t.dir, 'blobs');

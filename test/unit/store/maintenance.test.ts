@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { ClassicLevel } from 'classic-level';
 import { isPochtaError } from '../../../firmware/errors.ts';
 import { openStore, restoreBackup } from '../../../firmware/store/index.ts';
+import { keys, OPEN_MARKER_KEY, SCHEMA_KEY } from '../../../firmware/store/keys.ts';
 import { MIGRATIONS } from '../../../firmware/store/migrations.ts';
 import type { Mailbox } from '../../../firmware/store/types.ts';
 import { body, type TestStore, tempDir, tempStore, withAccount } from './helpers.ts';
@@ -49,15 +50,15 @@ describe('fsck', () => {
       const junk = (await t.store.getMailbox(account.id, 'Junk')) as Mailbox;
       await t.store.appendMessage(junk.id, body('in junk'));
       await tamper(t, async (db) => {
-        const box = (await db.get(`mbx:${inbox.id}`)) as Mailbox;
-        await db.put(`mbx:${inbox.id}`, { ...box, messages: 7, unseen: 0, size: 1 });
-        await db.put(`blob:${kept.blobId}`, { refs: 5, size: kept.size, createdAt: 0 });
-        const acc = (await db.get(`acc:${account.id}`)) as object;
-        await db.put(`acc:${account.id}`, { ...acc, usedBytes: 123 });
-        await db.del(`addr:example.com:alice`);
+        const box = (await db.get(keys.mailbox(inbox.id))) as Mailbox;
+        await db.put(keys.mailbox(inbox.id), { ...box, messages: 7, unseen: 0, size: 1 });
+        await db.put(keys.blob(kept.blobId), { refs: 5, size: kept.size, createdAt: 0 });
+        const acc = (await db.get(keys.account(account.id))) as object;
+        await db.put(keys.account(account.id), { ...acc, usedBytes: 123 });
+        await db.del(keys.address('alice@example.com'));
         // a message whose mailbox vanished
-        await db.put(`msg:deadbeefdeadbeef:${String(1).padStart(10, '0')}`, { ...kept, mailboxId: 'deadbeefdeadbeef' });
-        await db.put(`binfo:${FAKE_HASH}`, { text: 'no body' });
+        await db.put(keys.message('deadbeefdeadbeef', 1), { ...kept, mailboxId: 'deadbeefdeadbeef' });
+        await db.put(keys.bodyInfo(FAKE_HASH), { text: 'no body' });
       });
       await mkdir(path.join(t.dir, 'blobs', 'ab'), { recursive: true });
       await writeFile(path.join(t.dir, 'blobs', 'ab', FAKE_HASH), 'orphan');
@@ -112,13 +113,13 @@ describe('fsck', () => {
       const { inbox } = await withAccount(t.store);
       const message = await t.store.appendMessage(inbox.id, body('committed'));
       await tamper(t, async (db) => {
-        await db.put('meta:open', 1); // as if the last process had been killed
+        await db.put(OPEN_MARKER_KEY, 1); // as if the last process had been killed
       });
       // reopen happened inside tamper; do it again with the orphan in place
       await mkdir(path.join(t.dir, 'blobs', 'ab'), { recursive: true });
       await writeFile(path.join(t.dir, 'blobs', 'ab', FAKE_HASH), 'never committed');
       await tamper(t, async (db) => {
-        await db.put('meta:open', 1);
+        await db.put(OPEN_MARKER_KEY, 1);
       });
       assert.equal(existsSync(path.join(t.dir, 'blobs', 'ab', FAKE_HASH)), false);
       assert.ok(existsSync(t.store.blobPath(message.blobId)), 'committed bodies stay');
@@ -181,7 +182,7 @@ describe('schema versions', () => {
     const t = await tempStore();
     await t.store.close();
     const db = new ClassicLevel<string, unknown>(path.join(t.dir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'json' });
-    await db.put('meta:schema', MIGRATIONS.length + 1);
+    await db.put(SCHEMA_KEY, MIGRATIONS.length + 1);
     await db.close();
     await assert.rejects(openStore({ dir: t.dir }), code('SCHEMA_TOO_NEW'));
     await rm(t.dir, { recursive: true, force: true });
@@ -199,10 +200,10 @@ describe('schema versions', () => {
           description: 'test: rename a setting',
           up: async (db: ClassicLevel<string, unknown>) => {
             ran.push(MIGRATIONS.length + 1);
-            const value = await db.get('set:greeting');
+            const value = await db.get(keys.setting('greeting'));
             return [
-              { type: 'del' as const, key: 'set:greeting' },
-              { type: 'put' as const, key: 'set:welcome', value },
+              { type: 'del' as const, key: keys.setting('greeting') },
+              { type: 'put' as const, key: keys.setting('welcome'), value },
             ];
           },
         },

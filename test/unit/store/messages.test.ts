@@ -13,8 +13,15 @@ describe('delivery', () => {
   let t: TestStore;
   const users: Array<{ account: Account; inbox: Mailbox }> = [];
   const events: StoreEvent[] = [];
+  let analyzed = 0;
   before(async () => {
-    t = await tempStore({ now: () => 1_700_000_000_000, analyze: (b) => ({ text: `parsed ${b.byteLength}` }) });
+    t = await tempStore({
+      now: () => 1_700_000_000_000,
+      analyze: (b) => {
+        analyzed += 1;
+        return { text: `parsed ${b.byteLength}` };
+      },
+    });
     for (const name of ['u1', 'u2', 'u3', 'u4', 'u5']) users.push(await withAccount(t.store, `${name}@example.com`));
     t.store.subscribe((event) => events.push(event));
   });
@@ -45,12 +52,20 @@ describe('delivery', () => {
       assert.equal((await t.store.getAccount(u.account.id))?.usedBytes, content.byteLength);
     }
     assert.deepEqual(await t.store.getBodyInfo(result.blobId), { text: `parsed ${content.byteLength}` });
+    assert.equal(analyzed, 1, 'parsed once for five copies');
+    const again = await t.store.deliver({ recipients: [{ accountId: users[0]?.account.id ?? '' }], body: content });
+    assert.equal(again.blobId, result.blobId);
+    assert.equal(analyzed, 1, 'a known body is not parsed again');
+    await t.store.expunge(users[0]?.inbox.id ?? '', [again.copies[0]?.uid ?? 0]);
     assert.deepEqual(Buffer.from((await t.store.readBody(result.blobId)) ?? []), Buffer.from(content));
     assert.deepEqual(Buffer.from((await t.store.readBody(result.blobId, 0, 4)) ?? []), Buffer.from('From'));
     assert.ok(existsSync(t.store.blobPath(result.blobId)));
     assert.ok(t.store.blobPath(result.blobId).endsWith(`blobs/${result.blobId.slice(0, 2)}/${result.blobId}`));
     assert.deepEqual(
-      events.filter((e) => e.type === 'message-added').map((e) => e.type === 'message-added' && e.accountId),
+      events
+        .filter((e) => e.type === 'message-added')
+        .slice(0, 5)
+        .map((e) => e.type === 'message-added' && e.accountId),
       users.map((u) => u.account.id),
     );
   });
