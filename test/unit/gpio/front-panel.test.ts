@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isPochtaError } from '../../../firmware/errors.ts';
+import type { ListenerView } from '../../../firmware/gpio/index.ts';
 import { type Board, createSimBoard, formatPanelState, panelPress, startFrontPanel } from '../../../firmware/gpio/index.ts';
+import type { Supervisor } from '../../../firmware/supervisor/index.ts';
 import { fakeClock } from './fake-clock.ts';
+
+// The composition root passes the supervisor itself as the LEDs' listener view.
+export const supervisorIsAListenerView = (supervisor: Supervisor): ListenerView => supervisor;
+
 import { fakeListeners } from './fake-listeners.ts';
 
 async function panel(extra: { setupDone?: boolean } = {}) {
