@@ -34,7 +34,7 @@ const MULTIPART = [
   '',
 ].join('\r\n');
 
-describe('imap FETCH', () => {
+describe('imap FETCH', { timeout: 30_000 }, () => {
   let f: Fixture;
   let c: TestClient;
   let plain: string;
@@ -135,7 +135,7 @@ describe('imap FETCH', () => {
   });
 });
 
-describe('imap FETCH of the MIME corpus: BODYSTRUCTURE and ENVELOPE as the MIME room wrote them by hand', () => {
+describe('imap FETCH of the MIME corpus: BODYSTRUCTURE and ENVELOPE as the MIME room wrote them by hand', { timeout: 30_000 }, () => {
   let f: Fixture;
   let c: TestClient;
   before(async () => {

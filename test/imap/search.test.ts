@@ -27,7 +27,7 @@ const UTF8_BASE64 = [
   '',
 ].join('\r\n');
 
-describe('imap SEARCH', () => {
+describe('imap SEARCH', { timeout: 30_000 }, () => {
   let f: Fixture;
   let c: TestClient;
   const search = async (criteria: string) => (await c.command(`SEARCH ${criteria}`))[0];

@@ -6,7 +6,7 @@ import type { TestClient } from '../unit/imap/client.ts';
 import { type Fixture, startFixture } from '../unit/imap/fixture.ts';
 import { append, message } from './support.ts';
 
-describe('imap STORE', () => {
+describe('imap STORE', { timeout: 30_000 }, () => {
   let f: Fixture;
   let c: TestClient;
   before(async () => {
@@ -52,7 +52,7 @@ describe('imap STORE', () => {
   });
 });
 
-describe('imap COPY, MOVE, EXPUNGE', () => {
+describe('imap COPY, MOVE, EXPUNGE', { timeout: 30_000 }, () => {
   let f: Fixture;
   let c: TestClient;
   before(async () => {
