@@ -10,6 +10,7 @@ import { startAdminServer } from '../admin/socket-server.ts';
 import { storeAddresses, storePasswords } from '../admin/store-tools.ts';
 import { type Config, configError } from '../config/bootstrap.ts';
 import type { RootLogger } from '../log.ts';
+import { analyze } from '../mime/index.ts';
 import { ensureTlsFiles } from '../net/tls.ts';
 import { openStore } from '../store/index.ts';
 import type { MailStore } from '../store/types.ts';
@@ -45,7 +46,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     throw configError('dataDir', `cannot create ${config.dataDir} (${err.code ?? err.message})`);
   });
 
-  const store = await openStore({ dir: config.dataDir, now });
+  // Each new body is parsed once at delivery (ENVELOPE, BODYSTRUCTURE, search
+  // text) so IMAP never re-parses it per FETCH.
+  const store = await openStore({ dir: config.dataDir, now, analyze: (body) => analyze(body) });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((err: unknown) => log.error({ err: String(err) }, 'error while stopping'));

@@ -51,6 +51,35 @@ function imapLogin(port: number, user: string, password: string): Promise<string
   });
 }
 
+/** Send one message over plain SMTP; resolves with the reply to the end of DATA. */
+function smtpSend(port: number, from: string, to: string, message: string): Promise<string> {
+  const steps = ['EHLO client.test', `MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, 'DATA', `${message}.`];
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    let step = 0;
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      // Wait for a complete final reply line (code and a space).
+      const last = /(?:^|\r\n)(\d{3}) [^\r\n]*\r\n$/.exec(text);
+      if (!last) return;
+      const line = text.trim().split('\r\n').pop()!;
+      text = '';
+      if (step === steps.length) {
+        socket.end('QUIT\r\n');
+        resolve(line);
+      } else if (!/^[23]/.test(line)) {
+        socket.destroy();
+        reject(new Error(`after ${steps[step - 1] ?? 'connect'}: ${line}`));
+      } else {
+        socket.write(`${steps[step++]}\r\n`);
+      }
+    });
+    socket.once('error', reject);
+  });
+}
+
 /** The EHLO reply lines of the SMTP server on `port`. */
 function ehlo(port: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
@@ -92,6 +121,30 @@ describe('pochta serve', () => {
       assert.equal(smtp?.restarts, 0);
     } finally {
       await daemon.stop();
+    }
+  });
+
+  it('delivers mail into the store it opened, with each body analysed once for IMAP', async () => {
+    const data = join(dir, 'mail');
+    const daemon = await startDaemon({ dataDir: data, only: ['smtp'] });
+    try {
+      assert.equal((await daemon.cli(['domain', 'add', 'example.test'])).code, 0);
+      assert.equal((await daemon.cli(['user', 'add', 'carol@example.test'], { stdin: 'Quite-Long-Password-5' })).code, 0);
+      const reply = await smtpSend(daemon.ports.smtp, 'sender@remote.test', 'carol@example.test', 'Subject: hello\r\n\r\nHi Carol.\r\n');
+      assert.match(reply, /^250 /);
+    } finally {
+      await daemon.stop({ keepData: true });
+    }
+    const store = await openStore({ dir: data });
+    try {
+      const carol = await store.findAccount('carol@example.test');
+      const inbox = carol && (await store.getMailbox(carol.id, 'INBOX'));
+      const [message] = inbox ? await store.listMessages(inbox.id) : [];
+      assert.ok(message, 'delivered to INBOX');
+      const info = await store.getBodyInfo(message.blobId);
+      assert.ok(info?.structure, 'structure computed at delivery');
+    } finally {
+      await store.close();
     }
   });
 
