@@ -157,6 +157,8 @@ export class Pop3Connection {
   private async releaseLock(): Promise<void> {
     const lock = this.session.lock;
     this.session.lock = undefined;
+    this.session.unwatch?.();
+    this.session.unwatch = undefined;
     this.session.maildrop = undefined;
     await lock?.release();
   }

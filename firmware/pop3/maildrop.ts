@@ -12,6 +12,8 @@ export interface MaildropMessage {
   readonly blobId: string;
   readonly size: number;
   deleted: boolean;
+  /** Removed from INBOX by another session (IMAP) since login: RETR and TOP answer -ERR. */
+  gone: boolean;
 }
 
 /**
@@ -32,7 +34,14 @@ export class Maildrop {
   constructor(mailboxId: string, uidValidity: number, metas: readonly MessageMeta[]) {
     this.mailboxId = mailboxId;
     this.uidValidity = uidValidity;
-    this.messages = metas.map((meta, i) => ({ number: i + 1, uid: meta.uid, blobId: meta.blobId, size: meta.size, deleted: false }));
+    this.messages = metas.map((meta, i) => ({
+      number: i + 1,
+      uid: meta.uid,
+      blobId: meta.blobId,
+      size: meta.size,
+      deleted: false,
+      gone: false,
+    }));
   }
 
   /** Snapshot the account's INBOX now. */
@@ -40,6 +49,24 @@ export class Maildrop {
     const inbox = await store.getMailbox(accountId, 'INBOX');
     if (inbox === undefined) throw new PochtaError('NOT_FOUND', `account ${accountId} has no INBOX`);
     return new Maildrop(inbox.id, inbox.uidValidity, await store.listMessages(inbox.id));
+  }
+
+  /**
+   * Follow the change feed so messages another session removes are known to
+   * be gone without asking the store on every RETR. Returns the unsubscribe.
+   */
+  watch(store: Pick<MailStore, 'subscribe'>): () => void {
+    const byUid = new Map(this.messages.map((m) => [m.uid, m]));
+    return store.subscribe((event) => {
+      if (event.type === 'expunged' && event.mailboxId === this.mailboxId) {
+        for (const uid of event.uids) {
+          const message = byUid.get(uid);
+          if (message !== undefined) message.gone = true;
+        }
+      } else if (event.type === 'mailbox-deleted' && event.mailboxId === this.mailboxId) {
+        for (const message of this.messages) message.gone = true;
+      }
+    });
   }
 
   /** Messages not marked deleted, in number order. */

@@ -17,6 +17,8 @@ export interface Session {
   account: { readonly id: string; readonly address: string } | undefined;
   maildrop: Maildrop | undefined;
   lock: HeldLock | undefined;
+  /** Stops following the change feed for the maildrop. */
+  unwatch: (() => void) | undefined;
   /** Failed logins on this connection; the connection is dropped after a few. */
   authFailures: number;
 }
@@ -31,6 +33,7 @@ export function createSession(id: string, remoteAddress: string, secure: boolean
     account: undefined,
     maildrop: undefined,
     lock: undefined,
+    unwatch: undefined,
     authFailures: 0,
   };
 }

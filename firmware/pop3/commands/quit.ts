@@ -25,6 +25,8 @@ export const quit = defineCommand({
       deps.log.warn({ conn: session.id, err: error instanceof Error ? error.message : String(error) }, 'pop3 update failed');
       return err('Some deleted messages not removed, try again later', 'SYS/TEMP', { after: 'close' });
     } finally {
+      session.unwatch?.();
+      session.unwatch = undefined;
       await session.lock?.release();
       session.lock = undefined;
     }

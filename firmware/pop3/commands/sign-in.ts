@@ -38,6 +38,7 @@ export async function signIn(ctx: CommandContext, address: string, password: str
     await lock.release();
     throw error;
   }
+  session.unwatch = session.maildrop.watch(deps.store);
   session.lock = lock;
   session.account = { id: account.id, address: account.address };
   session.state = 'transaction';
