@@ -47,9 +47,13 @@ export class Tx {
 
   /** Every live entry in a key range, in key order. */
   async scan<T>(range: KeyRange): Promise<Array<[string, T]>> {
+    // Take the pending entries BEFORE the iterator's snapshot: a group that
+    // commits while we iterate leaves the overlay, and would be in neither.
+    // (No new batch can queue meanwhile: the caller holds the write mutex.)
+    const pending = this.#commits.pendingRange(range.gte, range.lt).map(([key, entry]) => [key, { ...entry }] as const);
     const merged = new Map<string, Local>();
     for await (const [key, value] of this.#db.iterator(range)) merged.set(key, { value, deleted: false });
-    for (const [key, entry] of this.#commits.pendingRange(range.gte, range.lt)) merged.set(key, entry);
+    for (const [key, entry] of pending) merged.set(key, entry);
     for (const [key, entry] of this.#writes) if (key >= range.gte && key < range.lt) merged.set(key, entry);
     return [...merged.entries()]
       .filter(([, entry]) => !entry.deleted)

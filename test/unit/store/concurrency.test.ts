@@ -82,4 +82,40 @@ describe('concurrency', () => {
     assert.equal((await t.store.getMailboxById(trash.id))?.messages, 50);
     assert.deepEqual((await t.store.fsck()).problems, []);
   });
+
+  it('deleting a mailbox and an account while mail pours in leaves no strays', async () => {
+    const busy = await t.store.createMailbox(alice.account.id, 'Busy');
+    const appends = Array.from({ length: 60 }, (_, i) =>
+      t.store.appendMessage(busy.id, body(`busy ${i}`)).then(
+        () => 'ok',
+        (err: { code?: string }) => err.code,
+      ),
+    );
+    // delete once some appends are through, while the rest are queued or committing
+    const deleted = appends[20]?.then(() => t.store.deleteMailbox(alice.account.id, 'Busy'));
+    const outcomes = await Promise.all(appends);
+    await deleted;
+    assert.ok(
+      outcomes.every((o) => o === 'ok' || o === 'NOT_FOUND'),
+      outcomes.join(),
+    );
+    assert.deepEqual(await t.store.listMessages(busy.id), []);
+
+    const carol = await withAccount(t.store, 'carol@example.com');
+    const deliveries = Array.from({ length: 60 }, (_, i) =>
+      t.store.deliver({ recipients: [{ accountId: carol.account.id }], body: body(`carol ${i}`) }).then(
+        () => 'ok',
+        (err: { code?: string }) => err.code,
+      ),
+    );
+    const gone = deliveries[20]?.then(() => t.store.deleteAccount(carol.account.id));
+    const results = await Promise.all(deliveries);
+    await gone;
+    assert.ok(
+      results.every((o) => o === 'ok' || o === 'UNKNOWN_USER'),
+      results.join(),
+    );
+    assert.deepEqual(await t.store.listMessages(carol.inbox.id), []);
+    assert.deepEqual((await t.store.fsck()).problems, []);
+  });
 });
