@@ -6,7 +6,7 @@
 
 import { findPart, imapBodyStructure, imapEnvelope, selectHeaderFields } from '../mime/index.ts';
 import type { MessageMeta } from '../store/types.ts';
-import { atom, type ImapValue, type StreamValue } from './compiler.ts';
+import { atom, type ImapValue, type LiteralValue, literal, type StreamValue } from './compiler.ts';
 import { flagAtoms } from './mailbox-view.ts';
 import type { MessageContent } from './message-content.ts';
 import { formatDateTime } from './syntax/dates.ts';
@@ -31,7 +31,9 @@ export function needsStructure(item: FetchItem): boolean {
   }
 }
 
-type Bytes = Buffer | StreamValue;
+type Bytes = LiteralValue | StreamValue;
+
+const EMPTY: LiteralValue = literal(Buffer.alloc(0));
 
 /** The key/value pairs of one message's FETCH response, in the order asked. */
 export async function fetchValues(meta: MessageMeta, items: readonly FetchItem[], content: MessageContent): Promise<ImapValue[]> {
@@ -84,24 +86,24 @@ async function itemValue(meta: MessageMeta, item: FetchItem, content: MessageCon
 async function sectionValue(meta: MessageMeta, section: Section, partial: Partial | undefined, content: MessageContent): Promise<Bytes> {
   if (section.part.length === 0 && section.text === undefined) return slice(meta, 0, meta.size, partial, content);
   const loc = findPart(await content.structure(meta), section.part);
-  if (loc === undefined) return Buffer.alloc(0);
+  if (loc === undefined) return EMPTY;
   switch (section.text) {
     case undefined:
       return slice(meta, loc.body.start, loc.body.end, partial, content);
     case 'MIME':
       return slice(meta, loc.mime.start, loc.mime.end, partial, content);
     case 'HEADER':
-      return loc.header === undefined ? Buffer.alloc(0) : slice(meta, loc.header.start, loc.header.end, partial, content);
+      return loc.header === undefined ? EMPTY : slice(meta, loc.header.start, loc.header.end, partial, content);
     case 'TEXT':
-      return loc.text === undefined ? Buffer.alloc(0) : slice(meta, loc.text.start, loc.text.end, partial, content);
+      return loc.text === undefined ? EMPTY : slice(meta, loc.text.start, loc.text.end, partial, content);
     case 'HEADER.FIELDS':
     case 'HEADER.FIELDS.NOT': {
-      if (loc.header === undefined) return Buffer.alloc(0);
+      if (loc.header === undefined) return EMPTY;
       const header = await content.read(meta, loc.header.start, loc.header.end);
       const selected = Buffer.from(selectHeaderFields(header, section.fields ?? [], section.text === 'HEADER.FIELDS.NOT'));
-      return partial === undefined
-        ? selected
-        : selected.subarray(Math.min(partial.offset, selected.length), partial.offset + partial.length);
+      return literal(
+        partial === undefined ? selected : selected.subarray(Math.min(partial.offset, selected.length), partial.offset + partial.length),
+      );
     }
   }
 }

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { analyzeMessage, asMessageStructure, type MessageStructure } from '../mime/index.ts';
 import type { BodyInfo, MailStore, MessageMeta } from '../store/types.ts';
-import type { StreamValue } from './compiler.ts';
+import { type LiteralValue, literal, type StreamValue } from './compiler.ts';
 
 /** Ranges above this are streamed from the blob file instead of read into memory. */
 export const STREAM_THRESHOLD = 256 * 1024;
@@ -50,12 +50,13 @@ export class MessageContent {
   }
 
   /**
-   * Bytes [start, end) as a response value: a buffer when small, a stream
+   * Bytes [start, end) as a response value: always a literal (clients such
+   * as curl read body data only as literals), from memory when small, streamed
    * from the blob file when large, so a big attachment never sits in memory.
    */
-  async value(meta: MessageMeta, start: number, end: number): Promise<Buffer | StreamValue> {
+  async value(meta: MessageMeta, start: number, end: number): Promise<LiteralValue | StreamValue> {
     const [a, b] = clamp(meta, start, end);
-    if (b - a <= STREAM_THRESHOLD) return this.read(meta, a, b);
+    if (b - a <= STREAM_THRESHOLD) return literal(await this.read(meta, a, b));
     const path = this.store.blobPath(meta.blobId);
     return {
       kind: 'stream',

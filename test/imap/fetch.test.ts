@@ -87,12 +87,12 @@ describe('imap FETCH', { timeout: 30_000 }, () => {
       'h3 OK FETCH completed',
     ]);
     assert.deepEqual(await c.command('FETCH 2 (BODY.PEEK[1] BODY.PEEK[2] BODY.PEEK[2.MIME])', 'h4'), [
-      '* 2 FETCH (BODY[1] "first part" BODY[2] "AAECAwQ=" BODY[2.MIME] {77}\r\n' +
+      '* 2 FETCH (BODY[1] {10}\r\nfirst part BODY[2] {8}\r\nAAECAwQ= BODY[2.MIME] {77}\r\n' +
         'Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n)',
       'h4 OK FETCH completed',
     ]);
     assert.deepEqual(await c.command('FETCH 2 (BODY.PEEK[]<0.5> BODY.PEEK[1]<6.100> BODY.PEEK[1]<50.5> BODY.PEEK[9])', 'h5'), [
-      '* 2 FETCH (BODY[]<0> "From:" BODY[1]<6> "part" BODY[1]<50> "" BODY[9] "")',
+      '* 2 FETCH (BODY[]<0> {5}\r\nFrom: BODY[1]<6> {4}\r\npart BODY[1]<50> {0}\r\n BODY[9] {0}\r\n)',
       'h5 OK FETCH completed',
     ]);
     const header = await c.command('FETCH 1 RFC822.HEADER', 'h6');
@@ -106,7 +106,7 @@ describe('imap FETCH', { timeout: 30_000 }, () => {
     const r = await c.command('FETCH 1 BODY[TEXT]', 'p3');
     assert.deepEqual(r, ['* 1 FETCH (BODY[TEXT] {14}\r\nJust a line.\r\n FLAGS (\\Flagged $Work \\Seen))', 'p3 OK FETCH completed']);
     // Already seen: no FLAGS added the second time.
-    assert.deepEqual(await c.command('FETCH 1 BODY[TEXT]<0.4>', 'p4'), ['* 1 FETCH (BODY[TEXT]<0> "Just")', 'p4 OK FETCH completed']);
+    assert.deepEqual(await c.command('FETCH 1 BODY[TEXT]<0.4>', 'p4'), ['* 1 FETCH (BODY[TEXT]<0> {4}\r\nJust)', 'p4 OK FETCH completed']);
     assert.deepEqual(await c.command('UID FETCH 2 RFC822.TEXT', 'p5').then((l) => l.length), 2);
     assert.deepEqual(await c.command('FETCH 2 FLAGS', 'p6'), ['* 2 FETCH (FLAGS (\\Seen))', 'p6 OK FETCH completed']);
     // EXAMINE is read-only: reading never sets \Seen there.
@@ -193,7 +193,7 @@ describe('imap FETCH of the MIME corpus: BODYSTRUCTURE and ENVELOPE as the MIME 
     const subject = await c.command('FETCH 3 (BODY.PEEK[2.HEADER.FIELDS (Subject)] BODY.PEEK[2.1] BODY.PEEK[2.2.MIME])', 's4');
     assert.match(
       subject[0]!,
-      /^\* 3 FETCH \(BODY\[2\.HEADER\.FIELDS \(SUBJECT\)\] \{19\}\r\nSubject: Lunch\?\r\n\r\n BODY\[2\.1\] "[^"]{14}"/,
+      /^\* 3 FETCH \(BODY\[2\.HEADER\.FIELDS \(SUBJECT\)\] \{19\}\r\nSubject: Lunch\?\r\n\r\n BODY\[2\.1\] \{14\}\r\nPizza at noon\? /,
     );
     assert.match(subject[0]!, /BODY\[2\.2\.MIME\] \{\d+\}\r\nContent-Type: text\/html/);
   });
