@@ -16,6 +16,7 @@ import {
 import { parseSize } from '../config/size.ts';
 import { QUEUE_ACTIONS } from '../delivery/outbound/admin.ts';
 import { PochtaError } from '../errors.ts';
+import type { FrontPanel } from '../gpio/index.ts';
 import type { Account, Alias, Domain, FsckReport, MailStore, StoreStats } from '../store/types.ts';
 import { LISTENER_NAMES, type ListenerName, type ListenerStatus } from '../supervisor/service.ts';
 
@@ -41,6 +42,8 @@ export interface AdminDeps {
   readonly addresses: AddressTools;
   /** Listener states; absent when the CLI works on a stopped data dir. */
   readonly listeners?: () => readonly ListenerStatus[] | Promise<readonly ListenerStatus[]>;
+  /** The front panel (LEDs, button); absent without a daemon or without a panel. */
+  readonly panel?: Pick<FrontPanel, 'state' | 'press'>;
   /** Restart one listener (also revives a failed one); absent without a daemon. */
   readonly restartListener?: (name: ListenerName) => Promise<void>;
   readonly version: string;
@@ -354,6 +357,16 @@ const listenerRestart: AdminAction = async (deps, params) => {
   return status ?? { name };
 };
 
+function panelOf(deps: AdminDeps): Pick<FrontPanel, 'state' | 'press'> {
+  if (!deps.panel) throw new PochtaError('DAEMON_NOT_RUNNING', 'the front panel runs only in the daemon');
+  return deps.panel;
+}
+
+const gpioState: AdminAction = async (deps) => panelOf(deps).state();
+
+/** Press the simulated button (FORBIDDEN on real hardware: presence must be physical). */
+const gpioPress: AdminAction = async (deps, params) => panelOf(deps).press(str(params, 'kind'));
+
 const ping: AdminAction = async (deps) => ({ version: deps.version, pid: process.pid });
 
 /** Every action by the name the socket and the web UI use. */
@@ -379,6 +392,8 @@ export const ACTIONS: ReadonlyMap<string, AdminAction> = new Map<string, AdminAc
   ['settings.unset', settingsUnset],
   ['status', status],
   ['listener.restart', listenerRestart],
+  ['gpio.state', gpioState],
+  ['gpio.press', gpioPress],
   ['fsck', fsck],
   ['backup', backup],
   // queue.list|show|retry|delete|bounce, owned by the outbound room.

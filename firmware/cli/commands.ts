@@ -7,6 +7,7 @@ import type { ParseArgsOptionsConfig } from 'node:util';
 import type { AccountView, DomainView, SettingView, StatusView } from '../admin/actions.ts';
 import type { QueueDetail, QueueSummary } from '../delivery/outbound/admin.ts';
 import { PochtaError } from '../errors.ts';
+import { type BoardState, formatPanelState } from '../gpio/index.ts';
 import type { Alias, FsckReport } from '../store/types.ts';
 import type { ListenerStatus } from '../supervisor/service.ts';
 import {
@@ -285,6 +286,24 @@ export const COMMANDS: readonly Command[] = [
       const l = r as ListenerStatus;
       return `${l.name}: ${l.state ?? 'restarting'}\n`;
     },
+  },
+  {
+    words: ['gpio', 'state'],
+    usage: '',
+    summary: 'the front panel: driver, each LED, the button',
+    args: { min: 0, max: 0 },
+    needsDaemon: true,
+    build: () => ({ action: 'gpio.state', params: {} }),
+    format: (r) => `${formatPanelState(r as BoardState)}\n`,
+  },
+  {
+    words: ['gpio', 'press'],
+    usage: 'short|long',
+    summary: 'press the simulated button (dev boxes only; a real button must be pressed by hand)',
+    args: { min: 1, max: 1 },
+    needsDaemon: true,
+    build: (p) => ({ action: 'gpio.press', params: { kind: arg(p, 0) } }),
+    format: (r) => `${formatPanelState(r as BoardState)}\n`,
   },
   {
     words: ['fsck'],

@@ -9,6 +9,8 @@ import { runAdminAction } from '../admin/actions.ts';
 import { startAdminServer } from '../admin/socket-server.ts';
 import { storeAddresses, storePasswords } from '../admin/store-tools.ts';
 import { type Config, configError } from '../config/bootstrap.ts';
+import { readSettings, watchSettings } from '../config/settings.ts';
+import { type FrontPanel, startFrontPanel } from '../gpio/index.ts';
 import type { RootLogger } from '../log.ts';
 import { analyze } from '../mime/index.ts';
 import { ensureTlsFiles } from '../net/tls.ts';
@@ -31,6 +33,8 @@ export interface Daemon {
   readonly store: MailStore;
   readonly supervisor: Supervisor;
   readonly adminDeps: AdminDeps;
+  /** LEDs and button; absent when the panel could not start (the daemon runs on without it). */
+  readonly panel?: FrontPanel;
   /** Set in dev mode: the demo account (with its password on the first start only). */
   readonly demo?: DemoResult;
   /** Stop listeners by `deadline` (ms since epoch), close the admin socket, then the store. */
@@ -78,6 +82,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       now,
     });
 
+    const panel = await startPanel(config, supervisor, store, log);
+    if (panel) closers.push(() => panel.close());
+
     const adminDeps: AdminDeps = {
       store,
       config,
@@ -85,6 +92,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       addresses: storeAddresses,
       listeners: () => supervisor.status(),
       restartListener: (name) => supervisor.restart(name),
+      ...(panel ? { panel } : {}),
       version: options.version,
       now,
       startedAt,
@@ -106,6 +114,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       supervisor,
       adminDeps,
       ...(demo ? { demo } : {}),
+      ...(panel ? { panel } : {}),
       async stop(deadline) {
         // Listeners first (they use the store), then the admin socket, then the store.
         await supervisor.stop(deadline).catch((err: unknown) => log.error({ err: String(err) }, 'error while stopping listeners'));
@@ -116,4 +125,44 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * The front panel follows the supervisor (green/red LEDs), flickers on mail
+ * traffic and takes the button. A panel that cannot start is logged and left
+ * out: an LED is never worth keeping mail down for.
+ */
+async function startPanel(config: Config, supervisor: Supervisor, store: MailStore, log: RootLogger): Promise<FrontPanel | undefined> {
+  const mode = { dev: config.dev };
+  const gpioLog = log.child({ room: 'gpio' });
+  let panel: FrontPanel;
+  try {
+    panel = await startFrontPanel({
+      listeners: supervisor,
+      driver: config.gpio.driver,
+      setupDone: (await readSettings(store, mode))['setup.done'],
+      log: gpioLog,
+      // A 10-second hold: back to first-boot setup (the web UI asks for a new
+      // admin password again). Mail and accounts are never touched.
+      onFactoryReset: async () => {
+        gpioLog.warn('button held: resetting setup; mail is kept');
+        await store.setSettings({ 'setup.done': undefined });
+      },
+    });
+  } catch (err) {
+    gpioLog.error({ err: String(err) }, 'front panel unavailable; running without LEDs and button');
+    return undefined;
+  }
+  const stopWatching = watchSettings(store, mode, (settings) => panel.setSetupDone(settings['setup.done']));
+  const stopTraffic = store.subscribe((event) => {
+    if (event.type === 'message-added' || event.type === 'queue-changed') panel.traffic();
+  });
+  return {
+    ...panel,
+    async close() {
+      stopWatching();
+      stopTraffic();
+      await panel.close();
+    },
+  };
 }

@@ -40,7 +40,8 @@ export const DEV_PORTS: Readonly<Record<SocketListenerName, number>> = {
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const GPIO_DRIVERS = ['auto', 'sim', 'pi'] as const;
+/** The gpio room's drivers: the kernel's LED/key devices, sysfs GPIO, the simulation, or the first that works. */
+export const GPIO_DRIVERS = ['auto', 'kernel', 'sysfs', 'sim'] as const;
 export type GpioDriver = (typeof GPIO_DRIVERS)[number];
 
 export interface Config {

@@ -259,6 +259,19 @@ describe('pochta CLI against a running daemon', () => {
     await fails(['restart', 'gopher'], 'INVALID_ARGUMENT', /expected one of smtp/);
   });
 
+  it('shows the front panel and presses the simulated button', async () => {
+    const state = await json<{ driver: string; leds: Record<string, { pattern: string }>; button: { pressed: boolean } }>([
+      'gpio',
+      'state',
+    ]);
+    assert.equal(state.driver, 'sim');
+    assert.ok(Object.keys(state.leds).length >= 2);
+    assert.equal(state.button.pressed, false);
+    assert.match(await ok(['gpio', 'state']), /^driver {2}sim/);
+    assert.equal((await json<{ button: { pressed: boolean } }>(['gpio', 'press', 'short'])).button.pressed, false);
+    await fails(['gpio', 'press', 'sideways'], 'INVALID_ARGUMENT', /short or long/);
+  });
+
   it('removes users', async () => {
     await ok(['user', 'remove', 'bob@example.test']);
     await fails(['user', 'remove', 'bob@example.test'], 'UNKNOWN_USER', /bob@example\.test/);

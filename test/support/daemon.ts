@@ -143,7 +143,8 @@ export async function startDaemon(options: TestDaemonOptions = {}): Promise<Test
       ...listenArgs,
       ...(options.args ?? []),
     ],
-    { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
+    // The simulated front panel unless a test asks for another: parallel daemons must not share real GPIO.
+    { env: cleanEnv({ POCHTA_GPIO_DRIVER: 'sim', ...options.env }), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const append = (d: string) => {

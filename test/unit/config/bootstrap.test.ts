@@ -108,7 +108,7 @@ describe('bootstrap config', () => {
         POCHTA_ADMIN_SOCKET: '/run/pochta.sock',
         POCHTA_LOG_LEVEL: 'trace',
         POCHTA_LOG_PRETTY: '0',
-        POCHTA_GPIO_DRIVER: 'pi',
+        POCHTA_GPIO_DRIVER: 'kernel',
       },
     );
     assert.equal(config.dev, true);
@@ -119,7 +119,7 @@ describe('bootstrap config', () => {
     assert.deepEqual(config.tls, { certPath: '/work/here/c.pem', keyPath: '/k.pem' });
     assert.equal(config.adminSocket, '/run/pochta.sock');
     assert.deepEqual(config.log, { level: 'trace', pretty: false });
-    assert.equal(config.gpio.driver, 'pi');
+    assert.equal(config.gpio.driver, 'kernel');
   });
 
   it('switches listeners off from flags, environment or file, and a later source can switch one on again', () => {
@@ -164,7 +164,7 @@ describe('bootstrap config', () => {
       [() => load({ logLevel: 'loud' }), /^--log-level: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"/],
       [() => load({}, { POCHTA_DEV: 'maybe' }), /^POCHTA_DEV: expected 1\/true/],
       [() => load({}, { POCHTA_LISTEN: 'web' }), /^POCHTA_LISTEN: expected NAME=HOST:PORT/],
-      [() => load({}, { POCHTA_GPIO_DRIVER: 'usb' }), /^POCHTA_GPIO_DRIVER: expected one of auto, sim, pi/],
+      [() => load({}, { POCHTA_GPIO_DRIVER: 'usb' }), /^POCHTA_GPIO_DRIVER: expected one of auto, kernel, sysfs, sim/],
       [() => load({}, { POCHTA_LOG_PRETTY: 'perhaps' }), /^POCHTA_LOG_PRETTY: /],
       [() => load({}, { POCHTA_HOSTNAME: '-x-' }), /^POCHTA_HOSTNAME: /],
       [() => load({ config: '/missing.json' }), /^--config: cannot read \/missing.json \(ENOENT\)/],
@@ -195,7 +195,7 @@ describe('bootstrap config', () => {
       [{ tls: { keyPath: null } }, /^\/c.json: tls.keyPath: expected a non-empty string, got null/],
       [{ log: { level: 'verbose' } }, /^\/c.json: log.level: expected one of/],
       [{ log: { pretty: 1 } }, /^\/c.json: log.pretty: expected true or false/],
-      [{ gpio: { driver: 'x' } }, /^\/c.json: gpio.driver: expected one of auto, sim, pi/],
+      [{ gpio: { driver: 'x' } }, /^\/c.json: gpio.driver: expected one of auto, kernel, sysfs, sim/],
       [{ adminSocket: 3 }, /^\/c.json: adminSocket: expected a non-empty string/],
     ];
     for (const [json, pattern] of cases) assert.match(badConfig(file(json)), pattern);
