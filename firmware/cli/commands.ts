@@ -7,7 +7,7 @@ import type { ParseArgsOptionsConfig } from 'node:util';
 import type { AccountView, DomainView, SettingView, StatusView } from '../admin/actions.ts';
 import type { QueueDetail, QueueSummary } from '../delivery/outbound/admin.ts';
 import { PochtaError } from '../errors.ts';
-import { type BoardState, formatPanelState } from '../gpio/index.ts';
+import type { BoardState } from '../gpio/index.ts';
 import type { Alias, FsckReport } from '../store/types.ts';
 import type { ListenerStatus } from '../supervisor/service.ts';
 import {
@@ -43,7 +43,7 @@ export interface Command {
     io: CliIo,
   ): Promise<{ action: string; params: Record<string, unknown> }> | { action: string; params: Record<string, unknown> };
   /** Text for people; --json prints the result instead. */
-  format(result: unknown, parsed: ParsedCommand): string;
+  format(result: unknown, parsed: ParsedCommand): string | Promise<string>;
   /** Verbs that refuse to open the store directly when the daemon is down. */
   readonly needsDaemon?: boolean;
 }
@@ -294,7 +294,7 @@ export const COMMANDS: readonly Command[] = [
     args: { min: 0, max: 0 },
     needsDaemon: true,
     build: () => ({ action: 'gpio.state', params: {} }),
-    format: (r) => `${formatPanelState(r as BoardState)}\n`,
+    format: panelText,
   },
   {
     words: ['gpio', 'press'],
@@ -303,7 +303,7 @@ export const COMMANDS: readonly Command[] = [
     args: { min: 1, max: 1 },
     needsDaemon: true,
     build: (p) => ({ action: 'gpio.press', params: { kind: arg(p, 0) } }),
-    format: (r) => `${formatPanelState(r as BoardState)}\n`,
+    format: panelText,
   },
   {
     words: ['fsck'],
@@ -326,6 +326,12 @@ export const COMMANDS: readonly Command[] = [
     },
   },
 ];
+
+/** The gpio room is loaded only for the verbs that show the panel (it costs a CLI start ~0.3 s). */
+async function panelText(result: unknown): Promise<string> {
+  const { formatPanelState } = await import('../gpio/index.ts');
+  return `${formatPanelState(result as BoardState)}\n`;
+}
 
 /** The command whose words start `argv`, and the rest of argv. */
 export function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | undefined {

@@ -98,7 +98,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
       const { runOffline } = await import('./store-access.ts');
       result = await runOffline(config, version, action, params);
     }
-    io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : command.format(result, parsed));
+    io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : await command.format(result, parsed));
     return EXIT.OK;
   } catch (err) {
     return reportError(err, io, json);
