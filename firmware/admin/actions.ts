@@ -30,8 +30,11 @@ export interface PasswordTools {
 
 /** Address rules, supplied by the store room. */
 export interface AddressTools {
+  /** The store's canonical form (lower-case, IDNA domain). */
   normalizeAddress(address: string): string;
+  /** local@domain that the store would accept (after normalizing). */
   isValidAddress(address: string): boolean;
+  /** A domain name the store would accept (lower-case). */
   isValidDomain(domain: string): boolean;
 }
 

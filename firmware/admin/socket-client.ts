@@ -7,6 +7,7 @@ import { type AdminResponse, responseError } from './protocol.ts';
 export interface AdminClient {
   /** Run an action in the daemon; rejects with the PochtaError the daemon answered. */
   call(action: string, params?: Readonly<Record<string, unknown>>): Promise<unknown>;
+  /** End the connection; calls still pending are rejected. */
   close(): void;
 }
 

@@ -56,6 +56,7 @@ export interface TestDaemon {
   cli(args: readonly string[], options?: { stdin?: string; env?: Readonly<Record<string, string>> }): Promise<CliResult>;
   /** Call an admin action over the socket. */
   admin(action: string, params?: Readonly<Record<string, unknown>>): Promise<unknown>;
+  /** The daemon's `status` action (listeners, store figures). */
   status(): Promise<StatusView>;
   /** SIGTERM and wait for the exit (SIGKILL after `timeoutMs`); removes a temp data dir. Resolves with the exit code. */
   stop(options?: { timeoutMs?: number; keepData?: boolean }): Promise<number | null>;
