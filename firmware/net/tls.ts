@@ -39,8 +39,9 @@ export async function ensureTlsFiles(options: EnsureTlsOptions): Promise<boolean
     const key = join(work, 'key.pem');
     const cert = join(work, 'cert.pem');
     // P-256: instant to generate on a Pi and accepted by every current mail client.
+    const openssl = options.openssl ?? 'openssl';
     await execFileAsync(
-      options.openssl ?? 'openssl',
+      openssl,
       [
         'req',
         '-x509',
@@ -65,7 +66,12 @@ export async function ensureTlsFiles(options: EnsureTlsOptions): Promise<boolean
         'extendedKeyUsage=serverAuth',
       ],
       { timeout: 60_000 },
-    );
+    ).catch((err: NodeJS.ErrnoException & { stderr?: string }) => {
+      const why = err.code === 'ENOENT' ? `${openssl} is not installed` : (err.stderr?.trim().split('\n').pop() ?? err.message);
+      throw new Error(
+        `cannot make a TLS certificate (${why}); install openssl or put a certificate at ${options.certPath} and its key at ${options.keyPath}`,
+      );
+    });
     await chmod(key, 0o600);
     await chmod(cert, 0o644);
     await rename(key, options.keyPath);

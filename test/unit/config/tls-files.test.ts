@@ -73,6 +73,18 @@ describe('TLS files', () => {
     }
   });
 
+  it('says what to do when openssl is missing', async () => {
+    await assert.rejects(
+      ensureTlsFiles({
+        certPath: join(dir, 'x', 'c.pem'),
+        keyPath: join(dir, 'x', 'k.pem'),
+        hostname: 'h.test',
+        openssl: '/nonexistent/openssl',
+      }),
+      /cannot make a TLS certificate \(\/nonexistent\/openssl is not installed\); install openssl or put a certificate at/,
+    );
+  });
+
   it('refuses to start from unreadable files', async () => {
     await assert.rejects(loadTlsContext({ certPath: join(dir, 'none.pem'), keyPath: join(dir, 'none.key') }));
   });
