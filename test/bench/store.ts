@@ -3,13 +3,17 @@
 // same disk as the system temp dir; the median of several rounds is printed.
 // Every commit is durable (blob fsync + directory fsync + LevelDB sync write);
 // the "callers/fsync" column shows how many commits shared one LevelDB fsync.
+// The "disk only" rows do just the body-file part (write, fsync, rename,
+// directory fsync) without the store: the floor the disk sets right now, so
+// the store rows can be read on a busy or a quiet machine alike.
 //
 //   npm run bench -- store [--rounds N] [--seconds S] [--deliver-only]
 //
 // Hook for the daemon part of issue 2: `idleDaemonRss` below is where the
 // RSS of an idle `pochta serve` gets measured once that verb exists.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openStore } from '../../firmware/store/index.ts';
@@ -99,6 +103,52 @@ async function round(kind: 'deliver' | 'flags', writers: number, seconds: number
   }
 }
 
+/**
+ * The disk alone, for scale: what one 10 KB body costs without the store
+ * (write + fsync + rename + directory fsync), so the store rows can be read
+ * against what this machine's disk allows at the moment.
+ */
+async function rawDiskRound(writers: number, seconds: number): Promise<RoundResult> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pochta-bench-disk-'));
+  try {
+    await mkdir(path.join(dir, 'tmp'));
+    const subdirs = Array.from({ length: 256 }, (_, i) => path.join(dir, i.toString(16).padStart(2, '0')));
+    await Promise.all(subdirs.map((sub) => mkdir(sub)));
+    const latencies: number[] = [];
+    const deadline = performance.now() + seconds * 1000;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        for (let n = 0; performance.now() < deadline; n++) {
+          const t0 = performance.now();
+          const name = `${w}-${n}`;
+          const temp = path.join(dir, 'tmp', name);
+          const handle = await open(temp, 'wx');
+          await handle.writeFile(randomBytes(MESSAGE_SIZE));
+          await handle.sync();
+          await handle.close();
+          const sub = subdirs[(w * 7919 + n) % 256] as string;
+          await rename(temp, path.join(sub, name));
+          const dirHandle = await open(sub, constants.O_RDONLY | constants.O_DIRECTORY);
+          await dirHandle.sync();
+          await dirHandle.close();
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    const elapsed = (performance.now() - start) / 1000;
+    latencies.sort((a, b) => a - b);
+    return {
+      commitsPerSecond: latencies.length / elapsed,
+      callersPerFsync: 1,
+      p50ms: percentile(latencies, 0.5),
+      p99ms: percentile(latencies, 0.99),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Placeholder for the idle-daemon RSS measurement (added with `pochta serve`). */
 export async function idleDaemonRss(): Promise<number | undefined> {
   return undefined;
@@ -123,6 +173,18 @@ export default async function main(args: string[]): Promise<void> {
       String(writers),
       median(results.map((r) => r.commitsPerSecond)).toFixed(0),
       median(results.map((r) => r.callersPerFsync)).toFixed(1),
+      median(results.map((r) => r.p50ms)).toFixed(2),
+      median(results.map((r) => r.p99ms)).toFixed(2),
+    ]);
+  }
+  for (const writers of [1, 50]) {
+    const results: RoundResult[] = [];
+    for (let i = 0; i < rounds; i++) results.push(await rawDiskRound(writers, seconds));
+    rows.push([
+      'disk only (reference)',
+      String(writers),
+      median(results.map((r) => r.commitsPerSecond)).toFixed(0),
+      '-',
       median(results.map((r) => r.p50ms)).toFixed(2),
       median(results.map((r) => r.p99ms)).toFixed(2),
     ]);
