@@ -145,6 +145,7 @@ export async function removeAlias(tx: Tx, rawAddress: string): Promise<void> {
 
 /** What resolveRecipient needs to read; durable state is enough for routing. */
 export interface DirectoryReader {
+  /** The durable record at `key`, undefined when absent. */
   get<T>(key: string): Promise<T | undefined>;
 }
 
