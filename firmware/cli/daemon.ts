@@ -72,6 +72,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           module: entry.module,
           ...(entry.name !== 'queue' ? { address: config.listeners[entry.name] } : {}),
           ...(entry.probe ? { probe: entry.probe } : {}),
+          // The web UI runs the admin actions that need the supervisor (status, restart, panel) over the admin socket.
+          ...(entry.name === 'web' ? { options: { adminSocket: config.adminSocket } } : {}),
         })),
       hostname: config.hostname,
       dataDir: config.dataDir,
