@@ -85,6 +85,9 @@ async function itemValue(meta: MessageMeta, item: FetchItem, content: MessageCon
 /** BODY[section]<partial>: the bytes of a section, or "" for a section the message does not have. */
 async function sectionValue(meta: MessageMeta, section: Section, partial: Partial | undefined, content: MessageContent): Promise<Bytes> {
   if (section.part.length === 0 && section.text === undefined) return slice(meta, 0, meta.size, partial, content);
+  // The top-level header is at the start of the blob: read it while the structure is looked up.
+  const topHeader = section.part.length === 0 && section.text !== 'TEXT';
+  if (topHeader) content.prefetchHead(meta);
   const loc = findPart(await content.structure(meta), section.part);
   if (loc === undefined) return EMPTY;
   switch (section.text) {
@@ -92,14 +95,19 @@ async function sectionValue(meta: MessageMeta, section: Section, partial: Partia
       return slice(meta, loc.body.start, loc.body.end, partial, content);
     case 'MIME':
       return slice(meta, loc.mime.start, loc.mime.end, partial, content);
-    case 'HEADER':
-      return loc.header === undefined ? EMPTY : slice(meta, loc.header.start, loc.header.end, partial, content);
+    case 'HEADER': {
+      if (loc.header === undefined) return EMPTY;
+      const head = topHeader && partial === undefined ? await content.headRange(meta, loc.header.start, loc.header.end) : undefined;
+      return head === undefined ? slice(meta, loc.header.start, loc.header.end, partial, content) : literal(head);
+    }
     case 'TEXT':
       return loc.text === undefined ? EMPTY : slice(meta, loc.text.start, loc.text.end, partial, content);
     case 'HEADER.FIELDS':
     case 'HEADER.FIELDS.NOT': {
       if (loc.header === undefined) return EMPTY;
-      const header = await content.read(meta, loc.header.start, loc.header.end);
+      const header =
+        (topHeader ? await content.headRange(meta, loc.header.start, loc.header.end) : undefined) ??
+        (await content.read(meta, loc.header.start, loc.header.end));
       const selected = Buffer.from(selectHeaderFields(header, section.fields ?? [], section.text === 'HEADER.FIELDS.NOT'));
       return literal(
         partial === undefined ? selected : selected.subarray(Math.min(partial.offset, selected.length), partial.offset + partial.length),

@@ -4,6 +4,7 @@
 // the structure is read once per blob, and nothing outlives the command.
 
 import { createReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { analyzeMessage, asMessageStructure, type MessageStructure } from '../mime/index.ts';
 import type { BodyInfo, MailStore, MessageMeta } from '../store/types.ts';
 import { type LiteralValue, literal, type StreamValue } from './compiler.ts';
@@ -14,10 +15,14 @@ export const STREAM_THRESHOLD = 256 * 1024;
 /** Blobs whose structure is kept per command; the oldest goes first. */
 const CACHE_SIZE = 64;
 
+/** The start of a body read with the structure, in one go: most headers fit. */
+export const HEAD_BYTES = 16 * 1024;
+
 export class MessageContent {
   private readonly store: MailStore;
   private readonly infos = new Map<string, Promise<BodyInfo | undefined>>();
   private readonly structures = new Map<string, Promise<MessageStructure>>();
+  private readonly heads = new Map<string, Promise<Buffer>>();
 
   constructor(store: MailStore) {
     this.store = store;
@@ -40,13 +45,50 @@ export class MessageContent {
     });
   }
 
-  /** Bytes [start, end) of the body, clamped to its size. */
+  /**
+   * Bytes [start, end) that lie in the message's first HEAD_BYTES, read at the
+   * same time as the structure (so a header fetch waits for one round trip,
+   * not two), or undefined when the range reaches further.
+   */
+  async headRange(meta: MessageMeta, start: number, end: number): Promise<Buffer | undefined> {
+    const head = await cached(this.heads, meta.blobId, () => this.read(meta, 0, Math.min(meta.size, HEAD_BYTES)));
+    const [a, b] = clamp(meta, start, end);
+    return b <= head.length ? head.subarray(a, b) : undefined;
+  }
+
+  /** Start reading the head now (used before the structure is known). */
+  prefetchHead(meta: MessageMeta): void {
+    void this.headRange(meta, 0, 0).catch(() => undefined);
+  }
+
+  /**
+   * Bytes [start, end) of the body, clamped to its size. Read from the blob
+   * file directly (blobs are immutable): in the daemon the store lives in
+   * another thread, and a FETCH of many headers should not cross to it twice
+   * per message. A body gone meanwhile (expunged elsewhere) reads as empty.
+   */
   async read(meta: MessageMeta, start: number, end: number): Promise<Buffer> {
     const [a, b] = clamp(meta, start, end);
     if (a === b) return Buffer.alloc(0);
-    const bytes = await this.store.readBody(meta.blobId, a, b);
-    if (bytes === undefined) return Buffer.alloc(0);
-    return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let handle: FileHandle;
+    try {
+      handle = await open(this.store.blobPath(meta.blobId), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+      throw err;
+    }
+    try {
+      const out = Buffer.allocUnsafe(b - a);
+      let done = 0;
+      while (done < out.length) {
+        const { bytesRead } = await handle.read(out, done, out.length - done, a + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return out.subarray(0, done);
+    } finally {
+      await handle.close();
+    }
   }
 
   /**

@@ -10,9 +10,9 @@ import { enableCondstore } from './condstore.ts';
 import { type Command, type CommandContext, defineCommand, SELECTED } from './types.ts';
 
 /** Messages whose responses are built at once (bodies read in parallel), then sent in order. */
-const BATCH = 32;
+const BATCH = 128;
 /** Bodies read at the same time within a batch. */
-const PARALLEL = 8;
+const PARALLEL = 32;
 
 const FLAGS_ITEM: FetchItem = { kind: 'simple', name: 'FLAGS' };
 const UID_ITEM: FetchItem = { kind: 'simple', name: 'UID' };
