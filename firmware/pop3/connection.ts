@@ -23,6 +23,10 @@ export interface ConnectionOptions {
   readonly setTimer: SetTimer;
 }
 
+function isQuit(line: Buffer): boolean {
+  return /^quit\s*$/i.test(line.toString('latin1'));
+}
+
 /** A line over the RFC 2449 limit, queued in its place so its -ERR keeps the order. */
 const TOO_LONG = Symbol('too-long');
 type Queued = Buffer | typeof TOO_LONG;
@@ -45,6 +49,10 @@ export class Pop3Connection {
   private readonly lines: LineStream;
   private readonly queue: Queued[] = [];
   private running = false;
+  /** Woken when the running command batch ends. */
+  private readonly pumpWaiters: Array<() => void> = [];
+  /** The socket closed with a QUIT still queued: run up to it. */
+  private drainToQuit = false;
   private out = '';
   private lineWaiter: ((line: Queued | undefined) => void) | undefined;
   private cancelIdle: (() => void) | undefined;
@@ -142,16 +150,28 @@ export class Pop3Connection {
     this.finished = true;
     this.closing = true;
     this.cancelIdle?.();
-    this.queue.length = 0;
     const waiter = this.lineWaiter;
     this.lineWaiter = undefined;
     waiter?.(undefined);
     this.detach(this.socket);
-    // A dropped connection never reaches UPDATE: the marks are forgotten, the lock given back.
-    void this.releaseLock().finally(() => {
-      this.log.debug('pop3 connection closed');
-      this.resolveDone();
-    });
+    // A client that sent QUIT and hung up without waiting for the answer still
+    // committed its deletions: the lines up to that QUIT run. Without a QUIT
+    // the session never reaches UPDATE and the marks are forgotten.
+    const quitAt = this.queue.findIndex((item) => item !== TOO_LONG && isQuit(item));
+    this.queue.length = quitAt === -1 ? 0 : quitAt + 1;
+    this.drainToQuit = quitAt !== -1;
+    if (this.drainToQuit && !this.running) void this.pump();
+    void this.idle()
+      .then(() => this.releaseLock())
+      .finally(() => {
+        this.log.debug('pop3 connection closed');
+        this.resolveDone();
+      });
+  }
+
+  /** Resolves once no command is running. */
+  private async idle(): Promise<void> {
+    while (this.running) await new Promise<void>((resolve) => this.pumpWaiters.push(resolve));
   }
 
   private async releaseLock(): Promise<void> {
@@ -181,7 +201,7 @@ export class Pop3Connection {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.queue.length > 0 && !this.closing) {
+      while (this.queue.length > 0 && (!this.closing || this.drainToQuit)) {
         const item = this.queue.shift() as Queued;
         const reply = item === TOO_LONG ? err('Line too long') : await this.runLine(item);
         await this.respond(reply);
@@ -204,6 +224,7 @@ export class Pop3Connection {
       this.socket.destroy();
     } finally {
       this.running = false;
+      for (const wake of this.pumpWaiters.splice(0)) wake();
     }
     if (this.closing && !this.finished) await this.sayGoodbye();
     else if (this.socket.isPaused() && this.queue.length <= MAX_QUEUED_LINES) this.socket.resume();
@@ -228,9 +249,6 @@ export class Pop3Connection {
         this.log.error({ err: error instanceof Error ? error.stack : String(error), command: name }, 'command failed');
       else this.log.info({ err: error instanceof Error ? error.message : String(error), command: name }, 'command refused');
       return reply;
-    } finally {
-      // The socket closed while a login was running: the lock it took goes back now.
-      if (this.finished) await this.releaseLock();
     }
   }
 

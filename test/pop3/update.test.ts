@@ -5,7 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { StoreEvent } from '../../firmware/store/types.ts';
-import { type Fixture, message, startFixture } from './support/fixture.ts';
+import { type Fixture, message, PASSWORD, startFixture, USER } from './support/fixture.ts';
+
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 describe('POP3 UPDATE state', () => {
   let fx: Fixture;
@@ -55,6 +59,27 @@ describe('POP3 UPDATE state', () => {
     assert.match(await c.command('DELE 1'), /^\+OK/);
     assert.match(await c.command('DELE 2'), /^\+OK/);
     c.close();
+    await fx.unlocked();
+    assert.deepEqual(await subjects(), ['a', 'b', 'c', 'd']);
+  });
+
+  it('a client that pipelines DELE and QUIT and hangs up at once still gets its deletions', async () => {
+    const c = await fx.connect(port);
+    await c.line();
+    // The hang-up arrives while the password check (scrypt) still runs, with DELE and QUIT queued behind it.
+    c.send(`USER ${USER}\r\nPASS ${PASSWORD}\r\nDELE 2\r\nDELE 3\r\nQUIT\r\nDELE 4\r\n`);
+    c.hangUp();
+    await fx.unlocked();
+    await waitFor(async () => (await subjects()).length === 2);
+    assert.deepEqual(await subjects(), ['a', 'd'], 'lines after QUIT are not run');
+  });
+
+  it('a client that pipelines DELE without QUIT and hangs up deletes nothing', async () => {
+    const c = await fx.connect(port);
+    await c.line();
+    c.send(`USER ${USER}\r\nPASS ${PASSWORD}\r\nDELE 1\r\nDELE 2\r\n`);
+    c.hangUp();
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await fx.unlocked();
     assert.deepEqual(await subjects(), ['a', 'b', 'c', 'd']);
   });

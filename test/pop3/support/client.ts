@@ -161,6 +161,11 @@ export class Pop3TestClient {
   close(): void {
     this.socket.destroy();
   }
+
+  /** Send what is written so far, then close our side without waiting for answers (a client hanging up). */
+  hangUp(): void {
+    this.socket.end();
+  }
 }
 
 /** Undo dot-stuffing of a raw multi-line body. */
