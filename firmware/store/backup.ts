@@ -42,6 +42,21 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   }
 }
 
+/** fsync every file and directory under `dir`; returns the number of files. */
+async function fsyncTree(dir: string): Promise<number> {
+  let files = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files += await fsyncTree(full);
+    else {
+      await fsyncPath(full);
+      files += 1;
+    }
+  }
+  await fsyncPath(dir);
+  return files;
+}
+
 export async function backup(core: StoreCore, dir: string): Promise<{ files: number; bytes: number }> {
   if (!(await isEmptyDir(dir))) throw new PochtaError('INVALID_ARGUMENT', `backup directory ${dir} is not empty`);
   const release = core.holdCollection();
@@ -95,9 +110,9 @@ export async function restoreBackup(backupDir: string, dataDir: string): Promise
   await fs.mkdir(dataDir, { recursive: true });
   await fs.cp(path.join(backupDir, 'db'), path.join(dataDir, 'db'), { recursive: true });
   await fs.cp(path.join(backupDir, 'blobs'), path.join(dataDir, 'blobs'), { recursive: true });
-  let files = 0;
-  for (const sub of await fs.readdir(path.join(dataDir, 'blobs'))) {
-    files += (await fs.readdir(path.join(dataDir, 'blobs', sub))).length;
-  }
+  // the restored copy must survive a power cut before the daemon first syncs anything
+  const files = await fsyncTree(path.join(dataDir, 'blobs'));
+  await fsyncTree(path.join(dataDir, 'db'));
+  await fsyncPath(dataDir);
   return { files };
 }
