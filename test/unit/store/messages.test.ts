@@ -108,6 +108,15 @@ describe('delivery', () => {
     assert.equal(existsSync(t.store.blobPath(refused.blobId)), false);
   });
 
+  it('treats quota 0 as unlimited', async () => {
+    const [u] = users;
+    assert.ok(u);
+    assert.equal((await t.store.getAccount(u.account.id))?.quotaBytes, 0);
+    const big = await t.store.appendMessage(u.inbox.id, body('big', 2 * 1024 * 1024));
+    assert.equal(big.size, 2 * 1024 * 1024);
+    await t.store.expunge(u.inbox.id, [big.uid]);
+  });
+
   it('refuses unknown recipients and empty deliveries', async () => {
     await assert.rejects(t.store.deliver({ recipients: [{ accountId: 'nope' }], body: body('x') }), code('UNKNOWN_USER'));
     await assert.rejects(t.store.deliver({ recipients: [], body: body('x') }), code('INVALID_ARGUMENT'));
