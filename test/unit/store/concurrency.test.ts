@@ -128,4 +128,15 @@ describe('concurrency', () => {
     assert.deepEqual(await t.store.listMessages(carol.inbox.id), []);
     assert.deepEqual((await t.store.fsck()).problems, []);
   });
+
+  it('fsck with repair while mail arrives leaves in-flight bodies alone', async () => {
+    const deliveries = Array.from({ length: 60 }, (_, i) =>
+      t.store.deliver({ recipients: [{ accountId: bob.account.id }], body: body(`during fsck ${i}`) }),
+    );
+    const reports = await Promise.all([1, 2, 3].map(() => t.store.fsck({ repair: true })));
+    const results = await Promise.all(deliveries);
+    for (const report of reports) assert.deepEqual(report.problems, [], 'bodies being written are not orphans');
+    for (const result of results) assert.ok(await t.store.readBody(result.blobId), 'every delivered body is still there');
+    assert.deepEqual((await t.store.fsck()).problems, []);
+  });
 });
