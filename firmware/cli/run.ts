@@ -72,18 +72,10 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
       throw new UsageError((err as Error).message);
     }
     const config = configFrom(parsed, io);
-    const { action, params } = await command.build(parsed, io);
-    let result: unknown;
-    try {
-      // A backup or fsck of a full SD card takes minutes; everything else answers at once.
-      const slow = action === 'backup' || action === 'fsck';
-      const client = await connectAdmin(config.adminSocket, { timeoutMs: slow ? 6 * 3600_000 : 120_000 });
-      try {
-        result = await client.call(action, params);
-      } finally {
-        client.close();
-      }
-    } catch (err) {
+    // Find the daemon before asking for a password, so nobody types one for nothing.
+    // A backup or fsck of a full SD card takes minutes; everything else answers at once.
+    const slow = command.words[0] === 'backup' || command.words[0] === 'fsck';
+    const client = await connectAdmin(config.adminSocket, { timeoutMs: slow ? 6 * 3600_000 : 120_000 }).catch((err: unknown) => {
       if (errorCodeOf(err) !== 'DAEMON_NOT_RUNNING') throw err;
       const hint = devHint(config, io);
       if (command.needsDaemon) throw new PochtaError('DAEMON_NOT_RUNNING', `${(err as PochtaError).detail}${hint}`);
@@ -94,9 +86,21 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
           `the daemon is not running and ${config.dataDir} holds no pochta data${hint || ' (check --data)'}`,
         );
       }
-      io.stderr.write(`pochta: the daemon is not running; working on ${config.dataDir} directly\n`);
-      const { runOffline } = await import('./store-access.ts');
-      result = await runOffline(config, version, action, params);
+      return undefined;
+    });
+    let result: unknown;
+    try {
+      const { action, params } = await command.build(parsed, io);
+      if (client) {
+        // Only a failed connect means "no daemon": a call that fails is never run a second time offline.
+        result = await client.call(action, params);
+      } else {
+        io.stderr.write(`pochta: the daemon is not running; working on ${config.dataDir} directly\n`);
+        const { runOffline } = await import('./store-access.ts');
+        result = await runOffline(config, version, action, params);
+      }
+    } finally {
+      client?.close();
     }
     io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : await command.format(result, parsed));
     return EXIT.OK;
