@@ -103,6 +103,22 @@ describe('admin socket', () => {
     await assert.rejects(connectAdmin(join(dir, 'nobody.sock')), (err: unknown) => isPochtaError(err, 'DAEMON_NOT_RUNNING'));
   });
 
+  it('gives the socket to the pochta group when that group exists', {
+    skip: process.getuid?.() !== 0 ? 'needs root to chown' : false,
+  }, async () => {
+    const groupFile = join(dir, 'group-file');
+    await writeFile(groupFile, 'pochta:x:4242:\n');
+    const path = join(dir, 'grouped.sock');
+    const grouped = await startAdminServer({ path, handle: async () => null, log, groupFile });
+    try {
+      const info = await stat(path);
+      assert.equal(info.gid, 4242);
+      assert.equal(info.mode & 0o777, 0o660);
+    } finally {
+      await grouped.close();
+    }
+  });
+
   it('finds the pochta group in a group file', async () => {
     const file = join(dir, 'group');
     await writeFile(file, 'root:x:0:\npochta:x:998:alice\n');
