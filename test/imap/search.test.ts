@@ -133,3 +133,44 @@ describe('imap SEARCH', { timeout: 30_000 }, () => {
     assert.deepEqual(await c.command('UID SEARCH RETURN () 1:3', 'e2'), ['* ESEARCH (TAG "e2") UID ALL 1:3', 'e2 OK UID SEARCH completed']);
   });
 });
+
+describe('imap SEARCH candidates seam (a search index narrows, search confirms)', { timeout: 30_000 }, () => {
+  let f: Fixture;
+  let c: TestClient;
+  const calls: Array<{ mailboxId: string; terms: readonly string[] }> = [];
+  let answer: ReadonlySet<number> | undefined;
+  before(async () => {
+    f = await startFixture({
+      async searchCandidates(mailboxId, terms) {
+        calls.push({ mailboxId, terms });
+        return answer;
+      },
+    });
+    c = await f.login();
+    for (const body of ['zebra one', 'zebra two', 'no stripes']) await append(c, 'INBOX', message({ body }));
+    await c.command('SELECT INBOX');
+  });
+  after(() => f.close());
+
+  it('asks for the normalised terms every match must contain, and reads only the candidates', async () => {
+    answer = new Set([2, 3]);
+    // UID 1 matches but the index rules it out; UID 3 is a candidate that the confirmation drops.
+    assert.deepEqual(await c.command('SEARCH BODY "ZEBRA   "', 'c1'), ['* SEARCH 2', 'c1 OK SEARCH completed']);
+    assert.deepEqual(calls.at(-1)?.terms, ['zebra ']);
+    assert.deepEqual(await c.command('SEARCH UNSEEN BODY Zebra TEXT one', 'c2'), ['* SEARCH', 'c2 OK SEARCH completed']);
+    assert.deepEqual(calls.at(-1)?.terms, ['zebra', 'one']);
+    // Metadata keys that already fail spare the index and the bodies.
+    const before = calls.length;
+    assert.deepEqual(await c.command('SEARCH SEEN BODY zebra', 'c3'), ['* SEARCH', 'c3 OK SEARCH completed']);
+    assert.equal(calls.length, before);
+  });
+
+  it('an index that cannot say, or a key under NOT or OR, falls back to scanning', async () => {
+    answer = undefined;
+    assert.deepEqual(await c.command('SEARCH BODY zebra', 'c3b'), ['* SEARCH 1 2', 'c3b OK SEARCH completed']);
+    const before = calls.length;
+    assert.deepEqual(await c.command('SEARCH NOT BODY zebra', 'c4'), ['* SEARCH 3', 'c4 OK SEARCH completed']);
+    assert.deepEqual(await c.command('SEARCH OR BODY stripes TEXT two', 'c5'), ['* SEARCH 2 3', 'c5 OK SEARCH completed']);
+    assert.equal(calls.length, before);
+  });
+});
