@@ -2,12 +2,14 @@
 // reach the log: not through admin actions, not through a careless log call.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type AdminDeps, runAdminAction } from '../../../firmware/admin/actions.ts';
 import { connectAdmin } from '../../../firmware/admin/socket-client.ts';
 import { type AdminServer, groupId, startAdminServer } from '../../../firmware/admin/socket-server.ts';
@@ -116,6 +118,31 @@ describe('admin socket', () => {
       assert.equal(info.mode & 0o777, 0o660);
     } finally {
       await grouped.close();
+    }
+  });
+
+  it('refuses users outside root and the pochta group', {
+    skip: process.getuid?.() !== 0 ? 'needs root to switch user' : false,
+  }, async () => {
+    const open = await mkdtemp(join(tmpdir(), 'pochta-sock-open-'));
+    await chmod(open, 0o755);
+    const path = join(open, 'admin.sock');
+    const server = await startAdminServer({ path, handle: async () => null, log, groupFile: join(open, 'no-group-file') });
+    try {
+      const client = fileURLToPath(new URL('../../../firmware/admin/socket-client.ts', import.meta.url));
+      const script = `import(${JSON.stringify(client)}).then((m) => m.connectAdmin(${JSON.stringify(path)})).then(() => console.log('connected'), (e) => console.log(e.code, e.message))`;
+      // As nobody, in a child process (an async spawn: the server must keep answering meanwhile).
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534 });
+        let text = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
+        child.on('error', reject);
+        child.on('close', () => resolve(text));
+      });
+      assert.match(out, /^FORBIDDEN cannot open .*admin\.sock: run as root or as a member of the pochta group/);
+    } finally {
+      await server.close();
+      await rm(open, { recursive: true, force: true });
     }
   });
 
