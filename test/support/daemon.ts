@@ -7,6 +7,9 @@
 // front (rather than letting the daemon bind port 0) keeps a listener on the
 // same port across a supervisor restart, which restart tests rely on. The
 // bound addresses are also read back from `status` (daemon.addresses).
+//
+// Always stop() (or kill()) a daemon in `after` or `finally`: a running child
+// keeps the test file's process alive.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
