@@ -11,6 +11,8 @@ import { type Command, type CommandContext, defineCommand, SELECTED } from './ty
 
 /** Messages whose responses are built at once (bodies read in parallel), then sent in order. */
 const BATCH = 128;
+/** A batch stops growing at this many message bytes, so bodies held before sending stay bounded. */
+const BATCH_BYTES = 8 * 1024 * 1024;
 /** Bodies read at the same time within a batch. */
 const PARALLEL = 32;
 
@@ -56,8 +58,12 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
     : withFlags;
   const content = new MessageContent(store);
   const heavy = items.some(needsStructure) || items.some((i) => i.kind === 'body');
-  for (let start = 0; start < metas.length; start += BATCH) {
-    const batch = metas.slice(start, start + BATCH);
+  for (let start = 0; start < metas.length; ) {
+    let end = start;
+    let bytes = 0;
+    while (end < metas.length && end - start < BATCH && (end === start || bytes < BATCH_BYTES)) bytes += metas[end++]!.size;
+    const batch = metas.slice(start, end);
+    start = end;
     const values = await mapLimit(batch, heavy ? PARALLEL : batch.length, (m) =>
       fetchValues(m, seenUids.has(m.uid) ? withSeen : items, content),
     );
