@@ -101,7 +101,6 @@ describe('outbound queue: smarthost', () => {
       'relay.smarthost': { host: '127.0.0.1', port: sink.port, tls: 'starttls', user: 'office@isp.test', password: 'wrong' },
     });
     const { runner } = testRunner(fx.store, clock, dns, { smarthostTls: { ca: cert.cert }, streamAboveBytes: 0 });
-    const body = message('ann@here.test', 'bob@far.test', 'Via ISP');
     const item = await fx.store.enqueue({
       from: 'ann@here.test',
       recipients: ['bob@far.test'],
