@@ -41,6 +41,7 @@ export interface MailboxViewInit {
   readonly readOnly: boolean;
   readonly uidValidity: number;
   readonly condstore: boolean;
+  readonly qresync?: boolean;
 }
 
 export class MailboxView {
@@ -51,6 +52,8 @@ export class MailboxView {
   readonly uidValidity: number;
   /** CONDSTORE is on for this selection: untagged FETCH responses carry UID and MODSEQ. */
   condstore: boolean;
+  /** QRESYNC is on: expunges are told as VANISHED with UIDs (RFC 7162 3.2.10). */
+  readonly qresync: boolean;
   /** UIDs in sequence-number order (ascending): message n has uids[n - 1]. Changes only as the client is told. */
   uids: number[] = [];
   /** modseqs[i]: the modseq of uids[i] whose flags the client has seen (0 unknown). */
@@ -69,7 +72,8 @@ export class MailboxView {
     this.name = init.name;
     this.readOnly = init.readOnly;
     this.uidValidity = init.uidValidity;
-    this.condstore = init.condstore;
+    this.condstore = init.condstore || init.qresync === true;
+    this.qresync = init.qresync === true;
   }
 
   /** Fill the view from the store's listing (SELECT); events recorded meanwhile are reconciled by sync(). */
@@ -205,7 +209,8 @@ export class MailboxView {
 
   /**
    * Remove messages from the view and return their EXPUNGE responses, numbered
-   * as the client sees them one after the other (RFC 3501 7.4.1).
+   * as the client sees them one after the other (RFC 3501 7.4.1); under
+   * QRESYNC one VANISHED response with their UIDs instead.
    */
   expunge(uids: readonly number[]): ImapResponse[] {
     const indices: number[] = [];
@@ -216,7 +221,9 @@ export class MailboxView {
     }
     if (indices.length === 0) return [];
     indices.sort((a, b) => a - b);
-    const out: ImapResponse[] = indices.map((index, k) => ({ type: 'data', values: [index + 1 - k, atom('EXPUNGE')] }));
+    const out: ImapResponse[] = this.qresync
+      ? [{ type: 'data', values: [atom('VANISHED'), atom(formatSequenceSet(indices.map((i) => this.uids[i]!)))] }]
+      : indices.map((index, k) => ({ type: 'data', values: [index + 1 - k, atom('EXPUNGE')] }));
     const drop = new Set(indices);
     this.uids = this.uids.filter((_, i) => !drop.has(i));
     this.modseqs = this.modseqs.filter((_, i) => !drop.has(i));

@@ -3,7 +3,7 @@
 // messages loaded from the store in as few reads as the set allows.
 
 import type { MailStore, MessageMeta } from '../store/types.ts';
-import type { MailboxView } from './mailbox-view.ts';
+import { lowerBound, type MailboxView } from './mailbox-view.ts';
 import { ImapSyntaxError } from './parser.ts';
 import { exceeds, normalizeRanges, resolveUidSet, type SequenceSet, STAR } from './syntax/sequence-set.ts';
 
@@ -21,6 +21,34 @@ export function resolveSet(view: MailboxView, set: SequenceSet, byUid: boolean):
   const out: number[] = [];
   for (const [a, b] of normalizeRanges(set, count)) for (let n = a; n <= b; n++) out.push(view.uids[n - 1]!);
   return out;
+}
+
+/**
+ * UIDs within the set (`*` and the upper bound: maxUid, the highest UID ever
+ * given, UIDNEXT - 1) that the mailbox does not have, as a
+ * wire set, or '' when none: what QRESYNC reports as VANISHED (EARLIER). The
+ * store keeps no record of expunged UIDs, so every absent UID is reported,
+ * which RFC 7162 3.2.5.1 allows; ranges are never expanded.
+ */
+export function absentUids(set: SequenceSet, present: readonly number[], maxUid: number): string {
+  if (maxUid < 1) return '';
+  const ranges = normalizeRanges(
+    { saved: false, ranges: set.ranges.map((r) => ({ from: r.from === STAR ? maxUid : r.from, to: r.to === STAR ? maxUid : r.to })) },
+    maxUid,
+  );
+  const parts: string[] = [];
+  const emit = (a: number, b: number) => {
+    if (a <= b) parts.push(a === b ? String(a) : `${a}:${b}`);
+  };
+  for (const [a, b] of ranges) {
+    let next = a;
+    for (let i = lowerBound(present, a); i < present.length && present[i]! <= b; i++) {
+      emit(next, present[i]! - 1);
+      next = present[i]! + 1;
+    }
+    emit(next, b);
+  }
+  return parts.join(',');
 }
 
 /** Below this share of a UID range, messages are read one by one instead of scanning the range. */

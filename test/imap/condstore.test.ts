@@ -95,3 +95,58 @@ describe('imap CONDSTORE', { timeout: 30_000 }, () => {
     assert.match(r[1]!, /^\* 1 FETCH \(FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/);
   });
 });
+
+describe('imap QRESYNC', { timeout: 30_000 }, () => {
+  let f: Fixture;
+  let a: TestClient;
+  let b: TestClient;
+  let uidValidity = 0;
+  let since = 0;
+  before(async () => {
+    f = await startFixture();
+    a = await f.login();
+    b = await f.login();
+    for (let i = 1; i <= 5; i++) await append(a, 'INBOX', message({ subject: `q${i}` }));
+    const status = await a.command('STATUS INBOX (UIDVALIDITY HIGHESTMODSEQ)');
+    uidValidity = Number(/UIDVALIDITY (\d+)/.exec(status[0]!)![1]);
+    since = modseqOf(status[0]!);
+  });
+  after(() => f.close());
+
+  it('needs ENABLE QRESYNC, which also turns CONDSTORE on', async () => {
+    assert.deepEqual(await a.command(`SELECT INBOX (QRESYNC (${uidValidity} ${since}))`, 'q1'), ['q1 BAD ENABLE QRESYNC first']);
+    assert.deepEqual(await a.command('ENABLE QRESYNC', 'q2'), ['* ENABLED QRESYNC', 'q2 OK ENABLE completed']);
+  });
+
+  it('SELECT (QRESYNC ...) tells what vanished and what changed since the known modseq', async () => {
+    // Another session changes things while this one is away.
+    await b.command('SELECT INBOX');
+    await b.command('STORE 2 +FLAGS (\\Flagged)');
+    await b.command('STORE 4 +FLAGS.SILENT (\\Deleted)');
+    await b.command('EXPUNGE');
+    const r = await a.command(`SELECT INBOX (QRESYNC (${uidValidity} ${since} 1:5))`, 'q3');
+    const i = r.findIndex((l) => l.startsWith('* VANISHED'));
+    assert.equal(r[i], '* VANISHED (EARLIER) 4');
+    assert.match(r[i + 1]!, /^\* 2 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/);
+    assert.equal(r[i + 2], 'q3 OK [READ-WRITE] SELECT completed');
+    assert.ok(r.some((l) => l.startsWith('* OK [HIGHESTMODSEQ ')));
+    // A stale UIDVALIDITY gets a plain SELECT.
+    const stale = await a.command(`SELECT INBOX (QRESYNC (${uidValidity + 1} ${since}))`, 'q4');
+    assert.ok(!stale.some((l) => l.includes('VANISHED') || l.includes('FETCH')));
+  });
+
+  it('expunges are told as VANISHED; UID FETCH (CHANGEDSINCE n VANISHED) reports absent UIDs first', async () => {
+    await b.command('STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await b.command('EXPUNGE');
+    assert.deepEqual(await a.command('NOOP', 'q5'), ['* VANISHED 1', 'q5 OK NOOP completed']);
+    const r = await a.command(`UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${since} VANISHED)`, 'q6');
+    assert.equal(r[0], '* VANISHED (EARLIER) 1,4');
+    assert.match(r[1]!, /^\* 1 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/);
+    assert.equal(r.at(-1), 'q6 OK UID FETCH completed');
+    assert.deepEqual(await a.command('FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)', 'q7'), [
+      'q7 BAD VANISHED needs UID FETCH and ENABLE QRESYNC',
+    ]);
+    assert.deepEqual(await a.command('STORE 1 +FLAGS.SILENT (\\Deleted)', 'q8').then((l) => l.at(-1)), 'q8 OK STORE completed');
+    assert.deepEqual(await a.command('EXPUNGE', 'q9'), ['* VANISHED 2', 'q9 OK EXPUNGE completed']);
+  });
+});

@@ -18,6 +18,8 @@ export const enable = defineCommand({
     for (const cap of capabilities) {
       if (!ENABLEABLE.has(cap) || !offered.has(cap) || ctx.session.enabled.has(cap)) continue;
       ctx.session.enabled.add(cap);
+      // QRESYNC implies CONDSTORE (RFC 7162 3.2.3).
+      if (cap === 'QRESYNC') ctx.session.enabled.add('CONDSTORE');
       turnedOn.push(cap);
     }
     await ctx.send({ type: 'data', values: [atom('ENABLED'), ...turnedOn.map(atom)] });

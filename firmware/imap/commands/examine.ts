@@ -1,4 +1,4 @@
-// tag EXAMINE mailbox [(CONDSTORE)]
+// tag EXAMINE mailbox [(CONDSTORE | QRESYNC (uidvalidity modseq [known-uids]))]
 import { parseSelectArgs } from '../syntax/commands.ts';
 import { openMailbox } from './open-mailbox.ts';
 import { AUTHENTICATED, defineCommand } from './types.ts';
@@ -8,5 +8,5 @@ export const examine = defineCommand({
   states: AUTHENTICATED,
   flags: { breaksSequenceNumbers: true },
   args: parseSelectArgs,
-  run: (ctx, { mailbox, condstore }) => openMailbox(ctx, mailbox, true, condstore),
+  run: (ctx, args) => openMailbox(ctx, args, true),
 });

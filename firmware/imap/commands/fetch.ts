@@ -1,10 +1,10 @@
 // tag FETCH sequence-set (att ...) [(CHANGEDSINCE modseq)]
-// tag UID FETCH sequence-set (att ...) [(CHANGEDSINCE modseq)]
+// tag UID FETCH sequence-set (att ...) [(CHANGEDSINCE modseq [VANISHED])]
 import { atom, type ImapValue } from '../compiler.ts';
 import { fetchValues, needsStructure, setsSeen } from '../fetch-response.ts';
 import { MessageContent } from '../message-content.ts';
-import { loadMessages, mapLimit, resolveSet } from '../message-set.ts';
-import { type CommandResult, ok } from '../responses.ts';
+import { absentUids, loadMessages, mapLimit, resolveSet } from '../message-set.ts';
+import { bad, type CommandResult, ok } from '../responses.ts';
 import { type FetchArgs, type FetchItem, parseFetchArgs } from '../syntax/fetch.ts';
 import { enableCondstore } from './condstore.ts';
 import { type Command, type CommandContext, defineCommand, SELECTED } from './types.ts';
@@ -28,7 +28,14 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
   const view = ctx.session.selected!;
   const { store } = ctx.deps;
   const uids = resolveSet(view, args.set, byUid);
+  if (args.vanished === true && (!byUid || !view.qresync)) return bad('VANISHED needs UID FETCH and ENABLE QRESYNC');
   if (args.changedSince !== undefined || has(args.items, 'MODSEQ')) await enableCondstore(ctx);
+  if (args.vanished === true) {
+    // UIDs of the set the mailbox no longer has (RFC 7162 3.2.6), before the changes.
+    const box = await store.getMailboxById(view.mailboxId);
+    const vanished = absentUids(args.set, view.uids, (box?.uidNext ?? 1) - 1);
+    if (vanished !== '') await ctx.send({ type: 'data', values: [atom('VANISHED'), [atom('EARLIER')], atom(vanished)] });
+  }
   let metas = await loadMessages(store, view.mailboxId, uids);
   if (args.changedSince !== undefined) {
     const since = args.changedSince;

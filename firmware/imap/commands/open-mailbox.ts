@@ -4,13 +4,19 @@
 import type { Mailbox, MessageMeta } from '../../store/types.ts';
 import { atom } from '../compiler.ts';
 import { MailboxView } from '../mailbox-view.ts';
-import { type CommandResult, code, no, ok } from '../responses.ts';
+import { absentUids } from '../message-set.ts';
+import { bad, type CommandResult, code, no, ok } from '../responses.ts';
+import type { SelectArgs } from '../syntax/commands.ts';
 import { SYSTEM_FLAGS } from '../syntax/flags.ts';
+import { STAR } from '../syntax/sequence-set.ts';
 import type { CommandContext } from './types.ts';
 
-export async function openMailbox(ctx: CommandContext, name: string, readOnly: boolean, condstore: boolean): Promise<CommandResult> {
+export async function openMailbox(ctx: CommandContext, args: SelectArgs, readOnly: boolean): Promise<CommandResult> {
   const { session } = ctx;
   const { store } = ctx.deps;
+  const { mailbox: name, condstore, qresync } = args;
+  // RFC 7162 3.2.5: the QRESYNC parameter needs ENABLE QRESYNC first.
+  if (qresync !== undefined && !session.enabled.has('QRESYNC')) return bad('ENABLE QRESYNC first');
   if (session.selected !== undefined) {
     // Leaving the old mailbox first: a failed SELECT leaves nothing selected (RFC 3501).
     session.selected = undefined;
@@ -21,7 +27,14 @@ export async function openMailbox(ctx: CommandContext, name: string, readOnly: b
   const box = await store.getMailbox(session.account!.id, name);
   if (box === undefined) return no('No such mailbox', code('NONEXISTENT'));
   const useCondstore = condstore || session.enabled.has('CONDSTORE');
-  const view = new MailboxView({ mailboxId: box.id, name: box.name, readOnly, uidValidity: box.uidValidity, condstore: useCondstore });
+  const view = new MailboxView({
+    mailboxId: box.id,
+    name: box.name,
+    readOnly,
+    uidValidity: box.uidValidity,
+    condstore: useCondstore,
+    qresync: session.enabled.has('QRESYNC'),
+  });
   // Selected before the listing: changes committed while it is read are recorded, and sync() reconciles them.
   session.selected = view;
   let messages: MessageMeta[];
@@ -58,7 +71,17 @@ export async function openMailbox(ctx: CommandContext, name: string, readOnly: b
   if (firstUnseen > 0) await ctx.send({ type: 'status', status: 'OK', code: code('UNSEEN', firstUnseen), text: 'First unseen' });
   await ctx.send({ type: 'status', status: 'OK', code: code('UIDVALIDITY', box.uidValidity), text: 'UIDs valid' });
   await ctx.send({ type: 'status', status: 'OK', code: code('UIDNEXT', after.uidNext), text: 'Predicted next UID' });
-  if (useCondstore) await ctx.send({ type: 'status', status: 'OK', code: code('HIGHESTMODSEQ', before.highestModseq), text: 'Highest' });
+  if (view.condstore) await ctx.send({ type: 'status', status: 'OK', code: code('HIGHESTMODSEQ', before.highestModseq), text: 'Highest' });
+  // Quick resynchronization: what vanished and what changed since the client's last visit (RFC 7162 3.2.5.1).
+  if (qresync !== undefined && qresync.uidValidity === box.uidValidity) {
+    const known = qresync.knownUids ?? { saved: false, ranges: [{ from: 1, to: STAR }] };
+    const vanished = absentUids(known, view.uids, after.uidNext - 1);
+    if (vanished !== '') await ctx.send({ type: 'data', values: [atom('VANISHED'), [atom('EARLIER')], atom(vanished)] });
+    for (const m of messages) {
+      if (m.modseq <= qresync.modseq) continue;
+      await ctx.send({ type: 'data', values: [view.seqOf(m.uid), atom('FETCH'), view.flagsItems(m.uid, m.flags, m.modseq)] });
+    }
+  }
   session.state = 'selected';
   return ok(readOnly ? 'EXAMINE completed' : 'SELECT completed', code(readOnly ? 'READ-ONLY' : 'READ-WRITE'));
 }

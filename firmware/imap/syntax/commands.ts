@@ -33,20 +33,52 @@ export function parseAuthenticateArgs(args: ArgReader): { readonly mechanism: st
   return { mechanism, initial };
 }
 
-/** `SELECT mailbox [(CONDSTORE)]`, same for EXAMINE. */
-export function parseSelectArgs(args: ArgReader): { readonly mailbox: string; readonly condstore: boolean } {
+/** What a client knows of a mailbox when it selects with QRESYNC (RFC 7162 3.2.5). */
+export interface QresyncParams {
+  readonly uidValidity: number;
+  readonly modseq: number;
+  /** UIDs the client holds; absent means all it may have seen. */
+  readonly knownUids?: SequenceSet;
+}
+
+export interface SelectArgs {
+  readonly mailbox: string;
+  readonly condstore: boolean;
+  readonly qresync?: QresyncParams;
+}
+
+/** `SELECT mailbox [(CONDSTORE | QRESYNC (uidvalidity modseq [known-uids [seq-match-data]]))]`, same for EXAMINE. */
+export function parseSelectArgs(args: ArgReader): SelectArgs {
   const mailbox = args.mailbox();
   let condstore = false;
+  let qresync: QresyncParams | undefined;
   const params = args.optionalList();
   if (params !== undefined) {
     while (!params.done) {
       const p = params.keyword('select parameter');
       if (p === 'CONDSTORE') condstore = true;
+      else if (p === 'QRESYNC' && params.nextIsList()) qresync = parseQresync(params.list('QRESYNC select parameter'));
       else throw new ImapSyntaxError('Unknown select parameter');
     }
   }
   args.end();
-  return { mailbox, condstore };
+  return qresync === undefined ? { mailbox, condstore } : { mailbox, condstore, qresync };
+}
+
+function parseQresync(list: ArgReader): QresyncParams {
+  const uidValidity = list.nzNumber('uidvalidity');
+  const modseq = list.nzNumber('mod-sequence', Number.MAX_SAFE_INTEGER);
+  let knownUids: SequenceSet | undefined;
+  if (!list.done && !list.nextIsList()) knownUids = list.sequenceSet('known UIDs');
+  // seq-match-data only saves a server work it does not do here; it is checked and ignored.
+  const match = list.optionalList();
+  if (match !== undefined) {
+    match.sequenceSet('known sequence set');
+    match.sequenceSet('known UID set');
+    match.end();
+  }
+  list.end();
+  return knownUids === undefined ? { uidValidity, modseq } : { uidValidity, modseq, knownUids };
 }
 
 /** DELETE, SUBSCRIBE, UNSUBSCRIBE, GETQUOTAROOT: `mailbox` */

@@ -44,6 +44,8 @@ export interface FetchArgs {
   readonly set: SequenceSet;
   readonly items: readonly FetchItem[];
   readonly changedSince?: number;
+  /** QRESYNC's VANISHED modifier (UID FETCH with CHANGEDSINCE only). */
+  readonly vanished?: boolean;
 }
 
 const SIMPLE = new Set<string>([
@@ -81,20 +83,25 @@ export function parseFetchArgs(args: ArgReader): FetchArgs {
     else items.push(fetchItem(t));
   }
   let changedSince: number | undefined;
+  let vanished = false;
   const modifiers = args.optionalList();
   if (modifiers !== undefined) {
     while (!modifiers.done) {
       const name = modifiers.keyword('fetch modifier');
       if (name === 'CHANGEDSINCE') changedSince = modifiers.number('mod-sequence');
+      else if (name === 'VANISHED') vanished = true;
       else throw new ImapSyntaxError('Unknown fetch modifier');
     }
   }
   args.end();
+  // RFC 7162 3.2.6: VANISHED only makes sense with CHANGEDSINCE.
+  if (vanished && changedSince === undefined) throw new ImapSyntaxError('VANISHED needs CHANGEDSINCE');
   // CHANGEDSINCE implies MODSEQ in every response (RFC 7162 3.1.4.1).
   if (changedSince !== undefined && !items.some((i) => i.kind === 'simple' && i.name === 'MODSEQ')) {
     items.push({ kind: 'simple', name: 'MODSEQ' });
   }
-  return changedSince === undefined ? { set, items } : { set, items, changedSince };
+  if (changedSince === undefined) return { set, items };
+  return vanished ? { set, items, changedSince, vanished } : { set, items, changedSince };
 }
 
 /** One fetch attribute token. */
