@@ -78,7 +78,7 @@ async function itemValue(meta: MessageMeta, item: FetchItem, content: MessageCon
     case 'binary-size':
       break;
   }
-  // The grammar accepts BINARY, but it is not advertised; a client that sends it anyway hears nothing useful.
+  // BINARY items never get here: the FETCH command refuses them.
   return null;
 }
 

@@ -70,6 +70,7 @@ describe('imap FETCH', { timeout: 30_000 }, () => {
     assert.deepEqual(await c.command('UID FETCH 50:60 FLAGS', 'u2'), ['u2 OK UID FETCH completed']);
     assert.deepEqual(await c.command('FETCH 3 FLAGS', 'u3'), ['u3 BAD Invalid message sequence number']);
     assert.deepEqual(await c.command('FETCH 1 (FLAGS BODY[HEADER', 'u4'), ['u4 BAD Unclosed section']);
+    assert.deepEqual(await c.command('FETCH 1 BINARY[1]', 'u5'), ['u5 BAD BINARY is not supported']);
   });
 
   it('reads header fields, text, parts, MIME headers and partials', async () => {
@@ -121,6 +122,19 @@ describe('imap FETCH', { timeout: 30_000 }, () => {
     await c.command('SELECT INBOX', 'p11');
   });
 
+  it('APPEND with a synchronizing literal sent in uneven pieces stores the bytes exactly', async () => {
+    const body = Buffer.from(message({ subject: 'Pieces', body: 'ÄÖÜ 8-bit text and a {5} brace\r\n.' }), 'utf8');
+    c.write(`pc APPEND INBOX (\\Draft) {${body.length}}\r\n`);
+    assert.equal(await c.response(), '+ Ready for literal');
+    for (let i = 0; i < body.length; i += 7) c.write(body.subarray(i, i + 7));
+    c.write('\r\n');
+    const r = await c.until('pc');
+    const uid = Number(/APPENDUID \d+ (\d+)/.exec(r.at(-1)!)![1]);
+    const fetched = await c.command(`UID FETCH ${uid} (FLAGS BODY.PEEK[])`, 'pf');
+    const line = fetched.find((l) => l.includes(`UID ${uid}`))!;
+    assert.ok(line.endsWith(`FLAGS (\\Draft) BODY[] {${body.length}}\r\n${body.toString('latin1')})`), line);
+  });
+
   it('streams a large body from the blob, byte for byte', async () => {
     const big = message({ subject: 'Big', body: 'x'.repeat(600 * 1024) });
     const uid = await append(c, 'INBOX', big);
@@ -128,10 +142,10 @@ describe('imap FETCH', { timeout: 30_000 }, () => {
     // The APPEND in this session already told EXISTS before its OK.
     assert.equal(r.length, 2);
     const fetchLine = r.find((l) => l.includes('FETCH'))!;
-    assert.ok(fetchLine === `* 3 FETCH (UID ${uid} BODY[] {${big.length}}\r\n${big})`, 'whole message');
+    assert.ok(fetchLine === `* 4 FETCH (UID ${uid} BODY[] {${big.length}}\r\n${big})`, 'whole message');
     const part = await c.command(`UID FETCH ${uid} BODY.PEEK[TEXT]<300000.400000>`, 'b2');
     // The text is 614,400 x and CRLF: from 300,000 on, 314,402 bytes remain of the 400,000 asked for.
-    assert.ok(part[0] === `* 3 FETCH (UID ${uid} BODY[TEXT]<300000> {314402}\r\n${'x'.repeat(314400)}\r\n)`, 'partial');
+    assert.ok(part[0] === `* 4 FETCH (UID ${uid} BODY[TEXT]<300000> {314402}\r\n${'x'.repeat(314400)}\r\n)`, 'partial');
   });
 });
 

@@ -27,6 +27,8 @@ function has(items: readonly FetchItem[], name: string): boolean {
 async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): Promise<CommandResult> {
   const view = ctx.session.selected!;
   const { store } = ctx.deps;
+  // BINARY (RFC 3516) is parsed but not offered; say so rather than answer NIL.
+  if (args.items.some((i) => i.kind === 'binary' || i.kind === 'binary-size')) return bad('BINARY is not supported');
   const uids = resolveSet(view, args.set, byUid);
   if (args.vanished === true && (!byUid || !view.qresync)) return bad('VANISHED needs UID FETCH and ENABLE QRESYNC');
   if (args.changedSince !== undefined || has(args.items, 'MODSEQ')) await enableCondstore(ctx);
