@@ -3,6 +3,7 @@
 // a params object, checks the params here (the socket carries untyped JSON),
 // and returns plain data without secrets.
 
+import type { WatchdogStats } from '../box/index.ts';
 import type { Config } from '../config/bootstrap.ts';
 import {
   checkSettingKey,
@@ -18,6 +19,7 @@ import { QUEUE_ACTIONS } from '../delivery/outbound/admin.ts';
 import { PochtaError } from '../errors.ts';
 import type { FrontPanel } from '../gpio/index.ts';
 import type { Account, Alias, Domain, FsckReport, MailStore, StoreStats } from '../store/types.ts';
+import type { FaultKind } from '../supervisor/index.ts';
 import { LISTENER_NAMES, type ListenerName, type ListenerStatus } from '../supervisor/service.ts';
 
 /** Password rules and hashing, supplied by the store room (see passwords.ts). */
@@ -49,6 +51,10 @@ export interface AdminDeps {
   readonly panel?: Pick<FrontPanel, 'state' | 'press'>;
   /** Restart one listener (also revives a failed one); absent without a daemon. */
   readonly restartListener?: (name: ListenerName) => Promise<void>;
+  /** Inject a fault into a listener (dev mode only; see debug-actions.ts); absent without a daemon. */
+  readonly fault?: (name: ListenerName, kind: FaultKind) => void;
+  /** systemd link and watchdog pets, for status; absent without a daemon. */
+  readonly watchdog?: () => WatchdogStats;
   readonly version: string;
   readonly now: () => number;
   /** When the daemon started (ms since epoch). */
@@ -92,8 +98,15 @@ export interface StatusView {
   readonly dev: boolean;
   readonly startedAt?: number;
   readonly uptimeMs?: number;
-  readonly listeners: readonly ListenerStatus[];
+  readonly listeners: readonly ListenerHealth[];
   readonly store: StoreStats;
+  /** Present while the daemon runs. */
+  readonly watchdog?: WatchdogStats;
+}
+
+/** A listener's status plus how long it has been running (absent unless running). */
+export interface ListenerHealth extends ListenerStatus {
+  readonly uptimeMs?: number;
 }
 
 // ---- parameter checks
@@ -335,8 +348,14 @@ const status: AdminAction = async (deps): Promise<StatusView> => {
     dataDir: deps.config.dataDir,
     dev: deps.config.dev,
     ...(deps.startedAt !== undefined ? { startedAt: deps.startedAt, uptimeMs: now - deps.startedAt } : {}),
-    listeners: deps.listeners ? [...(await deps.listeners())] : [],
+    listeners: deps.listeners
+      ? (await deps.listeners()).map((l) => ({
+          ...l,
+          ...(l.state === 'running' && l.startedAt !== undefined ? { uptimeMs: now - l.startedAt } : {}),
+        }))
+      : [],
     store: await deps.store.stats(),
+    ...(deps.watchdog ? { watchdog: deps.watchdog() } : {}),
   };
 };
 
@@ -403,9 +422,14 @@ export const ACTIONS: ReadonlyMap<string, AdminAction> = new Map<string, AdminAc
   ...QUEUE_ACTIONS,
 ]);
 
-/** Run an action by name. INVALID_ARGUMENT for an unknown one. */
-export function runAdminAction(deps: AdminDeps, action: string, params: Params = {}): Promise<unknown> {
-  const run = ACTIONS.get(action);
+/** Run an action by name from `actions` (default ACTIONS). INVALID_ARGUMENT for an unknown one. */
+export function runAdminAction(
+  deps: AdminDeps,
+  action: string,
+  params: Params = {},
+  actions: ReadonlyMap<string, AdminAction> = ACTIONS,
+): Promise<unknown> {
+  const run = actions.get(action);
   if (!run) return Promise.reject(new PochtaError('INVALID_ARGUMENT', `unknown admin action ${JSON.stringify(action)}`));
   return run(deps, params);
 }

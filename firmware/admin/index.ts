@@ -7,13 +7,17 @@ export type {
   AdminAction,
   AdminDeps,
   DomainView,
+  ListenerHealth,
   Params,
   PasswordTools,
   SettingView,
   StatusView,
 } from './actions.ts';
 export { ACTIONS, accountView, domainView, runAdminAction } from './actions.ts';
+export { actionTable, DEBUG_ACTIONS, DEBUG_FAULTS } from './debug-actions.ts';
 export type { AdminRequest, AdminResponse } from './protocol.ts';
+export type { ResetResult } from './reset-admin-access.ts';
+export { ADMIN_ACCESS_KEYS, ADMIN_ACCESS_PREFIXES, isAdminAccessKey, resetAdminAccess } from './reset-admin-access.ts';
 export type { AdminClient } from './socket-client.ts';
 export { connectAdmin } from './socket-client.ts';
 export type { AdminServer, AdminServerOptions } from './socket-server.ts';

@@ -4,13 +4,13 @@
 
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { greetingProbe, httpProbe, type Probe } from '../supervisor/index.ts';
+import { greetingProbe, httpProbe, type Probe, tlsGreetingProbe } from '../supervisor/index.ts';
 import type { ListenerName } from '../supervisor/service.ts';
 
 export interface ListenerEntry {
   readonly name: ListenerName;
   readonly module: URL;
-  /** None for socketless services (the queue runner). */
+  /** How a client would check it; every socket listener has one (implicit-TLS ones handshake first). None for the queue runner. */
   readonly probe?: Probe;
 }
 
@@ -21,12 +21,11 @@ const mod = (path: string) => new URL(`${path}${EXT}`, import.meta.url);
 export const LISTENERS: readonly ListenerEntry[] = [
   { name: 'smtp', module: mod('../smtp/service'), probe: greetingProbe(/^220 /) },
   { name: 'submission', module: mod('../smtp/service'), probe: greetingProbe(/^220 /) },
-  // Implicit-TLS ports have no plain greeting to probe; heartbeats still watch them.
-  { name: 'smtps', module: mod('../smtp/service') },
+  { name: 'smtps', module: mod('../smtp/service'), probe: tlsGreetingProbe(/^220 /) },
   { name: 'imap', module: mod('../imap/service'), probe: greetingProbe(/^\* OK/) },
-  { name: 'imaps', module: mod('../imap/service') },
+  { name: 'imaps', module: mod('../imap/service'), probe: tlsGreetingProbe(/^\* OK/) },
   { name: 'pop3', module: mod('../pop3/service'), probe: greetingProbe(/^\+OK/) },
-  { name: 'pop3s', module: mod('../pop3/service') },
+  { name: 'pop3s', module: mod('../pop3/service'), probe: tlsGreetingProbe(/^\+OK/) },
   { name: 'web', module: mod('../../webui/service'), probe: httpProbe('/health') },
   { name: 'queue', module: mod('../delivery/outbound/service') },
 ];

@@ -5,7 +5,7 @@ export type { BackoffPolicy, FailurePolicy } from './backoff.ts';
 export { backoffDelay, DEFAULT_BACKOFF, DEFAULT_FAILURE } from './backoff.ts';
 export type { ListenerSpec } from './listener-worker.ts';
 export type { Probe } from './probes.ts';
-export { greetingProbe, httpProbe } from './probes.ts';
+export { greetingProbe, httpProbe, tlsGreetingProbe } from './probes.ts';
 export type {
   ListenAddress,
   ListenerContext,
