@@ -21,6 +21,9 @@ import type { FrontPanel } from '../gpio/index.ts';
 import type { Account, Alias, Domain, FsckReport, MailStore, StoreStats } from '../store/types.ts';
 import type { FaultKind } from '../supervisor/index.ts';
 import { LISTENER_NAMES, type ListenerName, type ListenerStatus } from '../supervisor/service.ts';
+import type { LogRing } from './log-ring.ts';
+import type { MailCounters } from './mail-counters.ts';
+import { WEB_ACTIONS } from './web-actions.ts';
 
 /** Password rules and hashing, supplied by the store room (see passwords.ts). */
 export interface PasswordTools {
@@ -48,7 +51,11 @@ export interface AdminDeps {
   /** Listener states; absent when the CLI works on a stopped data dir. */
   readonly listeners?: () => readonly ListenerStatus[] | Promise<readonly ListenerStatus[]>;
   /** The front panel (LEDs, button); absent without a daemon or without a panel. */
-  readonly panel?: Pick<FrontPanel, 'state' | 'press'>;
+  readonly panel?: Pick<FrontPanel, 'state' | 'press'> & Partial<Pick<FrontPanel, 'requestPresence'>>;
+  /** Mail counters for the dashboard (mail-counters.ts); absent without a daemon. */
+  readonly counters?: Pick<MailCounters, 'snapshot'>;
+  /** Recent log lines for the web UI's log view (log-ring.ts); absent without a daemon. */
+  readonly logs?: Pick<LogRing, 'tail'>;
   /** Restart one listener (also revives a failed one); absent without a daemon. */
   readonly restartListener?: (name: ListenerName) => Promise<void>;
   /** Inject a fault into a listener (dev mode only; see debug-actions.ts); absent without a daemon. */
@@ -420,6 +427,8 @@ export const ACTIONS: ReadonlyMap<string, AdminAction> = new Map<string, AdminAc
   ['backup', backup],
   // queue.list|show|retry|delete|bounce, owned by the outbound room.
   ...QUEUE_ACTIONS,
+  // web.state, admin.password.set, admin.reset, auth.*, setup.finish, presence.request, stats.mail, log.tail, relay.test.
+  ...WEB_ACTIONS,
 ]);
 
 /** Run an action by name from `actions` (default ACTIONS). INVALID_ARGUMENT for an unknown one. */
