@@ -311,6 +311,7 @@ export class ImapConnection {
       flushUpdates: async (allowExpunge) => {
         await this.flushUpdates(allowExpunge);
       },
+      setTimer: this.options.setTimer,
     };
     try {
       return await run(ctx);

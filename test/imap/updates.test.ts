@@ -4,8 +4,9 @@
 // renamed or deleted under a session.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { IDLE_KEEPALIVE_MS } from '../../firmware/imap/commands/idle.ts';
 import type { TestClient } from '../unit/imap/client.ts';
-import { type Fixture, startFixture } from '../unit/imap/fixture.ts';
+import { type Fixture, manualTimers, startFixture } from '../unit/imap/fixture.ts';
 import { append, message } from './support.ts';
 
 /** Resolve with the next response, or fail after `ms` (a bound, not a timing assertion). */
@@ -106,5 +107,28 @@ describe('imap live updates between sessions', { timeout: 30_000 }, () => {
     a.write('r6 NOOP\r\n');
     assert.equal(await within(a, 1000), '* BYE Selected mailbox was deleted');
     await a.waitClosed();
+  });
+});
+
+describe('imap IDLE keepalive', { timeout: 30_000 }, () => {
+  it('says it is still there every few minutes while idling, and stops when IDLE ends', async () => {
+    const timers = manualTimers();
+    const f = await startFixture({}, { setTimer: timers.setTimer });
+    try {
+      const c = await f.login();
+      await c.command('SELECT INBOX');
+      c.write('k IDLE\r\n');
+      assert.equal(await within(c, 2000), '+ idling');
+      timers.fire(IDLE_KEEPALIVE_MS);
+      assert.equal(await within(c, 1000), '* OK Still here');
+      timers.fire(IDLE_KEEPALIVE_MS);
+      assert.equal(await within(c, 1000), '* OK Still here');
+      c.write('DONE\r\n');
+      assert.equal(await within(c, 1000), 'k OK IDLE terminated');
+      timers.fire(IDLE_KEEPALIVE_MS);
+      assert.deepEqual(await c.command('NOOP', 'k2'), ['k2 OK NOOP completed']);
+    } finally {
+      await f.close();
+    }
   });
 });

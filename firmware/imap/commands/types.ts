@@ -74,6 +74,8 @@ export interface CommandContext {
    * changes before their own responses). EXPUNGE only when allowExpunge.
    */
   flushUpdates(allowExpunge: boolean): Promise<void>;
+  /** The connection's timer (injected, so tests fake time); returns the cancel function. */
+  readonly setTimer: (ms: number, fn: () => void) => () => void;
 }
 
 export interface CommandSpec<A> {
