@@ -179,6 +179,7 @@ export class Pop3Connection {
     this.session.lock = undefined;
     this.session.unwatch?.();
     this.session.unwatch = undefined;
+    this.session.readAhead.clear();
     this.session.maildrop = undefined;
     await lock?.release();
   }

@@ -16,12 +16,17 @@ const TOP_CHUNK = 8 * 1024;
 /** Bodies up to this size are read and encoded in one go: one read, one socket write. */
 const WHOLE_LIMIT = 256 * 1024;
 
+/** Small enough to be read and encoded whole. */
+export function isSmallBody(message: Pick<MaildropMessage, 'size'>): boolean {
+  return message.size <= WHOLE_LIMIT;
+}
+
 export async function openMessageBody(
   store: Pick<MailStore, 'blobPath'>,
   message: MaildropMessage,
   bodyLines?: number,
 ): Promise<StreamedBody> {
-  if (message.size <= WHOLE_LIMIT) {
+  if (isSmallBody(message)) {
     const raw = await readSmall(store.blobPath(message.blobId), message.size);
     const whole = encodeWireBody(raw, bodyLines === undefined ? {} : { bodyLines });
     return {

@@ -3,6 +3,7 @@
 
 import type { Maildrop } from './maildrop.ts';
 import type { HeldLock } from './maildrop-lock.ts';
+import { ReadAhead } from './read-ahead.ts';
 
 export type Pop3State = 'authorization' | 'transaction' | 'update';
 
@@ -19,6 +20,8 @@ export interface Session {
   lock: HeldLock | undefined;
   /** Stops following the change feed for the maildrop. */
   unwatch: (() => void) | undefined;
+  /** The next message's body, read while the current one is sent. */
+  readonly readAhead: ReadAhead;
   /** Failed logins on this connection; the connection is dropped after a few. */
   authFailures: number;
 }
@@ -34,6 +37,7 @@ export function createSession(id: string, remoteAddress: string, secure: boolean
     maildrop: undefined,
     lock: undefined,
     unwatch: undefined,
+    readAhead: new ReadAhead(),
     authFailures: 0,
   };
 }

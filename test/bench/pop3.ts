@@ -1,7 +1,9 @@
 // `npm run bench -- pop3 [messages] [rounds]`: a POP3 client downloads a
 // maildrop of 1,000 messages (about 10 KB each) the way fetchmail does:
 // login, STAT, UIDL, then RETR of every message one after another, QUIT
-// without deleting. Prints the time of each step and RETR throughput. When a
+// without deleting. Prints the time of each step and RETR throughput. The
+// listener runs as the daemon runs it: in a worker thread under the
+// supervisor, with the store behind the proxy in this thread. When a
 // reference Dovecot runs on 127.0.0.1:20110 (../shared/interop/setup-local-mta.sh
 // start; user2@interop.test), its maildrop is filled to the same size over
 // LMTP (20024) and measured the same way, and the ratio is printed.
@@ -10,9 +12,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createPop3Service } from '../../firmware/pop3/service.ts';
 import { hashPassword, openStore } from '../../firmware/store/index.ts';
+import { createSupervisor } from '../../firmware/supervisor/index.ts';
 import type { Logger } from '../../firmware/supervisor/service.ts';
+
+const SERVICE = new URL('../../firmware/pop3/service.ts', import.meta.url);
 
 const silent: Logger = {
   trace: () => undefined,
@@ -251,23 +255,27 @@ export default async function bench(args: string[]): Promise<void> {
     const inbox = await store.getMailbox(account.id, 'INBOX');
     if (inbox === undefined) throw new Error('no INBOX');
     for (let i = 0; i < messages; i++) await store.appendMessage(inbox.id, Buffer.from(body(i, 'bench@example.test')));
-    const service = await createPop3Service({
-      name: 'pop3',
-      address: { host: '127.0.0.1', port: 0 },
+    const supervisor = createSupervisor({
       store,
       log: silent,
+      logLevel: 'silent',
       hostname: 'bench.example.test',
       dataDir: dir,
+      blobDir: path.join(dir, 'data', 'blobs'),
+      // No certificate: the plain listener runs without STLS; dev mode allows loopback logins.
       tls: { certPath: path.join(dir, 'none.pem'), keyPath: path.join(dir, 'none.key') },
       dev: true,
-      now: Date.now,
+      listeners: [{ name: 'pop3', module: SERVICE, address: { host: '127.0.0.1', port: 0 } }],
+      startTimeoutMs: 15_000,
     });
-    await service.start();
-    const port = service.address()?.port ?? 0;
+    await supervisor.start();
+    const port = supervisor.status().find((s) => s.name === 'pop3')?.address?.port ?? 0;
 
     const refUp = await portOpen(REF.pop3);
     if (refUp) await fillReference(messages);
-    console.log(`POP3: login, STAT, UIDL and RETR of ${messages} messages (6-14 KB), median of ${rounds} rounds, loopback, no TLS`);
+    console.log(
+      `POP3: login, STAT, UIDL and RETR of ${messages} messages (6-14 KB), median of ${rounds} rounds, loopback, no TLS, listener in a worker thread`,
+    );
     const ours: Round[] = [];
     const theirs: Round[] = [];
     // Alternate the servers so both see the same machine load.
@@ -279,7 +287,7 @@ export default async function bench(args: string[]): Promise<void> {
     report('pochta', summarize(ours), messages, ref);
     if (ref !== undefined) report('dovecot', ref, messages);
     else console.log('(no reference Dovecot on 127.0.0.1:20110; ../shared/interop/setup-local-mta.sh start runs one)');
-    await service.stop(Date.now() + 2000);
+    await supervisor.stop(Date.now() + 2000);
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });

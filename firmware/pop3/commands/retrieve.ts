@@ -1,8 +1,8 @@
 // What RETR and TOP share: the message must still be in INBOX (IMAP may have
 // expunged it since login, which the change feed tells the maildrop), and its
-// body is streamed from the blob file.
+// body is streamed from the blob file (small ones read ahead, see read-ahead.ts).
 import { openMessageBody } from '../message-body.ts';
-import { err, ok, type Reply } from '../replies.ts';
+import { err, ok, type Reply, type StreamedBody } from '../replies.ts';
 import { maildropOf, NO_SUCH_MESSAGE } from './maildrop-of.ts';
 import type { CommandContext } from './types.ts';
 
@@ -13,13 +13,18 @@ export async function retrieve(ctx: CommandContext, number: number, bodyLines?: 
   const message = maildrop.get(number);
   if (message === undefined) return err(NO_SUCH_MESSAGE);
   if (message.gone) return err(GONE);
-  let body: Awaited<ReturnType<typeof openMessageBody>>;
+  const { store } = ctx.deps;
+  const readAhead = ctx.session.readAhead;
+  let body: StreamedBody | undefined;
   try {
-    body = await openMessageBody(ctx.deps.store, message, bodyLines);
+    if (bodyLines === undefined) body = await readAhead.take(message);
+    body ??= await openMessageBody(store, message, bodyLines);
   } catch (error) {
     // Expunged an instant ago and its blob already collected: the change feed has not told us yet.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return err(GONE);
     throw error;
   }
+  // Clients fetch in order: read the next ones while this one goes out.
+  if (bodyLines === undefined) readAhead.fill(store, maildrop, number);
   return ok(bodyLines === undefined ? `${message.size} octets` : 'Top of message follows', { body });
 }
