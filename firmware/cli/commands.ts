@@ -327,6 +327,32 @@ export const COMMANDS: readonly Command[] = [
   },
 ];
 
+/**
+ * Dev/test mode only (`--dev`, POCHTA_DEV or the config file): break a
+ * listener on purpose to watch it recover. Without dev mode these verbs are
+ * not in the table at all, and the daemon has no action behind them either.
+ */
+export const DEBUG_COMMANDS: readonly Command[] = (
+  [
+    ['crash', 'throw', 'throw an uncaught exception in the listener thread'],
+    ['exit', 'exit', 'make the listener thread exit'],
+    ['hang', 'hang', "stop the listener's event loop (missed heartbeats)"],
+  ] as const
+).map(([word, kind, summary]) => ({
+  words: ['debug', word],
+  usage: 'LISTENER',
+  summary: `(dev mode) ${summary}; the supervisor restarts it`,
+  args: { min: 1, max: 1 },
+  needsDaemon: true,
+  build: (p: ParsedCommand) => ({ action: 'debug.fault', params: { name: arg(p, 0), kind } }),
+  format: (r: unknown) => `${(r as { name: string }).name}: injected ${word}; see pochta status\n`,
+}));
+
+/** The verbs of this mode: the debug verbs are there only in dev mode. */
+export function commandsFor(dev: boolean): readonly Command[] {
+  return dev ? [...COMMANDS, ...DEBUG_COMMANDS] : COMMANDS;
+}
+
 /** The gpio room is loaded only for the verbs that show the panel (it costs a CLI start ~0.3 s). */
 async function panelText(result: unknown): Promise<string> {
   const { formatPanelState } = await import('../gpio/index.ts');
@@ -334,8 +360,11 @@ async function panelText(result: unknown): Promise<string> {
 }
 
 /** The command whose words start `argv`, and the rest of argv. */
-export function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | undefined {
-  for (const command of COMMANDS) {
+export function findCommand(
+  argv: readonly string[],
+  commands: readonly Command[] = COMMANDS,
+): { command: Command; rest: string[] } | undefined {
+  for (const command of commands) {
     if (command.words.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(command.words.length) };
   }
   return undefined;

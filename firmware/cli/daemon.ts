@@ -5,9 +5,12 @@
 
 import { mkdir } from 'node:fs/promises';
 import type { AdminDeps } from '../admin/actions.ts';
-import { runAdminAction } from '../admin/actions.ts';
+import { ACTIONS, runAdminAction } from '../admin/actions.ts';
+import { actionTable } from '../admin/debug-actions.ts';
+import { resetAdminAccess } from '../admin/reset-admin-access.ts';
 import { startAdminServer } from '../admin/socket-server.ts';
 import { storeAddresses, storePasswords } from '../admin/store-tools.ts';
+import { createServiceManagerLink, healthIntervalMs, recordingNotifier, type ServiceManagerLink } from '../box/index.ts';
 import { type Config, configError } from '../config/bootstrap.ts';
 import { readSettings, watchSettings } from '../config/settings.ts';
 import { type FrontPanel, startFrontPanel } from '../gpio/index.ts';
@@ -16,9 +19,10 @@ import { analyze } from '../mime/index.ts';
 import { ensureTlsFiles } from '../net/tls.ts';
 import { openStore } from '../store/index.ts';
 import type { MailStore } from '../store/types.ts';
-import { createSupervisor, type Supervisor } from '../supervisor/index.ts';
+import { createSupervisor, type ListenerStatus, type Supervisor } from '../supervisor/index.ts';
 import { type DemoResult, ensureDevDemo } from './dev-demo.ts';
 import { LISTENERS, type ListenerEntry } from './listener-registry.ts';
+import type { Timings } from './timings.ts';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -27,12 +31,17 @@ export interface DaemonOptions {
   /** Which listeners to run; default: the registry. */
   readonly listeners?: readonly ListenerEntry[];
   readonly now?: () => number;
+  /** Shorter supervisor and button timings (POCHTA_TIMINGS, see timings.ts); default: the built-in ones. */
+  readonly timings?: Timings;
+  /** systemd's Type=notify link (serviceManagerFromEnv); default: one that only records. */
+  readonly serviceManager?: ServiceManagerLink;
 }
 
 export interface Daemon {
   readonly store: MailStore;
   readonly supervisor: Supervisor;
   readonly adminDeps: AdminDeps;
+  readonly serviceManager: ServiceManagerLink;
   /** LEDs and button; absent when the panel could not start (the daemon runs on without it). */
   readonly panel?: FrontPanel;
   /** Set in dev mode: the demo account (with its password on the first start only). */
@@ -45,6 +54,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, log } = options;
   const now = options.now ?? Date.now;
   const startedAt = now();
+  const timings = options.timings ?? {};
+  const serviceManager = options.serviceManager ?? createServiceManagerLink({ notifier: recordingNotifier(now), now });
   await mkdir(config.dataDir, { recursive: true, mode: 0o750 }).catch((err: NodeJS.ErrnoException) => {
     // Most often a wrong --data or a missing chown on the box: a config problem (exit 78), not a crash.
     throw configError('dataDir', `cannot create ${config.dataDir} (${err.code ?? err.message})`);
@@ -82,9 +93,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       logLevel: config.log.level,
       logPretty: config.log.pretty,
       now,
+      ...(timings.heartbeat ? { heartbeat: timings.heartbeat } : {}),
+      ...(timings.probe ? { probe: timings.probe } : {}),
+      ...(timings.backoff ? { backoff: timings.backoff } : {}),
+      ...(timings.failure ? { failure: timings.failure } : {}),
+      ...(timings.startTimeoutMs !== undefined ? { startTimeoutMs: timings.startTimeoutMs } : {}),
+      // The only place the watchdog is petted: the supervisor's own loop ran
+      // and the store answered a read. A stuck main thread or a dead LevelDB
+      // stops the pets, and systemd restarts the whole daemon.
+      health: { intervalMs: timings.healthMs ?? healthIntervalMs(serviceManager.watchdogMs) },
+      onHealthy: () => serviceManager.pet(),
     });
 
-    const panel = await startPanel(config, supervisor, store, log);
+    const panel = await startPanel(config, supervisor, store, log, timings.longPressMs);
     if (panel) closers.push(() => panel.close());
 
     const adminDeps: AdminDeps = {
@@ -94,6 +115,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       addresses: storeAddresses,
       listeners: () => supervisor.status(),
       restartListener: (name) => supervisor.restart(name),
+      fault: (name, kind) => supervisor.fault(name, kind),
+      watchdog: () => serviceManager.stats(),
       ...(panel ? { panel } : {}),
       version: options.version,
       now,
@@ -101,23 +124,31 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     };
     const demo = config.dev ? await ensureDevDemo(adminDeps) : undefined;
 
+    const actions = actionTable(ACTIONS, config.dev);
     const admin = await startAdminServer({
       path: config.adminSocket,
-      handle: (action, params) => runAdminAction(adminDeps, action, params),
+      // `debug.fault` exists only in dev mode: an appliance has no such action at all.
+      handle: (action, params) => runAdminAction(adminDeps, action, params, actions),
       log: log.child({ room: 'admin' }),
     });
     closers.push(() => admin.close());
 
     await supervisor.start();
+    serviceManager.ready(statusLine(supervisor.status()));
+    const stopStatus = supervisor.on('change', () => serviceManager.status(statusLine(supervisor.status())));
     log.info({ listeners: supervisor.status().map((l) => ({ name: l.name, state: l.state, address: l.address })) }, 'pochta ready');
 
     return {
       store,
       supervisor,
       adminDeps,
+      serviceManager,
       ...(demo ? { demo } : {}),
       ...(panel ? { panel } : {}),
       async stop(deadline) {
+        // Tell systemd first, so the pause in pets while stopping is not taken for a hang.
+        serviceManager.stopping();
+        stopStatus();
         // Listeners first (they use the store), then the admin socket, then the store.
         await supervisor.stop(deadline).catch((err: unknown) => log.error({ err: String(err) }, 'error while stopping listeners'));
         await closeAll();
@@ -134,7 +165,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
  * traffic and takes the button. A panel that cannot start is logged and left
  * out: an LED is never worth keeping mail down for.
  */
-async function startPanel(config: Config, supervisor: Supervisor, store: MailStore, log: RootLogger): Promise<FrontPanel | undefined> {
+async function startPanel(
+  config: Config,
+  supervisor: Supervisor,
+  store: MailStore,
+  log: RootLogger,
+  longPressMs: number | undefined,
+): Promise<FrontPanel | undefined> {
   const mode = { dev: config.dev };
   const gpioLog = log.child({ room: 'gpio' });
   let panel: FrontPanel;
@@ -144,11 +181,12 @@ async function startPanel(config: Config, supervisor: Supervisor, store: MailSto
       driver: config.gpio.driver,
       setupDone: (await readSettings(store, mode))['setup.done'],
       log: gpioLog,
+      ...(longPressMs !== undefined ? { longPressMs } : {}),
       // A 10-second hold: back to first-boot setup (the web UI asks for a new
       // admin password again). Mail and accounts are never touched.
       onFactoryReset: async () => {
-        gpioLog.warn('button held: resetting setup; mail is kept');
-        await store.setSettings({ 'setup.done': undefined });
+        gpioLog.warn('button held: resetting admin access and network settings; mail is kept');
+        await resetAdminAccess(store, gpioLog);
       },
     });
   } catch (err) {
@@ -167,4 +205,15 @@ async function startPanel(config: Config, supervisor: Supervisor, store: MailSto
       await panel.close();
     },
   };
+}
+
+/** The one line `systemctl status pochta` shows. */
+export function statusLine(listeners: readonly ListenerStatus[]): string {
+  const running = listeners.filter((l) => l.state === 'running').length;
+  const failed = listeners.filter((l) => l.state === 'failed').map((l) => l.name);
+  const restarting = listeners.filter((l) => l.state === 'restarting' || (l.state === 'starting' && l.restarts > 0)).map((l) => l.name);
+  const parts = [`${running} of ${listeners.length} listeners running`];
+  if (restarting.length > 0) parts.push(`restarting: ${restarting.join(', ')}`);
+  if (failed.length > 0) parts.push(`FAILED: ${failed.join(', ')}`);
+  return parts.join('; ');
 }

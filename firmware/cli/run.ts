@@ -8,7 +8,7 @@ import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { connectAdmin } from '../admin/socket-client.ts';
 import { type Config, loadConfig } from '../config/bootstrap.ts';
 import { errorCodeOf, PochtaError } from '../errors.ts';
-import { COMMANDS, checkArgCount, findCommand, type ParsedCommand } from './commands.ts';
+import { COMMANDS, type Command, checkArgCount, commandsFor, findCommand, type ParsedCommand } from './commands.ts';
 import { type CliIo, EXIT } from './io.ts';
 
 export const COMMON_OPTIONS = {
@@ -22,13 +22,13 @@ export const COMMON_OPTIONS = {
 /** A bad command line: printed with the usage, exit 64. */
 class UsageError extends Error {}
 
-export function usage(): string {
+export function usage(commands: readonly Command[] = COMMANDS): string {
   const lines = [
     'usage: pochta VERB [ARGS] [--json] [--data DIR] [--config FILE] [--dev]',
     '',
     '  serve [--dev] [--data DIR] [--listen NAME=HOST:PORT ...] [--config FILE] [--hostname NAME] [--log-level LEVEL]',
     '        run the daemon',
-    ...COMMANDS.map((c) => `  ${[...c.words, c.usage].filter(Boolean).join(' ')}\n        ${c.summary}`),
+    ...commands.map((c) => `  ${[...c.words, c.usage].filter(Boolean).join(' ')}\n        ${c.summary}`),
     '  restore DIR',
     '        replace the data of a STOPPED daemon with a backup',
     '  version',
@@ -43,7 +43,7 @@ export function usage(): string {
 export async function runCli(argv: readonly string[], io: CliIo, version: string): Promise<number> {
   const [verb] = argv;
   if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
-    (verb === undefined ? io.stderr : io.stdout).write(usage());
+    (verb === undefined ? io.stderr : io.stdout).write(usage(commandsFor(devMode(argv, io))));
     return verb === undefined ? EXIT.USAGE : EXIT.OK;
   }
   if (verb === 'version' || verb === '--version') {
@@ -57,7 +57,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
   let json = argv.includes('--json');
   try {
     if (verb === 'restore') return await restoreCommand(argv.slice(1), io);
-    const found = findCommand(argv);
+    const found = findCommand(argv, commandsFor(devMode(argv, io)));
     if (!found) throw new UsageError(`unknown command: ${argv.slice(0, 2).join(' ')}`);
     const { command, rest } = found;
     const parsed = parse(rest, { ...COMMON_OPTIONS, ...command.options });
@@ -132,6 +132,20 @@ async function restoreCommand(args: readonly string[], io: CliIo): Promise<numbe
 function devHint(config: Config, io: CliIo): string {
   if (config.dev || !existsSync(join(io.cwd, 'data', 'admin.sock'))) return '';
   return '; a dev daemon runs in ./data: add --dev';
+}
+
+/**
+ * Dev mode as the config sees it (--dev, POCHTA_DEV, the config file), read
+ * before the verb is looked up: the debug verbs exist only there. A config
+ * that does not load counts as appliance mode; the verb then reports it.
+ */
+function devMode(argv: readonly string[], io: CliIo): boolean {
+  try {
+    const { values } = parseArgs({ args: [...argv], options: COMMON_OPTIONS, allowPositionals: true, strict: false });
+    return configFrom({ values, positionals: [] }, io).dev;
+  } catch {
+    return false;
+  }
 }
 
 function parse(args: readonly string[], options: ParseArgsOptionsConfig): ParsedCommand {

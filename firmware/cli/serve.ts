@@ -3,12 +3,14 @@
 // crash of the whole process.
 
 import { parseArgs } from 'node:util';
+import { serviceManagerFromEnv } from '../box/index.ts';
 import { formatHostPort } from '../config/address.ts';
 import { loadConfig } from '../config/bootstrap.ts';
 import { errorCodeOf, PochtaError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { type Daemon, startDaemon } from './daemon.ts';
 import { type CliIo, EXIT } from './io.ts';
+import { parseTimings, type Timings } from './timings.ts';
 
 /** How long listeners get to finish their sessions on SIGTERM. */
 const STOP_GRACE_MS = 10_000;
@@ -34,7 +36,9 @@ export async function serveCommand(args: readonly string[], io: CliIo, version: 
   }
 
   let config: ReturnType<typeof loadConfig>;
+  let timings: Timings;
   try {
+    timings = parseTimings(io.env['POCHTA_TIMINGS']);
     config = loadConfig({
       flags: {
         ...(values['dev'] === true ? { dev: true } : {}),
@@ -73,7 +77,13 @@ export async function serveCommand(args: readonly string[], io: CliIo, version: 
 
   let daemon: Daemon;
   try {
-    daemon = await startDaemon({ config, log, version });
+    // systemd (Type=notify) tells us where to report through NOTIFY_SOCKET and
+    // WATCHDOG_USEC; POCHTA_SYSTEMD_NOTIFY replaces the systemd-notify binary (tests).
+    const serviceManager = serviceManagerFromEnv(io.env, {
+      ...(io.env['POCHTA_SYSTEMD_NOTIFY'] ? { command: io.env['POCHTA_SYSTEMD_NOTIFY'] } : {}),
+      log: log.child({ room: 'box' }),
+    });
+    daemon = await startDaemon({ config, log, version, timings, serviceManager });
   } catch (err) {
     const code = errorCodeOf(err);
     const message = err instanceof PochtaError ? err.detail : String((err as Error)?.message ?? err);
