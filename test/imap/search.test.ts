@@ -131,6 +131,11 @@ describe('imap SEARCH', { timeout: 30_000 }, () => {
       'e1 OK SEARCH completed',
     ]);
     assert.deepEqual(await c.command('UID SEARCH RETURN () 1:3', 'e2'), ['* ESEARCH (TAG "e2") UID ALL 1:3', 'e2 OK UID SEARCH completed']);
+    assert.deepEqual(await c.command('SEARCH RETURN (COUNT) KEYWORD $Nothing', 'e3'), [
+      '* ESEARCH (TAG "e3") COUNT 0',
+      'e3 OK SEARCH completed',
+    ]);
+    assert.deepEqual(await c.command('SEARCH RETURN (SAVE) ALL', 'e4'), ['e4 BAD Unknown RETURN option']);
   });
 });
 

@@ -3,7 +3,7 @@
 import { atom, type ImapValue } from '../compiler.ts';
 import { MessageContent } from '../message-content.ts';
 import { mapLimit } from '../message-set.ts';
-import { type CommandResult, code, no, ok } from '../responses.ts';
+import { bad, type CommandResult, code, no, ok } from '../responses.ts';
 import { requiredTerms } from '../search/candidates.ts';
 import { type Candidate, matches, quick } from '../search/evaluate.ts';
 import { parseSearchArgs, type SearchArgs, type SearchKey } from '../syntax/search.ts';
@@ -13,6 +13,7 @@ import { type Command, type CommandContext, defineCommand, SELECTED } from './ty
 
 /** Charsets a search string may be declared in; strings arrive as UTF-8 (US-ASCII is a subset). */
 const CHARSETS = new Set(['UTF-8', 'US-ASCII']);
+const ESEARCH_RETURNS = new Set(['MIN', 'MAX', 'ALL', 'COUNT']);
 /** Messages read at the same time by the full pass. */
 const PARALLEL = 4;
 
@@ -37,6 +38,8 @@ async function runSearch(ctx: CommandContext, args: SearchArgs, byUid: boolean):
   if (args.charset !== undefined && !CHARSETS.has(args.charset)) {
     return no('Unsupported charset', code('BADCHARSET', [...CHARSETS].map(atom)));
   }
+  // RFC 4731: the RETURN options this server knows; SAVE (SEARCHRES) is not offered.
+  if (args.returns?.some((r) => !ESEARCH_RETURNS.has(r))) return bad('Unknown RETURN option');
   const modseq = usesModseq(args.key);
   if (modseq) await enableCondstore(ctx);
   // Messages expunged by others but not yet told stay numbered; the store no longer has them and they match nothing.

@@ -46,7 +46,7 @@ describe('imap connection: framing and state over a socket', () => {
     for (let i = 0; i < wire.length; i++) c.write(wire.subarray(i, i + 1));
     assert.deepEqual(await c.until('l3'), [
       '+ Ready for literal',
-      'l1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CONDSTORE QRESYNC CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE XLIST QUOTA QUOTA=RES-STORAGE APPENDLIMIT=1048576] Logged in',
+      'l1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CONDSTORE QRESYNC ESEARCH CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE XLIST QUOTA QUOTA=RES-STORAGE APPENDLIMIT=1048576] Logged in',
       'l2 OK NOOP completed',
       '* NAMESPACE (("" "/")) NIL NIL',
       'l3 OK NAMESPACE completed',
