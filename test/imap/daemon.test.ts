@@ -56,7 +56,7 @@ describe('imap through the daemon', { timeout: 90_000 }, () => {
       const whole = fetched[0]!.slice(m[0].length, m[0].length + Number(m[1]));
       // The server prepends its trace fields (Received, Authentication-Results); the message follows unchanged.
       assert.ok(whole.endsWith(raw), whole);
-      assert.ok(fetched[0]!.includes('BODY[TEXT] {22}\r\nHello Carol,\r\nthe body.\r\n'));
+      assert.ok(fetched[0]!.includes('BODY[TEXT] {25}\r\nHello Carol,\r\nthe body.\r\n'));
       assert.ok(fetched[0]!.includes('"through the daemon"'));
       assert.deepEqual(await c.command('SEARCH BODY "hello carol"', 'sr'), ['* SEARCH 1', 'sr OK SEARCH completed']);
       await c.command('LOGOUT', 'o');
