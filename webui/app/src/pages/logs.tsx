@@ -1,0 +1,123 @@
+// The daemon's log, followed live, with filters by level, service and
+// connection id. Lines are kept to the last 1,000 so a busy box does not
+// slow the page down.
+
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { LogLevelName, LogLine } from '../../../api-types.ts';
+import { subscribe } from '../api.tsx';
+import { Badge } from '../ui.tsx';
+
+const LEVELS: readonly LogLevelName[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+const LISTENERS = ['', 'smtp', 'submission', 'smtps', 'imap', 'imaps', 'pop3', 'pop3s', 'web', 'queue', 'supervisor'];
+const KEEP = 1000;
+
+function formatLine(l: LogLine): string {
+  const time = new Date(l.time).toLocaleTimeString();
+  const where = [l.listener, l.conn].filter(Boolean).join(' ');
+  const extra = Object.keys(l.fields).length > 0 ? ` ${JSON.stringify(l.fields)}` : '';
+  return `${time} ${l.level.toUpperCase().padEnd(5)} ${where ? `[${where}] ` : ''}${l.msg}${extra}`;
+}
+
+export function LogsPage() {
+  const [level, setLevel] = useState<LogLevelName>('info');
+  const [listener, setListener] = useState('');
+  const [conn, setConn] = useState('');
+  const [appliedConn, setAppliedConn] = useState('');
+  const [lines, setLines] = useState<LogLine[]>([]);
+  const [live, setLive] = useState(false);
+  const [paused, setPaused] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  const pausedRef = useRef(paused);
+  pausedRef.current = paused;
+
+  // Typing a connection id should not reconnect the stream on every key.
+  useEffect(() => {
+    const timer = setTimeout(() => setAppliedConn(conn.trim()), 400);
+    return () => clearTimeout(timer);
+  }, [conn]);
+
+  useEffect(() => {
+    setLines([]);
+    const query = new URLSearchParams({ level });
+    if (listener) query.set('listener', listener);
+    if (appliedConn) query.set('conn', appliedConn);
+    return subscribe(
+      `/api/logs/stream?${query}`,
+      {
+        log: (d) => {
+          if (pausedRef.current) return;
+          setLines((old) => {
+            const next = [...old, d as LogLine];
+            return next.length > KEEP ? next.slice(next.length - KEEP) : next;
+          });
+        },
+      },
+      setLive,
+    );
+  }, [level, listener, appliedConn]);
+
+  // Follow the end of the log unless the reader scrolled up.
+  useEffect(() => {
+    const el = box.current;
+    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 80) el.scrollTop = el.scrollHeight;
+  }, [lines]);
+
+  return (
+    <>
+      <div class="spread">
+        <h1 tabIndex={-1}>Logs</h1>
+        {live ? <Badge kind="ok">Following live</Badge> : <Badge kind="off">Connecting…</Badge>}
+      </div>
+      <div class="filters">
+        <div class="field">
+          <label for="log-level">Show from level</label>
+          <select id="log-level" value={level} onChange={(e) => setLevel((e.currentTarget as HTMLSelectElement).value as LogLevelName)}>
+            {LEVELS.map((l) => (
+              <option key={l} value={l}>
+                {l}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="log-listener">Service</label>
+          <select id="log-listener" value={listener} onChange={(e) => setListener((e.currentTarget as HTMLSelectElement).value)}>
+            {LISTENERS.map((l) => (
+              <option key={l} value={l}>
+                {l || 'all'}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="log-conn">Connection id</label>
+          <input
+            id="log-conn"
+            value={conn}
+            spellcheck={false}
+            autoComplete="off"
+            onInput={(e) => setConn((e.currentTarget as HTMLInputElement).value)}
+          />
+        </div>
+        <div class="field" style={{ justifyContent: 'flex-end' }}>
+          <div class="row">
+            <button type="button" class="secondary" aria-pressed={paused} onClick={() => setPaused(!paused)}>
+              {paused ? 'Resume' : 'Pause'}
+            </button>
+            <button type="button" class="secondary" onClick={() => setLines([])}>
+              Clear
+            </button>
+          </div>
+        </div>
+      </div>
+      <div class="log" ref={box} role="log" aria-live="off" aria-label="Log lines">
+        {lines.length === 0 ? <div class="line">No lines yet.</div> : null}
+        {lines.map((l) => (
+          <div key={l.seq} class={`line ${l.level}`}>
+            {formatLine(l)}
+          </div>
+        ))}
+      </div>
+    </>
+  );
+}
