@@ -110,4 +110,29 @@ describe('imap interop with real clients', { timeout: 120_000 }, () => {
     assert.deepEqual(failures(r.stdout), [], r.stdout + r.stderr);
     assert.match(r.stdout, /PASS imap\.fetch\.bodystructure/);
   });
+
+  it('the shared interop harness: ImapFlow checks (CONDSTORE, MOVE, search, download)', {
+    skip: !existsSync(path.join(SHARED, 'node', 'imapflow_check.js')),
+  }, async () => {
+    const r = await run(process.execPath, [path.join(SHARED, 'node', 'imapflow_check.js')], {
+      NODE_PATH: path.join(import.meta.dirname, '..', '..', 'node_modules'),
+      HOST: '127.0.0.1',
+      IMAP_PORT: String(f.port),
+      IMAPS_PORT: '1',
+      SMTP_PORT: '1',
+      TLS: 'off',
+      USER1: 'alice@example.com',
+      PASS1: PASSWORD,
+      USER2: 'bob@example.com',
+      PASS2: 'second password',
+      ADDR1: 'alice@example.com',
+      ADDR2: 'bob@example.com',
+      T: '10',
+      DELIVERY_WAIT: '3',
+      RUN_TAG: `flow${process.pid}`,
+    });
+    assert.deepEqual(failures(r.stdout), [], r.stdout + r.stderr);
+    assert.match(r.stdout, /PASS imap\.imapflow\.condstore_changedsince/);
+    assert.match(r.stdout, /PASS imap\.imapflow\.move/);
+  });
 });
