@@ -1,18 +1,21 @@
-// RETR and TOP bodies: streamed from the immutable blob file through WireBody,
-// so a large message never sits in memory. The file is opened before +OK is
-// sent, so a missing file is an -ERR and not a broken multi-line response.
-// Small bodies, the common case, are read and encoded whole: far fewer steps per RETR.
+// RETR and TOP bodies from the immutable blob file. Large ones stream through
+// WireBody, so they never sit in memory; small ones (the common case) are read
+// and encoded whole, far fewer steps per RETR. TOP reads the first 16 KB and
+// reads on only if the header and lines asked for are not all in it. Files are
+// opened before +OK is sent, so a missing one is an -ERR, not a broken reply.
 
 import fs from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { MailStore } from '../store/types.ts';
 import type { MaildropMessage } from './maildrop.ts';
 import type { StreamedBody } from './replies.ts';
-import { encodeWireBody, WireBody } from './wire-body.ts';
+import { encodeWireBody, WireBody, WireEncoder } from './wire-body.ts';
 
 /** Read size per chunk: large for RETR throughput, small for TOP so little past the header is read. */
 const RETR_CHUNK = 64 * 1024;
 const TOP_CHUNK = 8 * 1024;
+/** TOP's first read: the header and a few lines usually fit. */
+const TOP_FIRST_READ = 16 * 1024;
 /** Bodies up to this size are read and encoded in one go: one read, one socket write. */
 const WHOLE_LIMIT = 256 * 1024;
 
@@ -21,32 +24,54 @@ export function isSmallBody(message: Pick<MaildropMessage, 'size'>): boolean {
   return message.size <= WHOLE_LIMIT;
 }
 
+/** RETR (bodyLines undefined) or TOP: the encoded body, read as little as needed. */
 export async function openMessageBody(
   store: Pick<MailStore, 'blobPath'>,
   message: MaildropMessage,
   bodyLines?: number,
 ): Promise<StreamedBody> {
-  if (isSmallBody(message)) {
-    const raw = await readSmall(store.blobPath(message.blobId), message.size);
-    const whole = encodeWireBody(raw, bodyLines === undefined ? {} : { bodyLines });
-    return {
-      whole,
-      async *open() {
-        yield whole;
-      },
-      discard: () => undefined,
-    };
+  const file = store.blobPath(message.blobId);
+  if (bodyLines === undefined) {
+    if (isSmallBody(message)) return wholeBody(encodeWireBody(await readPrefix(file, message.size)));
+    return streamedBody(file, 0, new WireEncoder(), [], RETR_CHUNK);
   }
-  const handle = await open(store.blobPath(message.blobId), 'r');
+  // TOP reads the start of the file and reads on only while the lines asked for are not all there.
+  const encoder = new WireEncoder({ bodyLines });
+  const wanted = Math.min(message.size, TOP_FIRST_READ);
+  const head = await readPrefix(file, wanted);
+  const parts = encoder.push(head);
+  if (encoder.complete || head.length < wanted || head.length >= message.size) {
+    return wholeBody(Buffer.concat([...parts, ...encoder.end()]));
+  }
+  return streamedBody(file, head.length, encoder, parts, TOP_CHUNK);
+}
+
+function wholeBody(whole: Buffer): StreamedBody {
+  return {
+    whole,
+    async *open() {
+      yield whole;
+    },
+    discard: () => undefined,
+  };
+}
+
+/** The rest of a body from `start`, through `encoder`, after the already encoded `first` parts. */
+async function streamedBody(file: string, start: number, encoder: WireEncoder, first: Buffer[], chunk: number): Promise<StreamedBody> {
+  // Opened now, before +OK: a vanished file is an -ERR, not a broken multi-line reply.
+  const handle = await open(file, 'r');
   let used = false;
   return {
     open() {
       used = true;
-      const file = handle.createReadStream({ highWaterMark: bodyLines === undefined ? RETR_CHUNK : TOP_CHUNK, autoClose: true });
-      const wire = new WireBody(bodyLines === undefined ? {} : { bodyLines });
-      file.on('error', (error) => wire.destroy(error));
-      file.pipe(wire);
-      return stopWhenComplete(wire, () => file.destroy());
+      const stream = handle.createReadStream({ start, highWaterMark: chunk, autoClose: true });
+      const wire = new WireBody(encoder);
+      stream.on('error', (error) => wire.destroy(error));
+      stream.pipe(wire);
+      return withFirst(
+        first,
+        stopWhenComplete(wire, () => stream.destroy()),
+      );
     },
     discard() {
       if (!used) void handle.close().catch(() => undefined);
@@ -54,11 +79,16 @@ export async function openMessageBody(
   };
 }
 
+async function* withFirst(first: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  if (first.length > 0) yield Buffer.concat(first);
+  yield* rest;
+}
+
 /**
- * Read a small immutable file whose size is known: open and one read are the
+ * Read the first `size` bytes of an immutable file: open and one read are the
  * only thread-pool trips a RETR waits for; the close is not waited for.
  */
-function readSmall(file: string, size: number): Promise<Buffer> {
+function readPrefix(file: string, size: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     fs.open(file, 'r', (openError, fd) => {
       if (openError !== null) {
@@ -69,7 +99,7 @@ function readSmall(file: string, size: number): Promise<Buffer> {
       fs.read(fd, buffer, 0, size, 0, (readError, bytesRead) => {
         fs.close(fd, () => undefined);
         if (readError !== null) reject(readError);
-        // A blob shorter than its record says is damage, not a message: send what is there.
+        // Shorter than asked: the end of the file (a blob shorter than its record is damage; send what is there).
         else resolve(bytesRead === size ? buffer : buffer.subarray(0, bytesRead));
       });
     });

@@ -114,9 +114,10 @@ export function encodeWireBody(raw: Buffer, options: WireBodyOptions = {}): Buff
 export class WireBody extends Transform {
   private readonly encoder: WireEncoder;
 
-  constructor(options: WireBodyOptions = {}) {
+  /** Takes options, or an encoder that has already seen the start of the body. */
+  constructor(from: WireBodyOptions | WireEncoder = {}) {
     super();
-    this.encoder = new WireEncoder(options);
+    this.encoder = from instanceof WireEncoder ? from : new WireEncoder(from);
   }
 
   /** TOP has passed everything it should: the reader may stop reading the file. */

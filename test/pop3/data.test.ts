@@ -57,6 +57,20 @@ describe('POP3 message data', () => {
     await fx.unlocked();
   });
 
+  it('TOP reads on past its first 16 KB when the lines asked for are not all there', async () => {
+    // 40-byte lines, every 7th starting with a dot, so dot lines straddle the read boundaries.
+    const bodyLines = Array.from({ length: 3000 }, (_, i) => `${i % 7 === 0 ? '.' : 'x'}${String(i).padStart(37, '0')}\r\n`);
+    const header = `Subject: long\r\nX-Pad: ${'h'.repeat(20_000)}\r\n\r\n`;
+    await fresh(header + bodyLines.join(''));
+    const c = await fx.login(port);
+    for (const n of [0, 1, 500, 2999, 5000]) {
+      assert.match(await c.command(`TOP 1 ${n}`), /^\+OK/);
+      assert.equal((await c.body()).toString(), header + bodyLines.slice(0, n).join(''), `TOP 1 ${n}`);
+    }
+    c.close();
+    await fx.unlocked();
+  });
+
   it('answers many pipelined commands sent in one write, in order', async () => {
     await fresh(message('p1'), message('p2', '.dot\r\n'), message('p3'));
     const c = await fx.connect(port);
