@@ -13,6 +13,7 @@ import type { BlobFiles } from './blob-files.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import { keys } from './keys.ts';
 import type { BlobRecord } from './records.ts';
+import { signatureOf } from './search-index.ts';
 import { Tx } from './tx.ts';
 import type { BodyInfo, StoreEvent } from './types.ts';
 
@@ -164,6 +165,7 @@ export class StoreCore {
         if (record) {
           tx.del(keys.blob(hash));
           tx.del(keys.bodyInfo(hash));
+          tx.del(keys.searchSignature(hash));
           tx.afterCommit.push(() => this.collect(hash));
         }
       } else if (record) {
@@ -174,6 +176,8 @@ export class StoreCore {
         tx.put(keys.blob(hash), { refs, size: fresh.size, createdAt: this.now() } satisfies BlobRecord);
         const info = fresh.info();
         if (info !== undefined) tx.put(keys.bodyInfo(hash), info);
+        // the search index entry of a body is written once, with its first reference
+        tx.put(keys.searchSignature(hash), signatureOf(info));
       }
     }
   }

@@ -1,6 +1,6 @@
 // fsck: recompute everything derived from the message records and compare it
 // with what is stored: mailbox counters, blob refcounts, account usage, the
-// indexes, and body files against blob records. With `repair`, everything that
+// indexes (the search index included), and body files against blob records. With `repair`, everything that
 // can be derived is rewritten in one batch, and files nothing refers to go.
 // It runs under the write mutex after the commit queue drained, so it sees a
 // still picture; body writes in flight are pinned and left alone.
@@ -10,7 +10,8 @@ import type { StoreCore } from './core.ts';
 import { isSeen } from './flags.ts';
 import { keys } from './keys.ts';
 import type { BlobRecord } from './records.ts';
-import type { Account, FsckProblem, FsckReport, Mailbox, MessageMeta, QueueItem } from './types.ts';
+import { signatureOf } from './search-index.ts';
+import type { Account, BodyInfo, FsckProblem, FsckReport, Mailbox, MessageMeta, QueueItem } from './types.ts';
 
 export async function fsck(core: StoreCore, repair: boolean): Promise<FsckReport> {
   return core.exclusive(async () => {
@@ -165,6 +166,25 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
       problem('orphan-body-info', `${key} has no body`, true);
       ops.push({ type: 'del', key });
     }
+  }
+
+  // the search index: every body has its signature, as its BodyInfo text gives it, and nothing else has one
+  const signatures = new Map((await core.scan<unknown>(keys.searchSignatures())).map(([k, v]) => [keys.searchSignatureOf(k), v]));
+  for (const hash of refs.keys()) {
+    const stored = signatures.get(hash);
+    const expected = signatureOf(await core.read<BodyInfo>(keys.bodyInfo(hash)));
+    if (stored === expected) continue;
+    problem(
+      'search-index',
+      `body ${hash}: ${stored === undefined ? 'not in the search index' : 'search index entry does not match its text'}`,
+      true,
+    );
+    ops.push({ type: 'put', key: keys.searchSignature(hash), value: expected });
+  }
+  for (const hash of signatures.keys()) {
+    if (refs.has(hash)) continue;
+    problem('search-index', `search index entry for body ${hash}, which has no references`, true);
+    ops.push({ type: 'del', key: keys.searchSignature(hash) });
   }
 
   // files against records

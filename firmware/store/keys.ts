@@ -16,6 +16,7 @@
 //   msg:<mailboxId>:<uid 10 digits> MessageMeta
 //   blob:<sha256>                  BlobRecord (refcount), absent = no references
 //   binfo:<sha256>                 BodyInfo, lives and dies with blob:<sha256>
+//   sidx:<sha256>                  search index signature (search-index.ts), lives and dies with blob:<sha256>
 //   queue:<id>                     QueueItem
 //   set:<key>                      setting value (JSON)
 
@@ -84,6 +85,9 @@ export const keys = {
   bodyInfo: (hash: string) => `binfo:${hash}`,
   bodyInfos: () => under('binfo'),
   bodyInfoOf: (key: string) => key.slice('binfo:'.length),
+  searchSignature: (hash: string) => `sidx:${hash}`,
+  searchSignatures: () => under('sidx'),
+  searchSignatureOf: (key: string) => key.slice('sidx:'.length),
 
   queueItem: (id: string) => `queue:${id}`,
   queue: () => under('queue'),

@@ -14,6 +14,7 @@ import * as mailboxes from './mailbox-ops.ts';
 import * as messages from './message-ops.ts';
 import * as queue from './queue-ops.ts';
 import type { BlobRecord } from './records.ts';
+import { compileQuery, mayContain } from './search-index.ts';
 import type {
   Account,
   AccountPatch,
@@ -178,6 +179,25 @@ export class LevelMailStore implements MailStore {
   }
   async getBodyInfo(blobId: string): Promise<BodyInfo | undefined> {
     return isBlobId(blobId) ? this.#core.read<BodyInfo>(keys.bodyInfo(blobId)) : undefined;
+  }
+  async searchCandidates(mailboxId: string, terms: readonly string[], _field?: 'text' | 'body'): Promise<number[] | undefined> {
+    const query = compileQuery(terms);
+    if (query === undefined) return undefined;
+    const list = await this.listMessages(mailboxId);
+    // one read per distinct body: copies of one body in a mailbox share it
+    const blobIds = [...new Set(list.map((message) => message.blobId))];
+    let signatures: unknown[];
+    try {
+      this.#core.assertOpen();
+      signatures = await this.#core.db.getMany(blobIds.map((blobId) => keys.searchSignature(blobId)));
+    } catch (err) {
+      throw storageError(err);
+    }
+    const verdict = new Map<string, boolean>();
+    blobIds.forEach((blobId, i) => {
+      verdict.set(blobId, mayContain(signatures[i], query));
+    });
+    return list.filter((message) => verdict.get(message.blobId) === true).map((message) => message.uid);
   }
   async readBody(blobId: string, start?: number, end?: number): Promise<Uint8Array | undefined> {
     this.#core.assertOpen();

@@ -6,7 +6,9 @@
 import type { ClassicLevel } from 'classic-level';
 import { PochtaError } from '../errors.ts';
 import type { WriteOp } from './commit-queue.ts';
-import { SCHEMA_KEY } from './keys.ts';
+import { keys, SCHEMA_KEY } from './keys.ts';
+import { signatureOf } from './search-index.ts';
+import type { BodyInfo } from './types.ts';
 
 export interface Migration {
   /** The version this migration produces; versions are consecutive from 1. */
@@ -21,6 +23,19 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     description: 'initial layout (see keys.ts)',
     up: async () => [],
+  },
+  {
+    version: 2,
+    description: 'search index: a trigram signature (sidx:<sha256>) for every body, from its BodyInfo text',
+    up: async (db) => {
+      const ops: WriteOp[] = [];
+      for await (const key of db.keys(keys.blobs())) {
+        const hash = keys.blobOf(key);
+        const info = (await db.get(keys.bodyInfo(hash))) as BodyInfo | undefined;
+        ops.push({ type: 'put', key: keys.searchSignature(hash), value: signatureOf(info) });
+      }
+      return ops;
+    },
   },
 ];
 

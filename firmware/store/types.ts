@@ -275,6 +275,20 @@ export interface MailStore {
   readBody(blobId: string, start?: number, end?: number): Promise<Uint8Array | undefined>;
   /** Absolute path of a blob file, for streaming reads of large bodies. */
   blobPath(blobId: string): string;
+  /**
+   * Narrow a BODY or TEXT search with the index built at delivery: the UIDs of
+   * `mailboxId` whose message MAY contain every one of `terms` (each already
+   * normalised with the MIME room's normalizeSearchText) as a substring of its
+   * search text. A superset: every message that does contain them is listed
+   * (false positives possible, false negatives never; a message whose text was
+   * not indexed, e.g. cut at the size limit, is always listed), so the caller
+   * confirms each candidate exactly. One index covers both fields: the text of
+   * the body is contained in the full search text (headers and body), so 'body'
+   * gets the same candidates as 'text'. Resolves undefined when no term has 3
+   * or more characters: the index cannot narrow, scan every message. UIDs in
+   * ascending order; an unknown mailbox gives [].
+   */
+  searchCandidates(mailboxId: string, terms: readonly string[], field?: 'text' | 'body'): Promise<number[] | undefined>;
   /** Change flags; only messages whose flags actually change get a new modseq. */
   setFlags(
     mailboxId: string,

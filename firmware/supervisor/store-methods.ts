@@ -36,6 +36,7 @@ export const REMOTE_METHODS = [
   'listMessages',
   'getMessage',
   'getBodyInfo',
+  'searchCandidates',
   'readBody',
   'setFlags',
   'copyMessages',

@@ -1,0 +1,115 @@
+// The search index: one trigram signature (a small Bloom filter) per body,
+// built from BodyInfo.text at the moment the body's first reference commits and
+// deleted with its last one, in the same batch as the blob record.
+//
+// Why this shape, for an SD card: a body's signature is written once, as ONE
+// key of about half a byte per distinct trigram of its text (a 10 KB message
+// is one ~1 KB record, not thousands of posting keys), whatever the number of
+// mailboxes it is copied to; COPY/MOVE/expunge of a shared body write nothing
+// here. A query reads the mailbox's message records (the mailbox filter) and
+// the signatures of their bodies, tests the query's trigrams bit by bit, and
+// hands back the UIDs that may match. Reading 10,000 signatures (~10 MB) from
+// LevelDB is far cheaper than decoding 10,000 bodies, and a query word of n
+// characters tests n - 2 trigrams, so false candidates are rare; the IMAP side
+// confirms each candidate exactly, so RFC 3501 substring semantics stay exact.
+//
+// Trigrams are over UTF-16 code units of the normalised text (normalizeSearchText:
+// NFC, lower case, whitespace folded); a query term normalised the same way that
+// occurs in the text has every one of its trigrams in the text, so the filter
+// never rules out a true match (no false negatives, only false positives).
+//
+// Record value (JSON string): '' = "not indexed, may contain anything" (no text,
+// or text cut by the MIME room's size limit); otherwise base64 of the filter,
+// whose length is a power of two bytes.
+import { Buffer } from 'node:buffer';
+import type { BodyInfo } from './types.ts';
+
+/** Shortest term the index can narrow for (one trigram). */
+export const MIN_TERM_LENGTH = 3;
+/** Filter bits per distinct trigram before rounding up to a power of two (two probes each). */
+const BITS_PER_TRIGRAM = 4;
+const MIN_BYTES = 32;
+
+/** A value that makes the body a candidate for every query. */
+export const UNINDEXED = '';
+
+// 32-bit hash of the trigram (a, b, c); murmur3's finaliser spreads the bits.
+function trigramHash(a: number, b: number, c: number): number {
+  let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ 0x5bd1e995, 0x85ebca77) ^ Math.imul(c ^ 0x27d4eb2f, 0xc2b2ae3d);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Distinct trigram hashes of a string. */
+function trigramsOf(text: string): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i + 2 < text.length; i++) {
+    out.add(trigramHash(text.charCodeAt(i), text.charCodeAt(i + 1), text.charCodeAt(i + 2)));
+  }
+  return out;
+}
+
+// The two bit positions of a hash in a filter of `bits` bits (a power of two).
+function probe1(h: number, mask: number): number {
+  return h & mask;
+}
+function probe2(h: number, mask: number): number {
+  return (Math.imul((h >>> 16) | (h << 16), 0x2c1b3c6d) >>> 0) & mask;
+}
+
+/** The MIME structure marks text cut at its size limit; such a body is never ruled out. */
+function textComplete(info: BodyInfo): boolean {
+  const structure = info.structure as { readonly textTruncated?: unknown } | undefined;
+  return structure?.textTruncated !== true;
+}
+
+/** The index record of a body, from the BodyInfo computed at delivery. */
+export function signatureOf(info: BodyInfo | undefined): string {
+  if (info?.text === undefined || !textComplete(info)) return UNINDEXED;
+  const hashes = trigramsOf(info.text);
+  let bytes = MIN_BYTES;
+  while (bytes * 8 < hashes.size * BITS_PER_TRIGRAM) bytes *= 2;
+  const filter = Buffer.alloc(bytes);
+  const mask = bytes * 8 - 1;
+  for (const h of hashes) {
+    const p = probe1(h, mask);
+    const q = probe2(h, mask);
+    filter[p >>> 3]! |= 1 << (p & 7);
+    filter[q >>> 3]! |= 1 << (q & 7);
+  }
+  return filter.toString('base64');
+}
+
+/** A compiled query: the trigram hashes every candidate must have. */
+export interface SignatureQuery {
+  readonly hashes: readonly number[];
+}
+
+/**
+ * Compile normalised terms into a query, or undefined when no term is long
+ * enough to narrow anything (every message is then a candidate).
+ */
+export function compileQuery(terms: readonly string[]): SignatureQuery | undefined {
+  const hashes = new Set<number>();
+  for (const term of terms) if (term.length >= MIN_TERM_LENGTH) for (const h of trigramsOf(term)) hashes.add(h);
+  return hashes.size === 0 ? undefined : { hashes: [...hashes] };
+}
+
+/** May the body behind `signature` contain every term of the query? Never false for a true match. */
+export function mayContain(signature: unknown, query: SignatureQuery): boolean {
+  if (typeof signature !== 'string' || signature === UNINDEXED) return true;
+  const filter = Buffer.from(signature, 'base64');
+  if (filter.length < MIN_BYTES || (filter.length & (filter.length - 1)) !== 0) return true; // not ours: cannot rule out
+  const mask = filter.length * 8 - 1;
+  for (const h of query.hashes) {
+    const p = probe1(h, mask);
+    if ((filter[p >>> 3]! & (1 << (p & 7))) === 0) return false;
+    const q = probe2(h, mask);
+    if ((filter[q >>> 3]! & (1 << (q & 7))) === 0) return false;
+  }
+  return true;
+}
