@@ -60,6 +60,11 @@ export async function createImapService(
       createPasswordCheck({ store: ctx.store, now: ctx.now, sleep, maxFailures: settings['limits.authFailuresPerIp'] }),
     allowInsecureAuth: (remote) => ctx.dev && LOOPBACK.contains(remote),
     maxMessageBytes: settings['limits.messageSize'],
+    // the store's search index narrows BODY/TEXT to candidates; SEARCH confirms each one
+    searchCandidates: async (mailboxId, terms) => {
+      const uids = await ctx.store.searchCandidates(mailboxId, terms);
+      return uids === undefined ? undefined : new Set(uids);
+    },
     ...(source === undefined || implicitTls
       ? {}
       : { startTls: (socket) => new tls.TLSSocket(socket, { isServer: true, secureContext: source.current() }) }),
