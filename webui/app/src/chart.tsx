@@ -19,7 +19,7 @@ export const MAIL_SERIES: readonly Series[] = [
 
 const W = 600;
 const H = 180;
-const PAD = { left: 34, right: 8, top: 10, bottom: 22 };
+const PAD = { left: 34, right: 22, top: 10, bottom: 22 };
 
 /** A round number at or above `n` for the y axis: 1, 2, 5, 10, 20, 50, ... */
 function niceMax(n: number): number {

@@ -92,7 +92,7 @@ function Summary({ status }: { readonly status: StatusResponse }) {
     ['Waiting to be sent', status.queue.size, '/queue'],
   ];
   return (
-    <div class="grid" style={{ marginBottom: '1rem' }}>
+    <div class="stats">
       {items.map(([label, value, link]) => (
         <div class="card stat" key={label}>
           <span class="value">{value}</span>
@@ -214,7 +214,7 @@ function FrontPanel({
         ) : null}
       </fieldset>
       <p class="small muted" style={{ marginTop: '.5rem' }}>
-        {panel.reason ?? ''} {panel.driver === 'sim' ? 'Simulated board (no real lights on this machine).' : ''}
+        {[panel.reason, panel.driver === 'sim' ? 'Simulated board: no real lights on this machine.' : undefined].filter(Boolean).join('. ')}
       </p>
       {error ? (
         <p class="form-error" role="alert">

@@ -11,11 +11,24 @@ const LEVELS: readonly LogLevelName[] = ['trace', 'debug', 'info', 'warn', 'erro
 const LISTENERS = ['', 'smtp', 'submission', 'smtps', 'imap', 'imaps', 'pop3', 'pop3s', 'web', 'queue', 'supervisor'];
 const KEEP = 1000;
 
-function formatLine(l: LogLine): string {
-  const time = new Date(l.time).toLocaleTimeString();
-  const where = [l.listener, l.conn].filter(Boolean).join(' ');
-  const extra = Object.keys(l.fields).length > 0 ? ` ${JSON.stringify(l.fields)}` : '';
-  return `${time} ${l.level.toUpperCase().padEnd(5)} ${where ? `[${where}] ` : ''}${l.msg}${extra}`;
+/** One log line; its connection id is a button that shows only that connection. */
+function Line({ line, onConn }: { readonly line: LogLine; readonly onConn: (conn: string) => void }) {
+  const time = new Date(line.time).toLocaleTimeString();
+  const extra = Object.keys(line.fields).length > 0 ? ` ${JSON.stringify(line.fields)}` : '';
+  return (
+    <div class={`line ${line.level}`}>
+      {time} {line.level.toUpperCase().padEnd(5)} {line.listener ? `[${line.listener}] ` : ''}
+      {line.conn ? (
+        <>
+          <button type="button" class="conn" title="Show only this connection" onClick={() => onConn(line.conn!)}>
+            {line.conn}
+          </button>{' '}
+        </>
+      ) : null}
+      {line.msg}
+      {extra}
+    </div>
+  );
 }
 
 export function LogsPage() {
@@ -113,9 +126,7 @@ export function LogsPage() {
       <div class="log" ref={box} role="log" aria-live="off" aria-label="Log lines">
         {lines.length === 0 ? <div class="line">No lines yet.</div> : null}
         {lines.map((l) => (
-          <div key={l.seq} class={`line ${l.level}`}>
-            {formatLine(l)}
-          </div>
+          <Line key={l.seq} line={l} onConn={setConn} />
         ))}
       </div>
     </>
