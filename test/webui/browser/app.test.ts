@@ -1,0 +1,263 @@
+// The web app in Debian's chromium against a real daemon (dev mode,
+// simulated front panel): complete the setup wizard with the simulated
+// button, check errors appear next to their field, add a user and see it on
+// the dashboard, download a backup, sign out and in, and leave a screenshot
+// of every main page in test-output/screenshots/ for a person to look at.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { buildWebApp } from '../../../webui/app/build.ts';
+import { startDaemon, type TestDaemon } from '../../support/daemon.ts';
+import { type Browser, chromiumMissing, launch } from './chromium.ts';
+
+const APP = fileURLToPath(new URL('../../../webui/app/', import.meta.url));
+const ADMIN_PASSWORD = 'Office-box-admin-2026';
+const ANNA_PASSWORD = 'Anna-mailbox-2026-long';
+const BOB_PASSWORD = 'Bob-mailbox-2026-long';
+
+/** The server serves webui/app/dist: build it when missing or older than a source file. */
+async function ensureBuilt(): Promise<void> {
+  const index = join(APP, 'dist', 'index.html');
+  if (existsSync(index)) {
+    const built = (await stat(index)).mtimeMs;
+    const sources = await readdir(join(APP, 'src'), { recursive: true });
+    const times = await Promise.all(sources.map(async (s) => (await stat(join(APP, 'src', s))).mtimeMs));
+    if (times.every((t) => t <= built)) return;
+  }
+  await buildWebApp();
+}
+
+/** Names in a tar archive (ustar headers; pax extended headers are skipped). */
+function tarNames(tar: Buffer): string[] {
+  const names: string[] = [];
+  for (let offset = 0; offset + 512 <= tar.length; ) {
+    const header = tar.subarray(offset, offset + 512);
+    if (header.every((b) => b === 0)) break;
+    const field = (start: number, length: number) =>
+      header
+        .subarray(start, start + length)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
+    const size = Number.parseInt(field(124, 12).trim() || '0', 8);
+    const type = field(156, 1);
+    const prefix = field(345, 155);
+    if (type !== 'x' && type !== 'g') names.push(prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
+  return names;
+}
+
+/** Wait until a page has finished its first loads (no "Loading…" left), bounded. */
+async function settled(page: Page): Promise<void> {
+  await page.locator('main h1, .center-page h1').first().waitFor();
+  await page
+    .waitForFunction(() => !document.body.innerText.includes('Loading…'), undefined, { timeout: 10_000 })
+    .catch(() => {
+      // A slow check (DNS from a box without internet) still deserves its screenshot.
+    });
+}
+
+const skip = chromiumMissing();
+
+describe('the web app in chromium', { skip, timeout: 240_000 }, () => {
+  let daemon: TestDaemon;
+  let browser: Browser;
+  let base: string;
+
+  before(async () => {
+    await ensureBuilt();
+    daemon = await startDaemon({ args: ['--dev'] });
+    const web = daemon.addresses.web;
+    assert.ok(web, 'the web listener runs');
+    base = `http://127.0.0.1:${web.port}`;
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await daemon?.stop();
+  });
+
+  test('setup wizard: password, the simulated button, mail details', async () => {
+    const page = browser.page;
+    await page.goto(base);
+    await page.getByRole('heading', { name: 'Set up your Pochta box' }).waitFor();
+    await browser.screenshot('01-setup-password');
+
+    // A typo in the second password is shown under that field, and nothing is sent.
+    await page.getByLabel('Admin password').fill(ADMIN_PASSWORD);
+    await page.getByLabel('Type it again').fill(`${ADMIN_PASSWORD}x`);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.locator('#setup-confirm-error').waitFor();
+    assert.equal(await page.getByLabel('Type it again').getAttribute('aria-invalid'), 'true');
+
+    await page.getByLabel('Type it again').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('heading', { name: 'Press the button on the box' }).waitFor();
+    await page.getByText('Waiting for the button').waitFor();
+    await browser.screenshot('02-setup-press-the-button');
+    await page.getByRole('button', { name: 'Press the simulated button' }).click();
+
+    await page.getByLabel('Mail domain').waitFor();
+    // The box's own validation comes back next to the field it is about.
+    await page.getByLabel('Mail domain').fill('not a domain');
+    await page.getByRole('button', { name: 'Finish setup' }).click();
+    const domainError = page.locator('#setup-domain-error');
+    await domainError.waitFor();
+    assert.ok((await domainError.innerText()).length > 5);
+    await browser.screenshot('03-setup-details-error');
+
+    await page.getByLabel('Mail domain').fill('office.test');
+    await page.getByLabel('Address').fill('anna@office.test');
+    await page.getByLabel('Full name').fill('Anna Berg');
+    await page.getByLabel('Password', { exact: true }).fill(ANNA_PASSWORD);
+    await page.getByRole('button', { name: 'Finish setup' }).click();
+    await page.getByRole('heading', { name: 'Your box is ready' }).waitFor();
+    await browser.screenshot('04-setup-done');
+    await page.getByRole('button', { name: 'Go to the dashboard' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  });
+
+  test('dashboard: listeners, live updates, the first user', async () => {
+    const page = browser.page;
+    await page.locator('tr[data-listener="smtp"]').getByText('Running').waitFor();
+    await page.getByText('Live', { exact: true }).waitFor();
+    await page.getByTestId('dashboard-users').getByText('anna@office.test').waitFor();
+    await page.locator('[data-led]').first().waitFor();
+    await settled(page);
+    await browser.screenshot('05-dashboard');
+  });
+
+  test('users: a bad address is shown at its field; a new user appears in the list and on the dashboard', async () => {
+    const page = browser.page;
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Add user' }) });
+    await form.getByLabel('Mail address').fill('bob at office');
+    await form.getByLabel('Password').fill(BOB_PASSWORD);
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await page.locator('#newuser-address-error').waitFor();
+    assert.equal(await form.getByLabel('Mail address').getAttribute('aria-invalid'), 'true');
+
+    await form.getByLabel('Mail address').fill('bob@office.test');
+    await form.getByLabel('Full name').fill('Bob Lind');
+    await form.getByLabel('Password').fill(BOB_PASSWORD);
+    await form.getByLabel('Mailbox size limit').fill('500M');
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await page.getByText('Added bob@office.test.').waitFor();
+    await page.getByTestId('users-table').getByText('bob@office.test').waitFor();
+    await settled(page);
+    await browser.screenshot('06-users');
+
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByTestId('dashboard-users').getByText('bob@office.test').waitFor();
+  });
+
+  test('backup: the download is a non-empty tar of the store', async () => {
+    const page = browser.page;
+    await page.goto(`${base}/#/backup`);
+    await page.getByRole('heading', { name: 'Backup and restore' }).waitFor();
+    await settled(page);
+    await browser.screenshot('07-backup');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('backup-download').click()]);
+    assert.match(download.suggestedFilename(), /\.tar$/);
+    const file = join(browser.scratch, 'backup.tar');
+    await download.saveAs(file);
+    const tar = await readFile(file);
+    assert.ok(tar.length > 1024, `backup is ${tar.length} bytes`);
+    assert.equal(tar.subarray(257, 262).toString('latin1'), 'ustar', 'a POSIX tar');
+    const names = tarNames(tar);
+    assert.ok(
+      names.some((n) => /(^|\/)db\//.test(n)),
+      `the store's database is in it: ${names.slice(0, 10).join(', ')}`,
+    );
+  });
+
+  test('a screenshot of every main page, on a desktop and on a phone', async () => {
+    const page = browser.page;
+    const routes = [
+      '/health',
+      '/domains',
+      '/aliases',
+      '/queue',
+      '/clients',
+      '/relay',
+      '/dnsbl',
+      '/limits',
+      '/dns',
+      '/tls',
+      '/ssh',
+      '/logs',
+      '/account',
+    ];
+    for (const [i, route] of routes.entries()) {
+      await page.goto(`${base}/#${route}`);
+      await settled(page);
+      await browser.screenshot(`${String(10 + i).padStart(2, '0')}-${route.slice(1)}`);
+    }
+    const phone = await browser.context.newPage();
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      for (const route of ['/', '/users']) {
+        await phone.goto(`${base}/#${route}`);
+        await settled(phone);
+        await browser.screenshot(`30-phone-${route === '/' ? 'dashboard' : route.slice(1)}`, phone);
+      }
+      // The menu opens and closes on a narrow screen.
+      await phone.getByRole('button', { name: 'Menu' }).click();
+      await phone.getByRole('link', { name: 'Domains' }).click();
+      await phone.getByRole('heading', { name: 'Domains' }).waitFor();
+    } finally {
+      await phone.close();
+    }
+  });
+
+  test('sign out, a wrong password at its field, sign in again; a mail user sees only their password page', async () => {
+    const page = browser.page;
+    await page.goto(`${base}/#/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Pochta' }).waitFor();
+    await browser.screenshot('40-sign-in');
+
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#login-password-error').waitFor();
+
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('User name').fill('anna@office.test');
+    await page.getByLabel('Password').fill(ANNA_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'My password' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0, 'no admin pages for a mail user');
+    await browser.screenshot('41-mail-user');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Pochta' }).waitFor();
+  });
+
+  test('password recovery with the simulated button signs the admin in with the new password', async () => {
+    const page = browser.page;
+    await page.getByRole('button', { name: 'I forgot the admin password' }).click();
+    await page.getByLabel('New admin password').fill(`${ADMIN_PASSWORD}-new`);
+    await page.getByLabel('Type it again').fill(`${ADMIN_PASSWORD}-new`);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Press the simulated button' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill(`${ADMIN_PASSWORD}-new`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  });
+});
