@@ -64,6 +64,7 @@ export type ResponseCodeName =
   | 'UIDNEXT'
   | 'UIDVALIDITY'
   | 'UNAVAILABLE'
+  | 'UNKNOWN-CTE'
   | 'UNSEEN'
   | 'USEATTR';
 

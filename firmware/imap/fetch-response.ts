@@ -4,7 +4,7 @@
 // room's findPart; nothing is parsed again here but a header block for
 // HEADER.FIELDS, which the MIME room's selectHeaderFields does on its bytes.
 
-import { findPart, imapBodyStructure, imapEnvelope, selectHeaderFields } from '../mime/index.ts';
+import { decodeTransfer, findPart, imapBodyStructure, imapEnvelope, selectHeaderFields } from '../mime/index.ts';
 import type { MessageMeta } from '../store/types.ts';
 import { atom, type ImapValue, type LiteralValue, literal, type StreamValue } from './compiler.ts';
 import { flagAtoms } from './mailbox-view.ts';
@@ -74,12 +74,34 @@ async function itemValue(meta: MessageMeta, item: FetchItem, content: MessageCon
       break;
     case 'body':
       return sectionValue(meta, item.section, item.partial, content);
-    case 'binary':
+    case 'binary': {
+      const bytes = await decodedPart(meta, item.part, content);
+      const slice =
+        item.partial === undefined
+          ? bytes
+          : bytes.subarray(Math.min(item.partial.offset, bytes.length), item.partial.offset + item.partial.length);
+      // literal8 only when needed: NUL cannot travel in a plain literal (RFC 3516 4.2).
+      return literal(slice, slice.includes(0));
+    }
     case 'binary-size':
-      break;
+      return (await decodedPart(meta, item.part, content)).length;
   }
-  // BINARY items never get here: the FETCH command refuses them.
   return null;
+}
+
+/** A Content-Transfer-Encoding BINARY cannot undo: FETCH answers NO [UNKNOWN-CTE] (RFC 3516 4.3). */
+export class UnknownTransferEncoding extends Error {}
+
+const DECODABLE = new Set(['7BIT', '8BIT', 'BINARY', 'BASE64', 'QUOTED-PRINTABLE']);
+
+/** BINARY[part]: the part's body with its transfer encoding undone; BINARY[] is the message as stored. */
+async function decodedPart(meta: MessageMeta, part: readonly number[], content: MessageContent): Promise<Buffer> {
+  if (part.length === 0) return content.read(meta, 0, meta.size);
+  const loc = findPart(await content.structure(meta), part);
+  if (loc === undefined) return Buffer.alloc(0);
+  if (!DECODABLE.has(loc.part.encoding)) throw new UnknownTransferEncoding(loc.part.encoding);
+  const raw = await content.read(meta, loc.body.start, loc.body.end);
+  return Buffer.from(decodeTransfer(raw, 0, raw.length, loc.part.encoding));
 }
 
 /** BODY[section]<partial>: the bytes of a section, or "" for a section the message does not have. */

@@ -70,7 +70,6 @@ describe('imap FETCH', { timeout: 30_000 }, () => {
     assert.deepEqual(await c.command('UID FETCH 50:60 FLAGS', 'u2'), ['u2 OK UID FETCH completed']);
     assert.deepEqual(await c.command('FETCH 3 FLAGS', 'u3'), ['u3 BAD Invalid message sequence number']);
     assert.deepEqual(await c.command('FETCH 1 (FLAGS BODY[HEADER', 'u4'), ['u4 BAD Unclosed section']);
-    assert.deepEqual(await c.command('FETCH 1 BINARY[1]', 'u5'), ['u5 BAD BINARY is not supported']);
   });
 
   it('reads header fields, text, parts, MIME headers and partials', async () => {
@@ -133,6 +132,22 @@ describe('imap FETCH', { timeout: 30_000 }, () => {
     const fetched = await c.command(`UID FETCH ${uid} (FLAGS BODY.PEEK[])`, 'pf');
     const line = fetched.find((l) => l.includes(`UID ${uid}`))!;
     assert.ok(line.endsWith(`FLAGS (\\Draft) BODY[] {${body.length}}\r\n${body.toString('latin1')})`), line);
+  });
+
+  it('BINARY: transfer encoding undone, literal8 only for NUL, sizes, and UNKNOWN-CTE', async () => {
+    assert.deepEqual(await c.command('FETCH 2 (BINARY.PEEK[2] BINARY.SIZE[2] BINARY.PEEK[1] BINARY.PEEK[2]<1.2>)', 'x1'), [
+      '* 2 FETCH (BINARY[2] ~{5}\r\n\x00\x01\x02\x03\x04 BINARY.SIZE[2] 5 BINARY[1] {10}\r\nfirst part BINARY[2]<1> {2}\r\n\x01\x02)',
+      'x1 OK FETCH completed',
+    ]);
+    const odd = MULTIPART.replace('Content-Transfer-Encoding: base64', 'Content-Transfer-Encoding: x-uuencode');
+    const uid = await append(c, 'INBOX', odd);
+    assert.deepEqual(await c.command(`UID FETCH ${uid} BINARY.PEEK[2]`, 'x2'), ['x2 NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding']);
+    assert.deepEqual(await c.command(`UID FETCH ${uid} BINARY.SIZE[1]`, 'x3'), [
+      `* 4 FETCH (UID ${uid} BINARY.SIZE[1] 10)`,
+      'x3 OK UID FETCH completed',
+    ]);
+    await c.command(`UID STORE ${uid} +FLAGS.SILENT (\\Deleted)`, 'x4');
+    await c.command('EXPUNGE', 'x5');
   });
 
   it('streams a large body from the blob, byte for byte', async () => {

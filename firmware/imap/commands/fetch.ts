@@ -1,10 +1,10 @@
 // tag FETCH sequence-set (att ...) [(CHANGEDSINCE modseq)]
 // tag UID FETCH sequence-set (att ...) [(CHANGEDSINCE modseq [VANISHED])]
 import { atom, type ImapValue } from '../compiler.ts';
-import { fetchValues, needsStructure, setsSeen } from '../fetch-response.ts';
+import { fetchValues, needsStructure, setsSeen, UnknownTransferEncoding } from '../fetch-response.ts';
 import { MessageContent } from '../message-content.ts';
 import { absentUids, loadMessages, mapLimit, resolveSet } from '../message-set.ts';
-import { bad, type CommandResult, ok } from '../responses.ts';
+import { bad, type CommandResult, code, no, ok } from '../responses.ts';
 import { type FetchArgs, type FetchItem, parseFetchArgs } from '../syntax/fetch.ts';
 import { enableCondstore } from './condstore.ts';
 import { type Command, type CommandContext, defineCommand, SELECTED } from './types.ts';
@@ -27,8 +27,6 @@ function has(items: readonly FetchItem[], name: string): boolean {
 async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): Promise<CommandResult> {
   const view = ctx.session.selected!;
   const { store } = ctx.deps;
-  // BINARY (RFC 3516) is parsed but not offered; say so rather than answer NIL.
-  if (args.items.some((i) => i.kind === 'binary' || i.kind === 'binary-size')) return bad('BINARY is not supported');
   const uids = resolveSet(view, args.set, byUid);
   if (args.vanished === true && (!byUid || !view.qresync)) return bad('VANISHED needs UID FETCH and ENABLE QRESYNC');
   if (args.changedSince !== undefined || has(args.items, 'MODSEQ')) await enableCondstore(ctx);
@@ -73,15 +71,21 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
     while (end < metas.length && end - start < BATCH && (end === start || bytes < BATCH_BYTES)) bytes += metas[end++]!.size;
     const batch = metas.slice(start, end);
     start = end;
-    const values = await mapLimit(batch, heavy ? PARALLEL : batch.length, (m) =>
-      fetchValues(m, seenUids.has(m.uid) ? withSeen : items, content),
-    );
+    let values: ImapValue[][];
+    try {
+      values = await mapLimit(batch, heavy ? PARALLEL : batch.length, (m) =>
+        fetchValues(m, seenUids.has(m.uid) ? withSeen : items, content),
+      );
+    } catch (err) {
+      if (err instanceof UnknownTransferEncoding) return no('Unknown Content-Transfer-Encoding', code('UNKNOWN-CTE'));
+      throw err;
+    }
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i]!;
       const seq = view.seqOf(m.uid);
       if (seq === 0) continue;
       if (reportsFlags || seenUids.has(m.uid)) view.reported(m.uid, m.modseq);
-      await ctx.send({ type: 'data', values: [seq, atom('FETCH'), values[i] as ImapValue[]] });
+      await ctx.send({ type: 'data', values: [seq, atom('FETCH'), values[i]!] });
     }
   }
   return ok(byUid ? 'UID FETCH completed' : 'FETCH completed');
