@@ -161,6 +161,9 @@ function Frame({ session, onSignedOut }: { readonly session: SessionInfo; readon
   const Page = entry?.page ?? AccountPage;
   return (
     <>
+      <button type="button" class="skip" onClick={() => document.querySelector<HTMLElement>('main h1')?.focus()}>
+        Skip to the page
+      </button>
       <header class="top">
         {isAdmin ? (
           <button
