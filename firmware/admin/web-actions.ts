@@ -29,6 +29,8 @@ export interface WebStateView {
   /** The mail host name: the one chosen in setup, else the daemon's configured one. */
   readonly hostname: string;
   readonly hasAdminPassword: boolean;
+  /** When the admin password was last set: a web session from before a change (reset, recovery) is ended. */
+  readonly adminChangedAt?: number;
   readonly dev: boolean;
 }
 
@@ -85,12 +87,16 @@ async function storeAdminPassword(deps: AdminDeps, password: string, field: stri
   return { changedAt };
 }
 
-const webState: AdminAction = async (deps): Promise<WebStateView> => ({
-  setupDone: (await deps.store.getSetting('setup.done')) === true,
-  hostname: await hostnameOf(deps),
-  hasAdminPassword: (await credentials(deps)) !== undefined,
-  dev: deps.config.dev,
-});
+const webState: AdminAction = async (deps): Promise<WebStateView> => {
+  const stored = await credentials(deps);
+  return {
+    setupDone: (await deps.store.getSetting('setup.done')) === true,
+    hostname: await hostnameOf(deps),
+    hasAdminPassword: stored !== undefined,
+    ...(stored ? { adminChangedAt: stored.changedAt } : {}),
+    dev: deps.config.dev,
+  };
+};
 
 /** Set the admin password (the web UI calls this only after the button was pressed). WEAK_PASSWORD. */
 const adminPasswordSet: AdminAction = async (deps, params) => storeAdminPassword(deps, str(params, 'password'), 'password');
