@@ -147,6 +147,13 @@ export class MailboxView {
    */
   sync(allowExpunge: boolean): ImapResponse[] {
     const out: ImapResponse[] = [];
+    if (this.addedUids.length > 0 && this.expunged.size > 0) {
+      // Added and removed again before the client heard of it: it never needs to.
+      const last = this.uids.at(-1) ?? 0;
+      const kept = this.addedUids.filter(([uid]) => uid <= last || !this.expunged.delete(uid));
+      this.addedUids.length = 0;
+      this.addedUids.push(...kept);
+    }
     if (allowExpunge && this.expunged.size > 0) {
       out.push(...this.expunge([...this.expunged]));
       this.expunged.clear();

@@ -40,6 +40,20 @@ describe('MailboxView', () => {
     assert.deepEqual(wire(v.sync(true)), []);
   });
 
+  it('a message added and expunged between two syncs is never told', () => {
+    const v = view([1]);
+    v.apply({ type: 'message-added', accountId: 'a', mailboxId: 'mb', uid: 2, modseq: 5 });
+    v.apply({ type: 'message-added', accountId: 'a', mailboxId: 'mb', uid: 3, modseq: 6 });
+    v.apply({ type: 'expunged', accountId: 'a', mailboxId: 'mb', uids: [2], modseq: 7 });
+    assert.deepEqual(wire(v.sync(true)), ['* 2 EXISTS', '* 0 RECENT']);
+    assert.deepEqual(v.uids, [1, 3]);
+    v.apply({ type: 'message-added', accountId: 'a', mailboxId: 'mb', uid: 4, modseq: 8 });
+    v.apply({ type: 'expunged', accountId: 'a', mailboxId: 'mb', uids: [4, 1], modseq: 9 });
+    assert.deepEqual(wire(v.sync(false)), []);
+    assert.deepEqual(wire(v.sync(true)), ['* 1 EXPUNGE']);
+    assert.deepEqual(v.uids, [3]);
+  });
+
   it('does not repeat what the session told itself: own flag changes, own expunges, known messages', () => {
     const v = view([1, 2], true);
     v.apply({ type: 'flags-changed', accountId: 'a', mailboxId: 'mb', changes: [{ uid: 1, flags: ['\\Seen'], modseq: 5 }] });
