@@ -1,0 +1,111 @@
+// Applying an update bundle and going back. Everything the box does around it
+// (restart the service, ask the daemon whether it is healthy) is passed in, so
+// the same steps run against fake release trees in the tests.
+
+import type { KeyObject } from 'node:crypto';
+import { PochtaError } from '../errors.ts';
+import { verifyBundle } from './bundle.ts';
+import { pruneReleases, readReleaseLinks, setReleaseLink, unpackRelease } from './releases.ts';
+
+export interface HealthReport {
+  readonly ok: boolean;
+  /** One line for the admin: what was up, or what was not. */
+  readonly detail: string;
+}
+
+export interface UpdateDeps {
+  /** The apps directory: releases/, current, previous (on the box /opt/pochta). */
+  readonly root: string;
+  /** The public key bundles must be signed with (on the box /etc/pochta/update-key.pem). */
+  readonly publicKey: string | KeyObject;
+  /** Restart the daemon on whatever `current` now points at; resolves once it was started. */
+  readonly restart: () => Promise<void>;
+  /** Wait (bounded by its own deadline) until the daemon is healthy, or say why it is not. */
+  readonly health: () => Promise<HealthReport>;
+  readonly log?: (line: string) => void;
+}
+
+export interface UpdateResult {
+  readonly outcome: 'updated' | 'rolled-back';
+  /** The release the bundle carried. */
+  readonly version: string;
+  /** The release that ran before. */
+  readonly from: string | undefined;
+  /** The health check of the new release. */
+  readonly health: HealthReport;
+  /** After a roll back: the health check of the release gone back to. */
+  readonly rollbackHealth?: HealthReport;
+}
+
+export interface RollbackResult {
+  readonly from: string;
+  readonly to: string;
+  readonly health: HealthReport;
+}
+
+/**
+ * Verify the bundle, unpack it beside the running release, switch `current`
+ * to it, restart and check health. When the new release is not healthy the
+ * links go back to what they were, the new release is removed and the old one
+ * restarted: outcome 'rolled-back'. Rejects (changing nothing) when the
+ * bundle is not signed with the box's key or is damaged, or already runs.
+ * Only the release tree is touched, never the mail data.
+ */
+export async function applyUpdate(file: string, deps: UpdateDeps): Promise<UpdateResult> {
+  const log = deps.log ?? (() => {});
+  const { manifest, payloadOffset } = await verifyBundle(file, deps.publicKey);
+  const version = manifest.version;
+  const before = await readReleaseLinks(deps.root);
+  if (before.current === version) throw new PochtaError('ALREADY_EXISTS', `release ${version} is already running`);
+  log(`bundle ${version} verified (signed, ${manifest.payload.size} bytes, Node ${manifest.node})`);
+
+  await unpackRelease(deps.root, file, payloadOffset, version);
+  log(`unpacked into releases/${version}`);
+  await setReleaseLink(deps.root, 'previous', before.current);
+  await setReleaseLink(deps.root, 'current', version);
+  log(`switched current to ${version}; restarting`);
+
+  const health = await restartAndCheck(deps);
+  if (health.ok) {
+    const removed = await pruneReleases(deps.root, [version, before.current]);
+    if (removed.length > 0) log(`removed old releases: ${removed.join(', ')}`);
+    log(`update to ${version} done: ${health.detail}`);
+    return { outcome: 'updated', version, from: before.current, health };
+  }
+
+  log(`release ${version} is not healthy (${health.detail}); rolling back to ${before.current ?? 'nothing'}`);
+  await setReleaseLink(deps.root, 'current', before.current);
+  await setReleaseLink(deps.root, 'previous', before.previous);
+  await pruneReleases(deps.root, [before.current, before.previous]);
+  const rollbackHealth = await restartAndCheck(deps);
+  log(`rolled back to ${before.current}: ${rollbackHealth.detail}`);
+  return { outcome: 'rolled-back', version, from: before.current, health, rollbackHealth };
+}
+
+/**
+ * Go back by hand: `current` and `previous` trade places, then restart and
+ * check health (reported, not undone: the admin asked for this release).
+ * NOT_FOUND when there is no previous release.
+ */
+export async function rollbackRelease(deps: UpdateDeps): Promise<RollbackResult> {
+  const { current, previous } = await readReleaseLinks(deps.root);
+  if (previous === undefined || current === undefined) throw new PochtaError('NOT_FOUND', 'there is no previous release to go back to');
+  await setReleaseLink(deps.root, 'current', previous);
+  await setReleaseLink(deps.root, 'previous', current);
+  deps.log?.(`switched current back to ${previous}; restarting`);
+  const health = await restartAndCheck(deps);
+  return { from: current, to: previous, health };
+}
+
+async function restartAndCheck(deps: UpdateDeps): Promise<HealthReport> {
+  try {
+    await deps.restart();
+  } catch (err) {
+    return { ok: false, detail: `restart failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  try {
+    return await deps.health();
+  } catch (err) {
+    return { ok: false, detail: `health check failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
