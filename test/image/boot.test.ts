@@ -1,0 +1,339 @@
+// The built SD-card image, booted in qemu-system-aarch64 (-M virt) with the
+// kernel, initrd and cmdline from its own boot partition, user-mode networking
+// forwarded to loopback ports only. Waits for the SMTP and IMAP greetings and
+// /health, checks what first boot did (SSH key from the boot partition,
+// hostname, grown data partition, read-only root), delivers a message with
+// swaks and reads it back over IMAP; then applies a signed update bundle and a
+// deliberately broken one (which must roll back by itself), and powers off.
+//
+// Slow (minutes under emulation), so not part of `npm test`: run it with
+// `npm run test:image` after `./build-image.sh` (as root). POCHTA_IMAGE picks an
+// image (default out/pochta-latest.img); POCHTA_IMAGE_CACHE the build cache
+// holding the signing key (default /var/cache/pochta-image).
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { ImapFlow } from 'imapflow';
+import { freePorts } from '../support/daemon.ts';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+const IMAGE = process.env['POCHTA_IMAGE'] ?? join(ROOT, 'out', 'pochta-latest.img');
+const CACHE = process.env['POCHTA_IMAGE_CACHE'] ?? '/var/cache/pochta-image';
+const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+const enabled = process.env['POCHTA_IMAGE_TEST'] === '1';
+const BOOT_TIMEOUT_MS = Number(process.env['POCHTA_BOOT_TIMEOUT_S'] ?? 600) * 1000;
+const skip = !enabled
+  ? 'the QEMU image test runs with `npm run test:image` (needs a built image)'
+  : !existsSync(IMAGE)
+    ? `no image at ${IMAGE}: run ./build-image.sh first`
+    : false;
+
+const GUEST_PORTS = { ssh: 22, smtp: 25, imap: 143, imaps: 993, web: 443 } as const;
+type Forwarded = keyof typeof GUEST_PORTS;
+
+let dir: string;
+let qemu: ChildProcess | undefined;
+let ports: Record<Forwarded, number>;
+let sshKey: string;
+let bootStarted = 0;
+let consoleLog: string;
+const user = 'alice@pochta.test';
+const password = 'correct horse battery staple 7';
+
+function log(line: string): void {
+  process.stderr.write(`[image test ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+async function partitionStarts(img: string): Promise<number[]> {
+  const { stdout } = await run('sfdisk', ['-J', img]);
+  const table = JSON.parse(stdout) as { partitiontable: { sectorsize?: number; partitions: { start: number }[] } };
+  const sector = table.partitiontable.sectorsize ?? 512;
+  return table.partitiontable.partitions.map((p) => p.start * sector);
+}
+
+const mtoolsEnv = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+
+async function ssh(command: string, timeoutMs = 120_000): Promise<string> {
+  const { stdout } = await run(
+    'ssh',
+    [
+      ...['-i', sshKey, '-p', String(ports.ssh), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null'],
+      ...['-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=20', '-o', 'BatchMode=yes', 'admin@127.0.0.1', command],
+    ],
+    { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return stdout;
+}
+
+/** Connects and reads the first line; resolves with it, or '' when nothing came. */
+function firstLine(port: number, timeoutMs = 8000): Promise<string> {
+  return new Promise((resolveLine) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    const done = (line: string) => {
+      socket.destroy();
+      resolveLine(line);
+    };
+    socket.setTimeout(timeoutMs, () => done(''));
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+      const nl = data.indexOf('\n');
+      if (nl >= 0) done(data.slice(0, nl).trim());
+    });
+    socket.on('error', () => done(''));
+    socket.on('close', () => done(data.trim()));
+  });
+}
+
+function healthStatus(port: number): Promise<number> {
+  return new Promise((resolveStatus) => {
+    const req = httpsGet(`https://127.0.0.1:${port}/health`, { rejectUnauthorized: false, timeout: 8000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolveStatus(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolveStatus(0));
+  });
+}
+
+async function until<T>(what: string, deadline: number, probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; console log: ${consoleLog}`);
+    if (qemu?.exitCode !== null && qemu?.exitCode !== undefined)
+      throw new Error(`qemu exited (${qemu.exitCode}) while waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/** The image's own release, re-signed under a new name (and optionally broken), as build-image.sh --bundle would. */
+async function makeBundle(version: string, breakIt: boolean): Promise<string> {
+  const img = join(dir, 'disk.img');
+  const tree = join(dir, `tree-${version}`);
+  const starts = await partitionStarts(img);
+  // The first release sits on the data partition; debugfs reads it without mounting.
+  await run('mkdir', ['-p', tree]);
+  const dataOffset = starts[2]!;
+  const dataImg = join(dir, 'data-part.img');
+  if (!existsSync(dataImg)) await run('dd', [`if=${IMAGE}`, `of=${dataImg}`, 'bs=1M', `skip=${dataOffset / 1048576}`, 'status=none']);
+  const { stdout: current } = await run('debugfs', ['-R', 'stat /opt/current', dataImg]);
+  const target = /Fast link dest: "(.*)"/.exec(current)?.[1];
+  assert.ok(target, 'the data partition has /opt/current');
+  await run('debugfs', ['-R', `rdump /opt/${target} ${tree}`, dataImg]);
+  const releaseDir = join(tree, target.split('/').pop()!);
+  const info = JSON.parse(await readFile(join(releaseDir, 'release.json'), 'utf8')) as Record<string, string>;
+  await writeFile(join(releaseDir, 'release.json'), JSON.stringify({ ...info, version }));
+  if (breakIt) {
+    // Starts and exits at once: systemd keeps restarting it, health never comes.
+    await writeFile(join(releaseDir, 'app', 'dist', 'firmware', 'main.js'), 'export async function main() { process.exit(3); }\n');
+  }
+  const out = join(dir, `${version}.bundle`);
+  await run(NODE, [join(ROOT, 'image/tools/make-bundle.ts'), releaseDir, out, join(CACHE, 'signing', 'update-key.pem')], {
+    env: { ...process.env, TMPDIR: dir },
+    maxBuffer: 4 * 1024 * 1024,
+  });
+  return out;
+}
+
+before(async () => {
+  if (skip) return;
+  dir = await mkdtemp(join(process.env['POCHTA_IMAGE_TMP'] ?? tmpdir(), 'pochta-image-test-'));
+  consoleLog = join(dir, 'console.log');
+  const img = join(dir, 'disk.img');
+  log(`copying ${IMAGE}`);
+  await run('cp', ['--sparse=always', IMAGE, img]);
+  // A bigger "card", so first boot has a data partition to grow.
+  await run('truncate', ['-s', '+1G', img]);
+  const [bootOffset] = await partitionStarts(img);
+  const bootPart = `${img}@@${bootOffset}`;
+  // The maintenance key goes on the boot partition, as an office would put it there.
+  sshKey = join(dir, 'id_ed25519');
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', sshKey]);
+  await run('mcopy', ['-i', bootPart, `${sshKey}.pub`, '::authorized_keys'], { env: mtoolsEnv });
+  for (const name of ['cmdline.txt']) await run('mcopy', ['-i', bootPart, `::${name}`, join(dir, name)], { env: mtoolsEnv });
+  const { stdout: listing } = await run('mdir', ['-b', '-i', bootPart, '::'], { env: mtoolsEnv });
+  const pick = (prefix: string) =>
+    listing
+      .split('\n')
+      .map((l) => l.trim().replace(/^::\/?/, ''))
+      .find((n) => n.startsWith(prefix));
+  const kernel = pick('vmlinuz-');
+  const initrd = pick('initrd.img-');
+  assert.ok(kernel && initrd, `kernel and initrd on the boot partition: ${listing}`);
+  await run('mcopy', ['-i', bootPart, `::${kernel}`, join(dir, 'vmlinuz')], { env: mtoolsEnv });
+  await run('mcopy', ['-i', bootPart, `::${initrd}`, join(dir, 'initrd')], { env: mtoolsEnv });
+  const cmdline = (await readFile(join(dir, 'cmdline.txt'), 'utf8'))
+    .trim()
+    .split(/\s+/)
+    .filter((w) => !w.startsWith('console='))
+    .concat('console=ttyAMA0')
+    .join(' ');
+  log(`kernel ${kernel}, cmdline: ${cmdline}`);
+
+  const picked = await freePorts(5);
+  ports = { ssh: picked[0]!, smtp: picked[1]!, imap: picked[2]!, imaps: picked[3]!, web: picked[4]! };
+  const fwd = (Object.keys(GUEST_PORTS) as Forwarded[]).map((k) => `hostfwd=tcp:127.0.0.1:${ports[k]}-:${GUEST_PORTS[k]}`).join(',');
+  const args = [
+    ...['-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1536', '-nographic', '-no-reboot'],
+    ...['-kernel', join(dir, 'vmlinuz'), '-initrd', join(dir, 'initrd'), '-append', cmdline],
+    ...['-drive', `file=${img},format=raw,if=virtio,cache=unsafe`],
+    // restrict=on: the guest reaches nothing outside; only the forwards come in.
+    ...['-netdev', `user,id=n0,restrict=on,${fwd}`, '-device', 'virtio-net-pci,netdev=n0'],
+    ...['-device', 'virtio-rng-pci'],
+  ];
+  const logStream = createWriteStream(consoleLog);
+  bootStarted = Date.now();
+  qemu = spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  qemu.stdout?.pipe(logStream);
+  qemu.stderr?.pipe(logStream);
+  log(`qemu started (pid ${qemu.pid}); console: ${consoleLog}`);
+});
+
+after(async () => {
+  if (skip) return;
+  if (qemu && qemu.exitCode === null) {
+    qemu.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 2000));
+    if (qemu.exitCode === null) qemu.kill('SIGKILL');
+  }
+  if (process.env['POCHTA_IMAGE_KEEP'] === '1') log(`kept ${dir}`);
+  else if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('the image boots and serves SMTP, IMAP and /health', { skip }, async () => {
+  const deadline = bootStarted + BOOT_TIMEOUT_MS;
+  const smtp = await until('the SMTP greeting', deadline, async () => {
+    const line = await firstLine(ports.smtp);
+    return line.startsWith('220') ? line : undefined;
+  });
+  const imap = await until('the IMAP greeting', deadline, async () => {
+    const line = await firstLine(ports.imap);
+    return line.startsWith('* OK') ? line : undefined;
+  });
+  await until('/health 200', deadline, async () => ((await healthStatus(ports.web)) === 200 ? true : undefined));
+  const seconds = ((Date.now() - bootStarted) / 1000).toFixed(1);
+  log(`boot to ready: ${seconds} s (SMTP "${smtp}", IMAP "${imap}", /health 200)`);
+  process.stdout.write(`boot-to-ready under QEMU: ${seconds} s\n`);
+});
+
+test('first boot: maintenance key from the boot partition, hostname, grown data partition, read-only root', { skip }, async () => {
+  const deadline = Date.now() + 180_000;
+  await until('SSH with the key from the boot partition', deadline, async () =>
+    ssh('true', 30_000).then(
+      () => true,
+      () => undefined,
+    ),
+  );
+  const facts = await ssh(
+    'hostname; findmnt -no OPTIONS /; df -BM --output=size /data | tail -1; ls /etc/ssh/ssh_host_ed25519_key; ' +
+      'test -e /boot/firmware/authorized_keys && echo keys-left || echo keys-taken; grep -c pochta /boot/firmware/config.txt; ' +
+      'systemctl is-active unbound avahi-daemon ssh systemd-timesyncd pochta; readlink /opt/pochta/current',
+  );
+  log(`first boot facts:\n${facts}`);
+  const lines = facts.trim().split('\n');
+  assert.match(lines[0]!, /^pochta-[0-9a-f]{4}$/);
+  assert.match(lines[1]!, /(^|,)ro(,|$)/);
+  assert.ok(Number.parseInt(lines[2]!, 10) > 1024, `data partition grew: ${lines[2]}`);
+  assert.equal(lines[3], '/etc/ssh/ssh_host_ed25519_key');
+  assert.equal(lines[4], 'keys-taken');
+  assert.ok(Number(lines[5]) >= 1, 'config.txt carries the front panel lines');
+  assert.deepEqual(lines.slice(6, 11), ['active', 'active', 'active', 'active', 'active']);
+});
+
+test('a message delivered with swaks is read back over IMAP', { skip }, async () => {
+  await ssh(`sudo pochta domain add pochta.test && printf '%s\\n' '${password}' | sudo pochta user add ${user}`);
+  const { stdout } = await run(
+    'swaks',
+    [
+      ...['--server', '127.0.0.1', '--port', String(ports.smtp), '--to', user, '--from', 'bob@example.org'],
+      ...['--header', 'Subject: hello from the image test', '--body', 'It boots, it delivers.', '--timeout', '120'],
+    ],
+    { timeout: 180_000 },
+  );
+  assert.match(stdout, /<- {2}250 /, stdout);
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: ports.imaps,
+    secure: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user, pass: password },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      const msg = await client.fetchOne('*', { source: true, envelope: true });
+      assert.ok(msg);
+      assert.equal(msg.envelope?.subject, 'hello from the image test');
+      assert.match(msg.source?.toString() ?? '', /It boots, it delivers\./);
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+});
+
+test('a signed update applies; a broken one rolls back by itself', { skip }, async () => {
+  const before = (await ssh('readlink /opt/pochta/current')).trim().split('/').pop()!;
+  const good = await makeBundle(`${before}-update1`, false);
+  const broken = await makeBundle(`${before}-broken`, true);
+  const scp = (file: string) =>
+    run('scp', [
+      ...[
+        '-i',
+        sshKey,
+        '-P',
+        String(ports.ssh),
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'LogLevel=ERROR',
+      ],
+      ...[file, 'admin@127.0.0.1:'],
+    ]);
+  await scp(good);
+  await scp(broken);
+  const started = Date.now();
+  const updated = await ssh(`sudo pochta update --timeout 300 ${good.split('/').pop()} 2>&1`, 600_000);
+  log(`update (${((Date.now() - started) / 1000).toFixed(0)} s):\n${updated}`);
+  assert.match(updated, /updated to .*-update1/);
+  assert.equal((await ssh('readlink /opt/pochta/current')).trim(), `releases/${before}-update1`);
+  // A deliberately broken release: the update tool must come back to update1 on its own.
+  const failed = await ssh(`sudo pochta update --timeout 90 ${broken.split('/').pop()} 2>&1; echo "exit=$?"`, 600_000);
+  log(`broken update:\n${failed}`);
+  assert.match(failed, /FAILED its health check/);
+  assert.match(failed, /exit=1/);
+  assert.equal((await ssh('readlink /opt/pochta/current')).trim(), `releases/${before}-update1`);
+  assert.equal((await ssh('ls /opt/pochta/releases')).trim().split('\n').includes(`${before}-broken`), false);
+  // Mail survived both.
+  assert.match(await ssh(`sudo pochta user show ${user}`), /alice@pochta\.test/);
+  const back = await ssh('sudo pochta update --rollback 2>&1', 600_000);
+  assert.match(back, new RegExp(`now running ${before.replace(/[.+]/g, '\\$&')} `));
+});
+
+test('the box powers off cleanly', { skip }, async () => {
+  await ssh('sudo systemctl poweroff', 30_000).catch(() => {});
+  const code = await new Promise<number | null>((resolveExit) => {
+    if (qemu?.exitCode !== null && qemu?.exitCode !== undefined) return resolveExit(qemu.exitCode);
+    const timer = setTimeout(() => resolveExit(-1), 180_000);
+    qemu?.on('exit', (c) => {
+      clearTimeout(timer);
+      resolveExit(c);
+    });
+  });
+  assert.equal(code, 0, 'qemu exits once the guest powered off');
+});
