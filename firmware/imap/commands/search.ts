@@ -2,10 +2,8 @@
 // tag UID SEARCH [RETURN (...)] [CHARSET charset] search-key ...
 import { atom, type ImapValue } from '../compiler.ts';
 import { MessageContent } from '../message-content.ts';
-import { mapLimit } from '../message-set.ts';
 import { bad, type CommandResult, code, no, ok } from '../responses.ts';
-import { requiredTerms } from '../search/candidates.ts';
-import { type Candidate, matches, quick } from '../search/evaluate.ts';
+import { findMatches } from '../search/find.ts';
 import { parseSearchArgs, type SearchArgs, type SearchKey } from '../syntax/search.ts';
 import { formatSequenceSet } from '../syntax/sequence-set.ts';
 import { enableCondstore } from './condstore.ts';
@@ -14,8 +12,6 @@ import { type Command, type CommandContext, defineCommand, SELECTED } from './ty
 /** Charsets a search string may be declared in; strings arrive as UTF-8 (US-ASCII is a subset). */
 const CHARSETS = new Set(['UTF-8', 'US-ASCII']);
 const ESEARCH_RETURNS = new Set(['MIN', 'MAX', 'ALL', 'COUNT']);
-/** Messages read at the same time by the full pass. */
-const PARALLEL = 4;
 
 function usesModseq(key: SearchKey): boolean {
   switch (key.op) {
@@ -33,7 +29,6 @@ function usesModseq(key: SearchKey): boolean {
 }
 
 async function runSearch(ctx: CommandContext, args: SearchArgs, byUid: boolean): Promise<CommandResult> {
-  const view = ctx.session.selected!;
   const { store } = ctx.deps;
   if (args.charset !== undefined && !CHARSETS.has(args.charset)) {
     return no('Unsupported charset', code('BADCHARSET', [...CHARSETS].map(atom)));
@@ -42,30 +37,7 @@ async function runSearch(ctx: CommandContext, args: SearchArgs, byUid: boolean):
   if (args.returns?.some((r) => !ESEARCH_RETURNS.has(r))) return bad('Unknown RETURN option');
   const modseq = usesModseq(args.key);
   if (modseq) await enableCondstore(ctx);
-  // Messages expunged by others but not yet told stay numbered; the store no longer has them and they match nothing.
-  const metas = await store.listMessages(view.mailboxId);
-  const scope = { count: view.exists, maxUid: view.uids.at(-1) ?? 0 };
-  const matched: Candidate[] = [];
-  const undecided: Candidate[] = [];
-  for (const meta of metas) {
-    const seq = view.seqOf(meta.uid);
-    if (seq === 0) continue;
-    const m = { meta, seq };
-    const verdict = quick(args.key, m, scope);
-    if (verdict === true) matched.push(m);
-    else if (verdict === undefined) undecided.push(m);
-  }
-  let toRead = undecided;
-  const terms = requiredTerms(args.key);
-  if (toRead.length > 0 && terms.length > 0 && ctx.deps.searchCandidates !== undefined) {
-    const candidates = await ctx.deps.searchCandidates(view.mailboxId, terms);
-    if (candidates !== undefined) toRead = toRead.filter((m) => candidates.has(m.meta.uid));
-  }
-  const content = new MessageContent(store);
-  const verdicts = await mapLimit(toRead, PARALLEL, (m) => matches(args.key, m, scope, content));
-  toRead.forEach((m, i) => {
-    if (verdicts[i]) matched.push(m);
-  });
+  const matched = await findMatches(ctx, args.key, new MessageContent(store));
   matched.sort((a, b) => a.seq - b.seq);
   const numbers = matched.map((m) => (byUid ? m.meta.uid : m.seq));
   const highest = matched.reduce((n, m) => Math.max(n, m.meta.modseq), 0);

@@ -1,0 +1,42 @@
+// The messages of the selected mailbox that match a search key, as SEARCH and
+// SORT need them: the quick pass over metadata for all, the candidates seam
+// for BODY/TEXT, then the full pass only for messages still undecided.
+
+import type { CommandContext } from '../commands/types.ts';
+import type { MessageContent } from '../message-content.ts';
+import { mapLimit } from '../message-set.ts';
+import type { SearchKey } from '../syntax/search.ts';
+import { requiredTerms } from './candidates.ts';
+import { type Candidate, matches, quick } from './evaluate.ts';
+
+/** Messages read at the same time by the full pass. */
+const PARALLEL = 4;
+
+/** Matching messages (metadata and sequence number), in no particular order. */
+export async function findMatches(ctx: CommandContext, key: SearchKey, content: MessageContent): Promise<Candidate[]> {
+  const view = ctx.session.selected!;
+  // Messages expunged by others but not yet told stay numbered; the store no longer has them and they match nothing.
+  const metas = await ctx.deps.store.listMessages(view.mailboxId);
+  const scope = { count: view.exists, maxUid: view.uids.at(-1) ?? 0 };
+  const matched: Candidate[] = [];
+  const undecided: Candidate[] = [];
+  for (const meta of metas) {
+    const seq = view.seqOf(meta.uid);
+    if (seq === 0) continue;
+    const m = { meta, seq };
+    const verdict = quick(key, m, scope);
+    if (verdict === true) matched.push(m);
+    else if (verdict === undefined) undecided.push(m);
+  }
+  let toRead = undecided;
+  const terms = requiredTerms(key);
+  if (toRead.length > 0 && terms.length > 0 && ctx.deps.searchCandidates !== undefined) {
+    const candidates = await ctx.deps.searchCandidates(view.mailboxId, terms);
+    if (candidates !== undefined) toRead = toRead.filter((m) => candidates.has(m.meta.uid));
+  }
+  const verdicts = await mapLimit(toRead, PARALLEL, (m) => matches(key, m, scope, content));
+  toRead.forEach((m, i) => {
+    if (verdicts[i]) matched.push(m);
+  });
+  return matched;
+}
