@@ -14,6 +14,7 @@ overlay_apply() {
   rm -f "$ROOT/.pochta-rootfs-complete"
 
   log "overlay: files, units and users"
+  rm -f "$ROOT/etc/resolv.conf" # may be the build host's copy or a symlink
   cp -a --no-preserve=ownership "$IMAGE_DIR/overlay/." "$ROOT/"
   chmod 0440 "$ROOT/etc/sudoers.d/pochta-admin"
   install -m 0644 "$IMAGE_DIR"/systemd/*.service "$ROOT/etc/systemd/system/"
@@ -70,7 +71,8 @@ CONF
   echo uninitialized >"$ROOT/etc/machine-id"
   rm -f "$ROOT/var/lib/dbus/machine-id" && ln -s /etc/machine-id "$ROOT/var/lib/dbus/machine-id"
   echo pochta >"$ROOT/etc/hostname"
-  mkdir -p "$ROOT/data" "$ROOT/var/lib/pochta" "$ROOT/opt/pochta" "$ROOT/boot/firmware"
+  # Mount points: the root is read-only, systemd cannot make them at boot.
+  mkdir -p "$ROOT/data" "$ROOT/var/lib/pochta" "$ROOT/opt/pochta" "$ROOT/boot/firmware" "$ROOT/var/lib/unbound" "$ROOT/var/lib/systemd/timesync"
 
   log "overlay: data partition tree (mail data dir, first release, state)"
   mkdir -p "$DATA/pochta" "$DATA/opt/releases" "$DATA/system/timesync" "$DATA/home"
