@@ -63,8 +63,10 @@ CONF
   for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service; do
     ln -sf /dev/null "$ROOT/etc/systemd/system/$unit"
   done
-  in_root systemctl enable systemd-networkd.service systemd-timesyncd.service ssh.service avahi-daemon.service unbound.service \
-    pochta-firstboot.service pochta.service >/dev/null 2>&1 || in_root systemctl enable pochta-firstboot.service pochta.service
+  for unit in systemd-networkd.service systemd-timesyncd.service ssh.service avahi-daemon.service unbound.service \
+    pochta-firstboot.service pochta.service; do
+    in_root systemctl enable "$unit" >/dev/null 2>&1 || die "systemctl enable $unit failed"
+  done
   in_root systemctl disable systemd-networkd-wait-online.service >/dev/null 2>&1 || true
   rm -f "$ROOT"/etc/ssh/ssh_host_*
   : >"$ROOT/etc/machine-id"
