@@ -179,3 +179,37 @@ describe('imap SEARCH candidates seam (a search index narrows, search confirms)'
     assert.equal(calls.length, before);
   });
 });
+
+describe('imap SORT', { timeout: 30_000 }, () => {
+  let f: Fixture;
+  let c: TestClient;
+  before(async () => {
+    f = await startFixture();
+    c = await f.login();
+    await append(c, 'INBOX', corpus('cp1251-8bit.eml'), '"09-Mar-2026 10:00:00 +0000"');
+    await append(c, 'INBOX', corpus('koi8r-qp.eml'), '"09-Mar-2026 23:30:00 +0000"');
+    await append(c, 'INBOX', corpus('latin2-base64.eml'), '"10-Mar-2026 12:00:00 +0000"');
+    await append(c, 'INBOX', UTF8_BASE64, '(\\Flagged) "11-Mar-2026 12:00:00 +0000"');
+    await append(c, 'INBOX', message({ subject: 'Re: Quarterly report', date: 'Wed, 11 Mar 2026 09:00:00 +0000' }), '(\\Seen)');
+    await c.command('SELECT INBOX');
+  });
+  after(() => f.close());
+
+  it('sorts by sent date, address, base subject, display name, arrival; REVERSE; ties by sequence', async () => {
+    const sort = async (criteria: string) => (await c.command(`SORT ${criteria}`))[0];
+    // Message 4 was sent on the 10th at 01:00 +0300, before message 3 (the 10th, 14:00 +0100).
+    assert.equal(await sort('(DATE) UTF-8 ALL'), '* SORT 1 2 4 3 5');
+    assert.equal(await sort('(FROM) UTF-8 ALL'), '* SORT 5 4 1 3 2');
+    assert.equal(await sort('(SUBJECT) US-ASCII ALL'), '* SORT 4 5 3 1 2');
+    assert.equal(await sort('(DISPLAYFROM) UTF-8 ALL'), '* SORT 5 4 3 2 1');
+    assert.equal(await sort('(REVERSE ARRIVAL) UTF-8 UNSEEN'), '* SORT 4 3 2 1');
+    assert.equal(await sort('(TO SIZE) UTF-8 OR FLAGGED SEEN'), '* SORT 4 5');
+    assert.deepEqual(await c.command('UID SORT (REVERSE DATE) UTF-8 BODY "в"', 'u'), ['* SORT 4 1', 'u OK UID SORT completed']);
+  });
+
+  it('refuses unknown charsets and criteria', async () => {
+    assert.deepEqual(await c.command('SORT (ARRIVAL) KOI8-R ALL', 'b1'), ['b1 NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset']);
+    assert.deepEqual(await c.command('SORT (COLOUR) UTF-8 ALL', 'b2'), ['b2 BAD Unknown sort criterion']);
+    assert.deepEqual(await c.command('SORT (REVERSE) UTF-8 ALL', 'b3'), ['b3 BAD Invalid sort criteria']);
+  });
+});

@@ -28,6 +28,7 @@ import { rename } from './rename.ts';
 import { search, uidSearch } from './search.ts';
 import { select } from './select.ts';
 import { setquota } from './setquota.ts';
+import { sort, uidSort } from './sort.ts';
 import { starttls } from './starttls.ts';
 import { status } from './status.ts';
 import { storeCommand, uidStore } from './store.ts';
@@ -72,6 +73,8 @@ export const COMMANDS: readonly Command[] = [
   uidStore,
   search,
   uidSearch,
+  sort,
+  uidSort,
   copy,
   uidCopy,
   move,
