@@ -5,7 +5,7 @@
 //
 // Options (ctx.options, plain data from the daemon):
 //   adminSocket        path of the daemon's admin socket (required)
-//   redirectPort       port of the HTTP->HTTPS redirect; default 80 in appliance mode, none in dev; false = none
+//   redirectPort       port of the HTTP->HTTPS redirect; default 80 in appliance mode on 443, none in dev; false = none
 //   redirectHost       address for it; default: the web listener's host
 //   staticDir          the built browser app; default webui/app/dist next to this file
 //   sshAuthorizedKeys  authorized_keys of the maintenance user; default /home/pochta-admin/.ssh/authorized_keys (dev: <data>/ssh/authorized_keys)
@@ -24,6 +24,7 @@ import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '..
 import { socketAdminCaller } from './server/admin-socket.ts';
 import { buildApp } from './server/app.ts';
 import type { WebDeps } from './server/deps.ts';
+import { acceptPlainHttp } from './server/plain-on-tls-port.ts';
 import { probeTcp } from './server/probe-tcp.ts';
 import { readSystemFacts } from './server/system-facts.ts';
 
@@ -88,8 +89,12 @@ export const createService: ServiceFactory = async (ctx: ListenerContext): Promi
   const deps = webDepsFromContext(ctx, { onTlsChanged: reloadTls });
   app = buildApp(deps, plainHttp ? {} : { fastify: { https: await readTls() } });
 
+  // The port is HTTPS, yet plain HTTP gets /health (the supervisor's probe) and a redirect.
+  if (!plainHttp) acceptPlainHttp(app.server, { httpsPort: () => bound?.port ?? ctx.address?.port ?? 443, fallbackHost: ctx.hostname });
+
+  // Port 80 only for the standard set-up (HTTPS on 443): tests and side-by-side daemons run unprivileged.
   const configuredRedirect = option(ctx, 'redirectPort', isPortOrFalse);
-  const redirectPort = plainHttp ? false : (configuredRedirect ?? 80);
+  const redirectPort = plainHttp ? false : (configuredRedirect ?? (ctx.address?.port === 443 ? 80 : false));
   let redirect: Server | undefined;
   let bound: ListenAddress | undefined;
 

@@ -13,6 +13,8 @@ import { ApiFailure } from './errors.ts';
 import type { Claim, Session } from './sessions.ts';
 
 export interface PresenceGate {
+  /** WEAK_PASSWORD naming `password` unless it is strong enough for the admin. */
+  check(password: string): void;
   /** Check the new admin password and remember it in the session (not stored yet). WEAK_PASSWORD names `password`. */
   begin(session: Session, kind: Claim['kind'], password: string): void;
   /** Ask the box for a press for this session's claim. PRESENCE_PENDING while another browser waits. */
@@ -58,8 +60,8 @@ export function createPresenceGate(options: {
     // The browser started over (a new password) while this request waited: it no longer counts.
     if (session.claim !== claim) return;
     if (!confirmed || claim.password === undefined) {
+      // The password stays with the session, so "wait for the button again" needs no retyping.
       claim.presence = 'expired';
-      delete claim.password;
       return;
     }
     try {
@@ -78,10 +80,14 @@ export function createPresenceGate(options: {
     }
   };
 
+  const check = (password: string) => {
+    const problem = checkPasswordStrength(password, 'admin');
+    if (problem !== undefined) throw new ApiFailure(400, 'WEAK_PASSWORD', problem, 'password');
+  };
   return {
+    check,
     begin(session, kind, password) {
-      const problem = checkPasswordStrength(password, 'admin');
-      if (problem !== undefined) throw new ApiFailure(400, 'WEAK_PASSWORD', problem, 'password');
+      check(password);
       session.claim = { kind, password, presence: 'idle' };
     },
     request(session) {

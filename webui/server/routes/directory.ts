@@ -6,7 +6,7 @@ import type { AliasView, DomainView, UserView } from '../../api-types.ts';
 import type { RouteContext } from '../context.ts';
 
 const str = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
-const quota = { type: ['string', 'number'] };
+const quota = { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'number' }] };
 const targets = { type: 'array', minItems: 1, maxItems: 500, items: str(320) };
 const domainQuery = { type: 'object', properties: { domain: { type: 'string', maxLength: 253 } } };
 

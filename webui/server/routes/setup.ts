@@ -82,6 +82,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: RouteContext & { pr
     { ...publicRoute, schema: { body: passwordBody } },
     async (request, reply) => {
       await mustNotBeDone();
+      ctx.presence.check(request.body.password);
       const session = ctx.ensureSession(request, reply);
       ctx.presence.begin(session, 'setup', request.body.password);
       return setupState(request);
@@ -124,7 +125,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: RouteContext & { pr
                   address: { type: 'string', minLength: 1, maxLength: 320 },
                   password: { type: 'string', minLength: 1, maxLength: 1024 },
                   displayName: { type: 'string', maxLength: 200 },
-                  quota: { type: ['string', 'number'] },
+                  quota: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'number' }] },
                 },
               },
             },
@@ -174,6 +175,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: RouteContext & { pr
     async (request, reply) => {
       if (!(await ctx.box.get()).setupDone)
         throw new ApiFailure(409, 'SETUP_REQUIRED', 'The box is not set up yet. Finish the setup first.');
+      ctx.presence.check(request.body.password);
       const session = ctx.ensureSession(request, reply);
       ctx.presence.begin(session, 'recovery', request.body.password);
       ctx.presence.request(session);
