@@ -114,6 +114,7 @@ describe('imap SEARCH', { timeout: 30_000 }, () => {
     assert.deepEqual(await c.command('SEARCH CHARSET US-ASCII SUBJECT meeting', 'b2'), ['* SEARCH 4', 'b2 OK SEARCH completed']);
     assert.deepEqual(await c.command('SEARCH FROB', 'b3'), ['b3 BAD Unknown search key']);
     assert.deepEqual(await c.command('SEARCH SINCE 31-Feb-2026', 'b4'), ['b4 BAD Invalid date']);
+    assert.deepEqual(await c.command('UID SEARCH NOT UID $', 'b5'), ['b5 BAD No saved search result']);
   });
 
   it('takes a UTF-8 search string as a literal sent in pieces', async () => {

@@ -5,6 +5,7 @@
 import type { CommandContext } from '../commands/types.ts';
 import type { MessageContent } from '../message-content.ts';
 import { mapLimit } from '../message-set.ts';
+import { ImapSyntaxError } from '../parser.ts';
 import type { SearchKey } from '../syntax/search.ts';
 import { requiredTerms } from './candidates.ts';
 import { type Candidate, matches, quick } from './evaluate.ts';
@@ -12,8 +13,26 @@ import { type Candidate, matches, quick } from './evaluate.ts';
 /** Messages read at the same time by the full pass. */
 const PARALLEL = 4;
 
-/** Matching messages (metadata and sequence number), in no particular order. */
+/** Does the key use `$` (SEARCHRES, RFC 5182), which this server does not offer? */
+function usesSaved(key: SearchKey): boolean {
+  switch (key.op) {
+    case 'uid':
+    case 'seq':
+      return key.set.saved;
+    case 'not':
+      return usesSaved(key.key);
+    case 'or':
+      return usesSaved(key.left) || usesSaved(key.right);
+    case 'and':
+      return key.keys.some(usesSaved);
+    default:
+      return false;
+  }
+}
+
+/** Matching messages (metadata and sequence number), in no particular order. Throws ImapSyntaxError (BAD) for `$`. */
 export async function findMatches(ctx: CommandContext, key: SearchKey, content: MessageContent): Promise<Candidate[]> {
+  if (usesSaved(key)) throw new ImapSyntaxError('No saved search result');
   const view = ctx.session.selected!;
   // Messages expunged by others but not yet told stay numbered; the store no longer has them and they match nothing.
   const metas = await ctx.deps.store.listMessages(view.mailboxId);
