@@ -83,6 +83,12 @@ export async function serveCommand(args: readonly string[], io: CliIo, version: 
       ...(io.env['POCHTA_SYSTEMD_NOTIFY'] ? { command: io.env['POCHTA_SYSTEMD_NOTIFY'] } : {}),
       log: log.child({ room: 'box' }),
     });
+    if (serviceManager.notifier.active) {
+      log.info(
+        { watchdogMs: serviceManager.watchdogMs ?? null },
+        'systemd notify socket found: READY, STATUS and watchdog pets go to systemd',
+      );
+    }
     daemon = await startDaemon({ config, log, version, timings, serviceManager });
   } catch (err) {
     const code = errorCodeOf(err);
