@@ -67,6 +67,7 @@ export function formatStatus(status: StatusView, now: number): string {
     `hostname ${status.hostname}, data ${status.dataDir}`,
     `store: ${status.store.domains} domains, ${status.store.accounts} users, ${status.store.messages} messages, ` +
       `${status.store.blobs} bodies (${formatSize(status.store.blobBytes)}), ${status.store.queued} queued`,
+    ...(status.watchdog ? [watchdogLine(status.watchdog, now)] : []),
     '',
   ].join('\n');
   const rows = status.listeners.map((l) => [
@@ -78,6 +79,14 @@ export function formatStatus(status: StatusView, now: number): string {
     l.lastError ?? '',
   ]);
   return head + table(['LISTENER', 'STATE', 'ADDRESS', 'UPTIME', 'RESTARTS', 'LAST ERROR'], rows);
+}
+
+/** systemd link: whether it listens, the deadline, and how the pets go. */
+function watchdogLine(w: NonNullable<StatusView['watchdog']>, now: number): string {
+  const last = w.lastPetAt !== undefined ? `, last ${duration(Math.max(0, now - w.lastPetAt))} ago` : '';
+  if (!w.systemd) return `systemd: not running under systemd (health checks ${w.pets}${last})`;
+  const deadline = w.watchdogMs !== undefined ? `watchdog ${duration(w.watchdogMs)}` : 'no watchdog';
+  return `systemd: ${w.ready ? 'ready' : 'starting'}, ${deadline}, ${w.pets} pets${last}`;
 }
 
 export function formatFsck(report: FsckReport): string {

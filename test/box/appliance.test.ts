@@ -98,6 +98,7 @@ describe('an appliance daemon under (fake) systemd', { timeout: 60_000 }, () => 
     assert.equal(status.watchdog?.systemd, true);
     assert.equal(status.watchdog?.watchdogMs, 1500);
     assert.ok((status.watchdog?.pets ?? 0) >= 3);
+    assert.match((await daemon.cli(['status'])).stdout, /^systemd: ready, watchdog 1s, \d+ pets, last \d+s ago$/m);
     // The implicit-TLS listener is probed over TLS: still running, never restarted by its probe.
     const imaps = await listener(daemon, 'imaps');
     assert.equal(imaps.state, 'running');
