@@ -26,6 +26,8 @@ export interface HarnessOptions {
   readonly hardware?: boolean;
   readonly presenceTimeoutMs?: number;
   readonly deps?: Partial<WebDeps>;
+  /** Extra admin deps (a log ring, mail counters). */
+  readonly adminExtra?: Partial<AdminDeps>;
 }
 
 export interface Harness {
@@ -92,6 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     version: '0.0.0-test',
     now: Date.now,
     startedAt: Date.now() - 60_000,
+    ...options.adminExtra,
   };
   // As over the socket: plain JSON both ways, errors keep their code and detail.
   const admin: AdminCaller = {
