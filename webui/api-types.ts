@@ -84,6 +84,8 @@ export interface SetupState {
   readonly presenceExpiresAt?: number;
   readonly simButton: boolean;
   readonly hostname: string;
+  /** The CSRF token once this browser has a (setup) session. */
+  readonly csrfToken?: string;
 }
 
 export interface SetupPasswordRequest {
@@ -123,6 +125,8 @@ export interface RecoveryState {
   readonly presence: PresenceState;
   readonly presenceExpiresAt?: number;
   readonly simButton: boolean;
+  /** The CSRF token once this browser has a session. */
+  readonly csrfToken?: string;
 }
 
 // ---- dashboard
