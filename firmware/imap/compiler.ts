@@ -40,6 +40,7 @@ export type ResponseCodeName =
   | 'CAPABILITY'
   | 'CLIENTBUG'
   | 'CLOSED'
+  | 'COMPRESSIONACTIVE'
   | 'CONTACTADMIN'
   | 'COPYUID'
   | 'EXPIRED'

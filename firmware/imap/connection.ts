@@ -5,6 +5,8 @@
 // sends can throw out of here: every failure becomes a reply or a close.
 
 import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import zlib from 'node:zlib';
 import type { StoreEvent } from '../store/types.ts';
 import type { Logger } from '../supervisor/service.ts';
 import { capabilityList } from './capabilities.ts';
@@ -53,7 +55,11 @@ export class ImapConnection {
   private finished = false;
   /** Output of the running command is corked into large writes (one level, ours). */
   private corked = false;
+  /** COMPRESS=DEFLATE (RFC 4978): output goes through deflate, input through inflate. */
+  private deflate: zlib.DeflateRaw | undefined;
+  private inflate: zlib.InflateRaw | undefined;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
+  private readonly onCompressedData = (chunk: Buffer) => this.inflate?.write(chunk);
   private readonly onClose = () => this.closed();
   private readonly onError = (err: Error) => this.log.debug({ err: err.message }, 'socket error');
   private unsubscribe: (() => void) | undefined;
@@ -96,7 +102,7 @@ export class ImapConnection {
       // A client that neither reads nor closes its side is cut off after a short
       // grace: the BYE may be stuck behind output it never drained.
       const cancel = this.options.setTimer(2000, () => this.socket.destroy());
-      void this.send({ type: 'status', status: 'BYE', text: reason }).then(() => this.socket.end());
+      void this.send({ type: 'status', status: 'BYE', text: reason }).then(() => this.endOutput());
       await this.done;
       cancel();
     }
@@ -173,6 +179,9 @@ export class ImapConnection {
     this.lineWaiter = undefined;
     waiter?.(undefined);
     this.detach(this.socket);
+    this.socket.off('data', this.onCompressedData);
+    this.inflate?.destroy();
+    this.deflate?.destroy();
     this.log.debug('imap connection closed');
     this.resolveDone();
   }
@@ -200,7 +209,7 @@ export class ImapConnection {
       this.closing = true;
       await this.send({ type: 'status', status: 'BYE', text: 'Selected mailbox was deleted' });
       this.uncork();
-      this.socket.end();
+      this.endOutput();
       return false;
     }
     if (view !== undefined) out.push(...view.sync(allowExpunge));
@@ -294,9 +303,11 @@ export class ImapConnection {
     this.uncork();
     if (result.after === 'close') {
       this.closing = true;
-      this.socket.end();
+      this.endOutput();
     } else if (result.after === 'starttls') {
       this.upgradeTls();
+    } else if (result.after === 'compress') {
+      this.startCompression();
     }
   }
 
@@ -355,6 +366,46 @@ export class ImapConnection {
     });
   }
 
+  /**
+   * Compress both directions after `OK DEFLATE active` (RFC 4978), which went
+   * out uncompressed. The client may not send before it saw that reply, so
+   * anything it pipelined is dropped, as after STARTTLS.
+   */
+  private startCompression(): void {
+    const socket = this.socket;
+    const deflate = zlib.createDeflateRaw({ windowBits: 15, memLevel: 8 });
+    const inflate = zlib.createInflateRaw({ windowBits: 15 });
+    const broken = (err: Error) => {
+      this.log.debug({ err: err.message }, 'compressed stream failed');
+      socket.destroy();
+    };
+    deflate.on('error', broken);
+    inflate.on('error', broken);
+    deflate.pipe(socket);
+    inflate.on('data', this.onData);
+    socket.off('data', this.onData);
+    socket.on('data', this.onCompressedData);
+    this.deflate = deflate;
+    this.inflate = inflate;
+    this.stream = this.newStream();
+  }
+
+  /** Finish the output (flushing compressed data first) and close our side. */
+  private endOutput(): void {
+    if (this.deflate !== undefined) this.deflate.end();
+    else this.socket.end();
+  }
+
+  /** Where response bytes go: the socket, or the compressor in front of it. */
+  private get out(): Writable {
+    return this.deflate ?? this.socket;
+  }
+
+  /** Compressed output is held in the compressor until flushed: flush whenever the client is owed a reply. */
+  private flushCompressed(): void {
+    if (this.deflate !== undefined && !this.corked && !this.deflate.destroyed) this.deflate.flush(zlib.constants.Z_SYNC_FLUSH);
+  }
+
   // ---- output
 
   /** Queue a response; writes are serialized, so responses never interleave. */
@@ -371,32 +422,36 @@ export class ImapConnection {
       if (Buffer.isBuffer(chunk)) await this.writeBuffer(chunk);
       else await this.writeStream(chunk);
     }
+    this.flushCompressed();
   }
 
   private cork(): void {
     if (this.corked || this.socket.destroyed) return;
     this.corked = true;
-    this.socket.cork();
+    // The compressor batches by itself; only a plain socket is corked.
+    if (this.deflate === undefined) this.socket.cork();
   }
 
   private uncork(): void {
     if (!this.corked) return;
     this.corked = false;
-    this.socket.uncork();
+    if (this.deflate === undefined) this.socket.uncork();
+    else this.flushCompressed();
   }
 
   private async writeBuffer(buf: Buffer): Promise<void> {
-    if (this.socket.write(buf)) return;
+    const out = this.out;
+    if (out.write(buf)) return;
     // Corked output never drains: let it flow, and cork again after.
     const recork = this.corked;
     this.uncork();
     await new Promise<void>((resolve) => {
       const done = () => {
-        this.socket.off('drain', done);
+        out.off('drain', done);
         this.socket.off('close', done);
         resolve();
       };
-      this.socket.on('drain', done);
+      out.on('drain', done);
       this.socket.on('close', done);
     });
     if (recork) this.cork();

@@ -12,7 +12,7 @@ export interface CommandResult {
   readonly code?: ResponseCode;
   readonly text: string;
   /** What the connection does once the tagged reply is written. */
-  readonly after?: 'close' | 'starttls';
+  readonly after?: 'close' | 'starttls' | 'compress';
 }
 
 export function ok(text = 'Completed', code?: ResponseCode): CommandResult {

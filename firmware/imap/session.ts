@@ -76,6 +76,8 @@ export interface Session {
   readonly enabled: Set<string>;
   /** TLS is active (implicit TLS or after STARTTLS). */
   secure: boolean;
+  /** COMPRESS=DEFLATE is active (RFC 4978). */
+  compressed: boolean;
   readonly remoteAddress: string;
   /** What the client said in ID, for the log. */
   clientId: ReadonlyMap<string, string | null> | undefined;
@@ -92,6 +94,7 @@ export function createSession(id: string, remoteAddress: string, secure: boolean
     selected: undefined,
     enabled: new Set(),
     secure,
+    compressed: false,
     remoteAddress,
     clientId: undefined,
     authFailures: 0,

@@ -6,6 +6,7 @@ import { authenticate } from './authenticate.ts';
 import { capability } from './capability.ts';
 import { check } from './check.ts';
 import { close } from './close.ts';
+import { compress } from './compress.ts';
 import { copy, uidCopy } from './copy.ts';
 import { create } from './create.ts';
 import { deleteMailbox } from './delete.ts';
@@ -67,6 +68,7 @@ export const COMMANDS: readonly Command[] = [
   close,
   unselect,
   idle,
+  compress,
   fetch,
   uidFetch,
   storeCommand,

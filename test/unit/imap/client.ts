@@ -3,10 +3,12 @@
 // its tagged reply. Transcript tests read like the RFC with it.
 
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import zlib from 'node:zlib';
 
 export class TestClient {
-  private readonly socket: net.Socket;
+  private readonly socket: Duplex;
   private buffer = Buffer.alloc(0);
   private waiters: Array<() => void> = [];
   private ended = false;
@@ -21,7 +23,7 @@ export class TestClient {
     this.wake();
   };
 
-  private constructor(socket: net.Socket) {
+  private constructor(socket: Duplex) {
     this.socket = socket;
     socket.on('data', this.onData);
     socket.on('close', this.onClose);
@@ -44,6 +46,34 @@ export class TestClient {
       const secure = tls.connect({ socket: this.socket, rejectUnauthorized: false }, () => resolve(new TestClient(secure)));
       secure.once('error', reject);
     });
+  }
+
+  /**
+   * After `OK DEFLATE active` (RFC 4978): both directions through raw DEFLATE,
+   * each write flushed so the server sees whole commands.
+   */
+  compress(): TestClient {
+    const raw = this.socket;
+    raw.off('data', this.onData);
+    raw.off('close', this.onClose);
+    const deflate = zlib.createDeflateRaw();
+    const inflate = zlib.createInflateRaw();
+    deflate.pipe(raw);
+    raw.on('data', (chunk: Buffer) => inflate.write(chunk));
+    const duplex = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        deflate.write(chunk);
+        deflate.flush(zlib.constants.Z_SYNC_FLUSH, () => callback());
+      },
+      destroy(err, callback) {
+        raw.destroy();
+        callback(err);
+      },
+    });
+    inflate.on('data', (chunk: Buffer) => duplex.push(chunk));
+    raw.on('close', () => duplex.destroy());
+    return new TestClient(duplex);
   }
 
   /** Bytes received and not read yet. */
