@@ -9,7 +9,7 @@ export interface XmlElement {
   text: string;
 }
 
-const unescape = (s: string) =>
+const decodeEntities = (s: string) =>
   s.replace(/&(lt|gt|amp|apos|quot);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[e]!);
 
 export function parseXml(source: string): XmlElement {
@@ -24,7 +24,7 @@ export function parseXml(source: string): XmlElement {
     }
     const text = source.slice(pos, lt);
     if (text.includes('&') && !/&(lt|gt|amp|apos|quot);/.test(text)) throw new Error(`bad entity in ${text}`);
-    stack.at(-1)!.text += unescape(text);
+    stack.at(-1)!.text += decodeEntities(text);
     const gt = source.indexOf('>', lt);
     if (gt < 0) throw new Error('unclosed tag');
     const tag = source.slice(lt + 1, gt);
@@ -40,7 +40,7 @@ export function parseXml(source: string): XmlElement {
     const name = /^[\w:.-]+/.exec(body)?.[0];
     if (!name) throw new Error(`bad tag <${tag}>`);
     const attrs: Record<string, string> = {};
-    for (const m of body.slice(name.length).matchAll(/([\w:.-]+)="([^"]*)"/g)) attrs[m[1]!] = unescape(m[2]!);
+    for (const m of body.slice(name.length).matchAll(/([\w:.-]+)="([^"]*)"/g)) attrs[m[1]!] = decodeEntities(m[2]!);
     const element: XmlElement = { name, attrs, children: [], text: '' };
     stack.at(-1)!.children.push(element);
     if (!selfClosing) stack.push(element);
