@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
-import { startDaemon, type TestDaemon } from '../support/daemon.ts';
+import { runPochta, startDaemon, type TestDaemon } from '../support/daemon.ts';
 import { TestClient } from '../unit/imap/client.ts';
 import { listener, waitFor } from './support.ts';
 
@@ -129,6 +129,10 @@ describe('an appliance daemon under (fake) systemd', { timeout: 60_000 }, () => 
     assert.equal(countBefore, 4);
     assert.equal(((await daemon.admin('web.state')) as { hasAdminPassword: boolean }).hasAdminPassword, true);
 
+    // What the reset takes away comes back from a backup made before it.
+    const backup = await daemon.cli(['backup', join(dir, 'backup')]);
+    assert.equal(backup.code, 0, backup.stderr);
+
     // The sim board holds the button for the long-press time (600 ms here) and lets go.
     const press = await daemon.cli(['gpio', 'press', 'long']);
     assert.equal(press.code, 0, press.stderr);
@@ -156,5 +160,14 @@ describe('an appliance daemon under (fake) systemd', { timeout: 60_000 }, () => 
       lines.some((l) => l.startsWith('STOPPING=1')),
       lines.slice(-5).join('\n'),
     );
+  });
+
+  it('the settings the long press cleared come back with pochta restore of the earlier backup', async () => {
+    const restored = join(dir, 'restored');
+    const restore = await runPochta(['restore', join(dir, 'backup'), '--data', restored]);
+    assert.equal(restore.code, 0, restore.stderr);
+    const setup = await runPochta(['settings', 'get', 'setup.done', '--json', '--data', restored]);
+    assert.equal(setup.code, 0, setup.stderr);
+    assert.equal((JSON.parse(setup.stdout) as { value: unknown }).value, true);
   });
 });
