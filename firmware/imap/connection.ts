@@ -5,13 +5,13 @@
 // sends can throw out of here: every failure becomes a reply or a close.
 
 import type { Socket } from 'node:net';
-import type { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { StoreEvent } from '../store/types.ts';
 import type { Logger } from '../supervisor/service.ts';
 import { capabilityList } from './capabilities.ts';
 import type { Command, CommandContext, ImapDeps } from './commands/types.ts';
-import { atom, compileResponse, type ImapResponse, type OutputChunk, type StreamValue } from './compiler.ts';
+import { atom, compileResponse, type ImapResponse } from './compiler.ts';
+import { ConnectionOutput } from './output.ts';
 import { ImapSyntaxError, parseCommand } from './parser.ts';
 import { bad, type CommandResult, code, resultFromError } from './responses.ts';
 import { createSession, type Session } from './session.ts';
@@ -48,15 +48,12 @@ export class ImapConnection {
   private readonly options: ConnectionOptions;
   private readonly log: Logger;
   private stream: ImapStream;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly output: ConnectionOutput;
   private lineWaiter: ((line: Buffer | undefined) => void) | undefined;
   private cancelIdle: (() => void) | undefined;
   private closing = false;
   private finished = false;
-  /** Output of the running command is corked into large writes (one level, ours). */
-  private corked = false;
-  /** COMPRESS=DEFLATE (RFC 4978): output goes through deflate, input through inflate. */
-  private deflate: zlib.DeflateRaw | undefined;
+  /** COMPRESS=DEFLATE (RFC 4978): input comes through inflate. */
   private inflate: zlib.InflateRaw | undefined;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onCompressedData = (chunk: Buffer) => this.inflate?.write(chunk);
@@ -74,6 +71,7 @@ export class ImapConnection {
     this.options = options;
     this.log = deps.log.child({ conn: options.id });
     this.session = createSession(options.id, socket.remoteAddress ?? '', options.secure);
+    this.output = new ConnectionOutput(socket, this.log);
     this.stream = this.newStream();
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -102,7 +100,7 @@ export class ImapConnection {
       // A client that neither reads nor closes its side is cut off after a short
       // grace: the BYE may be stuck behind output it never drained.
       const cancel = this.options.setTimer(2000, () => this.socket.destroy());
-      void this.send({ type: 'status', status: 'BYE', text: reason }).then(() => this.endOutput());
+      void this.send({ type: 'status', status: 'BYE', text: reason }).then(() => this.output.end());
       await this.done;
       cancel();
     }
@@ -181,7 +179,7 @@ export class ImapConnection {
     this.detach(this.socket);
     this.socket.off('data', this.onCompressedData);
     this.inflate?.destroy();
-    this.deflate?.destroy();
+    this.output.dispose();
     this.log.debug('imap connection closed');
     this.resolveDone();
   }
@@ -209,7 +207,7 @@ export class ImapConnection {
       this.closing = true;
       await this.send({ type: 'status', status: 'BYE', text: 'Selected mailbox was deleted' });
       this.uncork();
-      this.endOutput();
+      this.output.end();
       return false;
     }
     if (view !== undefined) out.push(...view.sync(allowExpunge));
@@ -303,7 +301,7 @@ export class ImapConnection {
     this.uncork();
     if (result.after === 'close') {
       this.closing = true;
-      this.endOutput();
+      this.output.end();
     } else if (result.after === 'starttls') {
       this.upgradeTls();
     } else if (result.after === 'compress') {
@@ -359,6 +357,7 @@ export class ImapConnection {
     this.stream.pause();
     const secure = startTls(this.socket);
     this.socket = secure;
+    this.output.setSocket(secure);
     this.attach(secure);
     secure.once('secure', () => {
       this.session.secure = true;
@@ -373,107 +372,32 @@ export class ImapConnection {
    */
   private startCompression(): void {
     const socket = this.socket;
-    const deflate = zlib.createDeflateRaw({ windowBits: 15, memLevel: 8 });
-    const inflate = zlib.createInflateRaw({ windowBits: 15 });
     const broken = (err: Error) => {
       this.log.debug({ err: err.message }, 'compressed stream failed');
       socket.destroy();
     };
-    deflate.on('error', broken);
+    this.output.compress(broken);
+    const inflate = zlib.createInflateRaw({ windowBits: 15 });
     inflate.on('error', broken);
-    deflate.pipe(socket);
     inflate.on('data', this.onData);
     socket.off('data', this.onData);
     socket.on('data', this.onCompressedData);
-    this.deflate = deflate;
     this.inflate = inflate;
     this.stream = this.newStream();
-  }
-
-  /** Finish the output (flushing compressed data first) and close our side. */
-  private endOutput(): void {
-    if (this.deflate !== undefined) this.deflate.end();
-    else this.socket.end();
-  }
-
-  /** Where response bytes go: the socket, or the compressor in front of it. */
-  private get out(): Writable {
-    return this.deflate ?? this.socket;
-  }
-
-  /** Compressed output is held in the compressor until flushed: flush whenever the client is owed a reply. */
-  private flushCompressed(): void {
-    if (this.deflate !== undefined && !this.corked && !this.deflate.destroyed) this.deflate.flush(zlib.constants.Z_SYNC_FLUSH);
   }
 
   // ---- output
 
   /** Queue a response; writes are serialized, so responses never interleave. */
   send(response: ImapResponse): Promise<void> {
-    const chunks = compileResponse(response);
-    const next = this.writing.then(() => this.write(chunks));
-    this.writing = next.catch(() => undefined);
-    return this.writing;
-  }
-
-  private async write(chunks: OutputChunk[]): Promise<void> {
-    for (const chunk of chunks) {
-      if (this.socket.destroyed) return;
-      if (Buffer.isBuffer(chunk)) await this.writeBuffer(chunk);
-      else await this.writeStream(chunk);
-    }
-    this.flushCompressed();
+    return this.output.write(compileResponse(response));
   }
 
   private cork(): void {
-    if (this.corked || this.socket.destroyed) return;
-    this.corked = true;
-    // The compressor batches by itself; only a plain socket is corked.
-    if (this.deflate === undefined) this.socket.cork();
+    this.output.cork();
   }
 
   private uncork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    if (this.deflate === undefined) this.socket.uncork();
-    else this.flushCompressed();
-  }
-
-  private async writeBuffer(buf: Buffer): Promise<void> {
-    const out = this.out;
-    if (out.write(buf)) return;
-    // Corked output never drains: let it flow, and cork again after.
-    const recork = this.corked;
-    this.uncork();
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        out.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      out.on('drain', done);
-      this.socket.on('close', done);
-    });
-    if (recork) this.cork();
-  }
-
-  private async writeStream(value: StreamValue): Promise<void> {
-    let written = 0;
-    try {
-      for await (const part of value.open()) {
-        if (this.socket.destroyed) return;
-        const buf = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
-        written += buf.length;
-        if (written > value.size) break;
-        await this.writeBuffer(buf);
-      }
-    } catch (err) {
-      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'body stream failed');
-    }
-    if (written !== value.size) {
-      // The announced literal length cannot be honoured: the session is beyond repair.
-      this.log.error({ expected: value.size, written }, 'body stream length mismatch');
-      this.socket.destroy();
-    }
+    this.output.uncork();
   }
 }
