@@ -1,6 +1,7 @@
 // The IMAP room's public face. Inside: stream.ts (framing), parser.ts and
 // syntax/ (pure command parsing), compiler.ts (pure response writing),
-// connection.ts (the per-connection state machine), commands/ (one verb per
+// connection.ts (the per-connection state machine; its writes, corking and
+// COMPRESS=DEFLATE live in output.ts), commands/ (one verb per
 // file, registered in commands/index.ts), responses.ts (errors → replies).
 // The selected mailbox is a MailboxView (mailbox-view.ts): the sequence number
 // ↔ UID map and the store changes not yet told, turned into EXISTS, FETCH and
