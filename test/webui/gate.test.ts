@@ -25,6 +25,7 @@ const PUBLIC = new Set([
   'POST /autodiscover/autodiscover.xml',
   'POST /Autodiscover/Autodiscover.xml',
   'GET /*',
+  'HEAD /*',
 ]);
 /** Signed-in mail users (not admin) may use these. */
 const USER = new Set(['GET /api/me', 'POST /api/account/password', 'GET /api/users/:address/mobileconfig']);
@@ -41,7 +42,7 @@ describe('the gate', () => {
   });
   after(() => h.close());
 
-  const routes = () => h.app.routeTable.filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS');
+  const routes = () => h.app.routeTable.filter((r) => r.method !== 'OPTIONS');
 
   it('declares exactly the expected public and user routes', () => {
     const table = routes();
@@ -62,6 +63,8 @@ describe('the gate', () => {
     }
     // The app itself and the wizard stay reachable.
     assert.equal((await c.req('GET', '/')).status, 200);
+    assert.equal((await c.req('HEAD', '/')).status, 200);
+    assert.equal((await c.req('HEAD', '/api/backup')).status, 404, 'no HEAD twin for API routes');
     assert.equal((await c.req('GET', '/api/setup')).status, 200);
   });
 
@@ -69,7 +72,7 @@ describe('the gate', () => {
     admin = await completeSetup(h, { domain: 'example.test', users: [{ address: 'anna', password: USER_PASSWORD }] });
     const c = new Client(h.app);
     for (const r of h.app.routeTable) {
-      if (PUBLIC.has(`${r.method === 'HEAD' ? 'GET' : r.method} ${r.url}`)) continue;
+      if (PUBLIC.has(`${r.method} ${r.url}`)) continue;
       const res = await c.req(r.method, concrete(r.url), ['GET', 'HEAD', 'DELETE'].includes(r.method) ? undefined : {});
       assert.equal(res.status, 401, `${r.method} ${r.url}: ${res.body}`);
       if (r.method !== 'HEAD') assert.equal(res.json.error.code, 'UNAUTHENTICATED');
@@ -152,6 +155,7 @@ describe('the gate', () => {
         'BAD_SETTING',
       ],
       ['PATCH', '/api/settings', { values: { 'dnsbl.threshold': -3 } }, 'dnsbl.threshold', 'BAD_SETTING'],
+      ['PATCH', '/api/settings', { values: { 'dnsbl.colour': 'red' } }, 'dnsbl.colour', 'UNKNOWN_SETTING'],
       ['POST', '/api/panel/press', { kind: 'sideways' }, 'kind'],
       ['POST', '/api/relay/test', { to: 'nobody' }, 'to'],
       ['PUT', '/api/ssh', { keys: ['ssh-ed25519 AAAA'] }, 'keys.0'],

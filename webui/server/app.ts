@@ -43,6 +43,8 @@ export function buildApp(deps: WebDeps, options: BuildOptions = {}): FastifyInst
     bodyLimit: 1024 * 1024,
     // The box is reached by IP on the LAN; no proxy sits in front of it.
     trustProxy: false,
+    // No automatic HEAD twins: a HEAD of /api/backup would make a snapshot for nothing. The app's files have one.
+    exposeHeadRoutes: false,
     ...(options.fastify ?? {}),
   } as FastifyServerOptions) as unknown as FastifyInstance;
 
@@ -96,11 +98,16 @@ export function buildApp(deps: WebDeps, options: BuildOptions = {}): FastifyInst
 
   const files = createStaticFiles(deps.staticDir);
   app.register(async (scope) => {
-    scope.get('/*', { config: { access: 'public' } }, async (request, reply) => {
-      if (request.url.startsWith('/api/') || request.url === '/api') {
-        return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'No such API route.' } });
-      }
-      return files.handle(request, reply);
+    scope.route({
+      method: ['GET', 'HEAD'],
+      url: '/*',
+      config: { access: 'public' },
+      handler: async (request, reply) => {
+        if (request.url.startsWith('/api/') || request.url === '/api') {
+          return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'No such API route.' } });
+        }
+        return files.handle(request, reply);
+      },
     });
   });
 

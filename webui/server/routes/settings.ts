@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RelayTestResponse, SettingView } from '../../api-types.ts';
 import type { RouteContext } from '../context.ts';
+import { ApiFailure } from '../errors.ts';
 
 export async function settingsRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   app.get('/api/settings', async (): Promise<SettingView[]> => ctx.act('settings.list'));
@@ -23,8 +24,16 @@ export async function settingsRoutes(app: FastifyInstance, ctx: RouteContext): P
         if (value === null && key !== 'relay.smarthost') unset.push(key);
         else values[key] = value;
       }
-      if (Object.keys(values).length > 0) await ctx.act('settings.set', { values });
-      for (const key of unset) await ctx.act('settings.unset', { key });
+      const only = Object.keys(request.body.values).length === 1 ? Object.keys(request.body.values)[0] : undefined;
+      try {
+        if (Object.keys(values).length > 0) await ctx.act('settings.set', { values });
+        for (const key of unset) await ctx.act('settings.unset', { key });
+      } catch (err) {
+        // A message without a field prefix (an unknown key) still belongs to the one key sent.
+        if (err instanceof ApiFailure && err.field === undefined && only !== undefined)
+          throw new ApiFailure(err.status, err.code, err.message, only);
+        throw err;
+      }
       return ctx.act('settings.list');
     },
   );
