@@ -20,7 +20,6 @@ export const HEAD_BYTES = 16 * 1024;
 
 export class MessageContent {
   private readonly store: MailStore;
-  private readonly infos = new Map<string, Promise<BodyInfo | undefined>>();
   private readonly structures = new Map<string, Promise<MessageStructure>>();
   private readonly heads = new Map<string, Promise<Buffer>>();
 
@@ -28,18 +27,22 @@ export class MessageContent {
     this.store = store;
   }
 
-  /** The BodyInfo stored at delivery (structure and normalised search text). */
+  /**
+   * The BodyInfo stored at delivery, structure and search text. Not kept: the
+   * text may be megabytes, and a command runs over thousands of messages.
+   */
   info(meta: MessageMeta): Promise<BodyInfo | undefined> {
-    return cached(this.infos, meta.blobId, () => this.store.getBodyInfo(meta.blobId));
+    return this.store.getBodyInfo(meta.blobId);
   }
 
   /**
-   * The message's structure as stored at delivery; a body stored without one
-   * (no analyzer, or an older format) is analyzed now, once per command.
+   * The message's structure as stored at delivery (taken from `info` when the
+   * caller has it already); a body stored without one (no analyzer, or an
+   * older format) is analyzed now, once per command.
    */
-  structure(meta: MessageMeta): Promise<MessageStructure> {
+  structure(meta: MessageMeta, info?: BodyInfo): Promise<MessageStructure> {
     return cached(this.structures, meta.blobId, async () => {
-      const stored = asMessageStructure((await this.info(meta))?.structure);
+      const stored = asMessageStructure((info ?? (await this.info(meta)))?.structure);
       if (stored !== undefined) return stored;
       return analyzeMessage(await this.read(meta, 0, meta.size));
     });

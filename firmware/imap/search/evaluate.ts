@@ -147,9 +147,10 @@ class MessageReader {
     return this.blob;
   }
 
-  /** The search text indexed at delivery, when it is complete. */
+  /** The search text indexed at delivery, when it is complete (one read gives it and the structure). */
   async indexedText(): Promise<string | undefined> {
-    const [info, s] = await Promise.all([this.content.info(this.meta), this.structure()]);
+    const info = await this.content.info(this.meta);
+    const s = await this.content.structure(this.meta, info);
     return info?.text !== undefined && s.textTruncated !== true ? info.text : undefined;
   }
 }
