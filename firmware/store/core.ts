@@ -165,6 +165,7 @@ export class StoreCore {
         if (record) {
           tx.del(keys.blob(hash));
           tx.del(keys.bodyInfo(hash));
+          tx.del(keys.bodyText(hash));
           tx.del(keys.searchSignature(hash));
           tx.afterCommit.push(() => this.collect(hash));
         }
@@ -175,7 +176,12 @@ export class StoreCore {
         if (!fresh) throw new PochtaError('INTERNAL', `reference to body ${hash} that has no record`);
         tx.put(keys.blob(hash), { refs, size: fresh.size, createdAt: this.now() } satisfies BlobRecord);
         const info = fresh.info();
-        if (info !== undefined) tx.put(keys.bodyInfo(hash), info);
+        if (info !== undefined) {
+          // the text apart: a FETCH reads the structure of every message and never needs the text
+          const { text, ...rest } = info;
+          tx.put(keys.bodyInfo(hash), rest);
+          if (text !== undefined) tx.put(keys.bodyText(hash), text);
+        }
         // the search index entry of a body is written once, with its first reference
         tx.put(keys.searchSignature(hash), signatureOf(info));
       }

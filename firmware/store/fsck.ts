@@ -10,7 +10,7 @@ import type { StoreCore } from './core.ts';
 import { isSeen } from './flags.ts';
 import { keys } from './keys.ts';
 import type { BlobRecord } from './records.ts';
-import { signatureOf } from './search-index.ts';
+import { joinBodyInfo, signatureOf } from './search-index.ts';
 import type { Account, BodyInfo, FsckProblem, FsckReport, Mailbox, MessageMeta, QueueItem } from './types.ts';
 
 export async function fsck(core: StoreCore, repair: boolean): Promise<FsckReport> {
@@ -156,7 +156,7 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
   for (const [hash, record] of blobRecords) {
     if (refs.has(hash)) continue;
     problem('blob-refcount', `body ${hash}: stored ${record.refs} references, actual 0`, true);
-    ops.push({ type: 'del', key: keys.blob(hash) }, { type: 'del', key: keys.bodyInfo(hash) });
+    ops.push({ type: 'del', key: keys.blob(hash) }, { type: 'del', key: keys.bodyInfo(hash) }, { type: 'del', key: keys.bodyText(hash) });
     unlinks.push(hash);
   }
   for (const [key] of await core.scan(keys.bodyInfos())) {
@@ -167,12 +167,21 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
       ops.push({ type: 'del', key });
     }
   }
+  for (const [key] of await core.scan(keys.bodyTexts())) {
+    const hash = keys.bodyTextOf(key);
+    if (!refs.has(hash) && !blobRecords.has(hash)) {
+      problem('orphan-body-info', `${key} has no body`, true);
+      ops.push({ type: 'del', key });
+    }
+  }
 
   // the search index: every body has its signature, as its BodyInfo text gives it, and nothing else has one
   const signatures = new Map((await core.scan<unknown>(keys.searchSignatures())).map(([k, v]) => [keys.searchSignatureOf(k), v]));
   for (const hash of refs.keys()) {
     const stored = signatures.get(hash);
-    const expected = signatureOf(await core.read<BodyInfo>(keys.bodyInfo(hash)));
+    const expected = signatureOf(
+      joinBodyInfo(await core.read<BodyInfo>(keys.bodyInfo(hash)), await core.read<string>(keys.bodyText(hash))),
+    );
     if (stored === expected) continue;
     problem(
       'search-index',

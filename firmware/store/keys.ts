@@ -15,7 +15,8 @@
 //   mbn:<accountId>:<name>         mailboxId (name index)
 //   msg:<mailboxId>:<uid 10 digits> MessageMeta
 //   blob:<sha256>                  BlobRecord (refcount), absent = no references
-//   binfo:<sha256>                 BodyInfo, lives and dies with blob:<sha256>
+//   binfo:<sha256>                 BodyInfo without its text (the structure), lives and dies with blob:<sha256>
+//   btext:<sha256>                 BodyInfo.text (the search text), apart so a structure read does not parse it
 //   sidx:<sha256>                  search index signature (search-index.ts), lives and dies with blob:<sha256>
 //   queue:<id>                     QueueItem
 //   set:<key>                      setting value (JSON)
@@ -85,6 +86,9 @@ export const keys = {
   bodyInfo: (hash: string) => `binfo:${hash}`,
   bodyInfos: () => under('binfo'),
   bodyInfoOf: (key: string) => key.slice('binfo:'.length),
+  bodyText: (hash: string) => `btext:${hash}`,
+  bodyTexts: () => under('btext'),
+  bodyTextOf: (key: string) => key.slice('btext:'.length),
   searchSignature: (hash: string) => `sidx:${hash}`,
   searchSignatures: () => under('sidx'),
   searchSignatureOf: (key: string) => key.slice('sidx:'.length),

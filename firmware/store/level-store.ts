@@ -14,7 +14,7 @@ import * as mailboxes from './mailbox-ops.ts';
 import * as messages from './message-ops.ts';
 import * as queue from './queue-ops.ts';
 import type { BlobRecord } from './records.ts';
-import { compileQuery, mayContain } from './search-index.ts';
+import { compileQuery, joinBodyInfo, mayContain } from './search-index.ts';
 import type {
   Account,
   AccountPatch,
@@ -177,8 +177,14 @@ export class LevelMailStore implements MailStore {
     if (!Number.isInteger(uid) || uid < 1) return undefined;
     return this.#core.read<MessageMeta>(keys.message(mailboxId, uid));
   }
-  async getBodyInfo(blobId: string): Promise<BodyInfo | undefined> {
-    return isBlobId(blobId) ? this.#core.read<BodyInfo>(keys.bodyInfo(blobId)) : undefined;
+  async getBodyInfo(blobId: string, options?: { readonly text?: boolean }): Promise<BodyInfo | undefined> {
+    if (!isBlobId(blobId)) return undefined;
+    if (options?.text === false) return this.#core.read<BodyInfo>(keys.bodyInfo(blobId));
+    const [info, text] = await Promise.all([
+      this.#core.read<BodyInfo>(keys.bodyInfo(blobId)),
+      this.#core.read<string>(keys.bodyText(blobId)),
+    ]);
+    return joinBodyInfo(info, text);
   }
   async searchCandidates(mailboxId: string, terms: readonly string[], _field?: 'text' | 'body'): Promise<number[] | undefined> {
     const query = compileQuery(terms);

@@ -7,7 +7,7 @@ import type { ClassicLevel } from 'classic-level';
 import { PochtaError } from '../errors.ts';
 import type { WriteOp } from './commit-queue.ts';
 import { keys, SCHEMA_KEY } from './keys.ts';
-import { signatureOf } from './search-index.ts';
+import { joinBodyInfo, signatureOf } from './search-index.ts';
 import type { BodyInfo } from './types.ts';
 
 export interface Migration {
@@ -31,8 +31,24 @@ export const MIGRATIONS: readonly Migration[] = [
       const ops: WriteOp[] = [];
       for await (const key of db.keys(keys.blobs())) {
         const hash = keys.blobOf(key);
+        // a version-1 BodyInfo holds its text; joined with btext in case it was already split
         const info = (await db.get(keys.bodyInfo(hash))) as BodyInfo | undefined;
-        ops.push({ type: 'put', key: keys.searchSignature(hash), value: signatureOf(info) });
+        const text = (await db.get(keys.bodyText(hash))) as string | undefined;
+        ops.push({ type: 'put', key: keys.searchSignature(hash), value: signatureOf(joinBodyInfo(info, text)) });
+      }
+      return ops;
+    },
+  },
+  {
+    version: 3,
+    description: 'BodyInfo text apart (btext:<sha256>), so reading a structure does not parse the search text',
+    up: async (db) => {
+      const ops: WriteOp[] = [];
+      for await (const [key, value] of db.iterator(keys.bodyInfos())) {
+        const info = value as BodyInfo;
+        if (info.text === undefined) continue;
+        const { text, ...rest } = info;
+        ops.push({ type: 'put', key, value: rest }, { type: 'put', key: keys.bodyText(keys.bodyInfoOf(key)), value: text });
       }
       return ops;
     },

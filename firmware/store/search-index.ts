@@ -67,6 +67,12 @@ function textComplete(info: BodyInfo): boolean {
   return structure?.textTruncated !== true;
 }
 
+/** A BodyInfo from its two records (binfo: the rest, btext: the text); undefined when neither exists. */
+export function joinBodyInfo(info: BodyInfo | undefined, text: string | undefined): BodyInfo | undefined {
+  if (text === undefined) return info;
+  return { ...info, text };
+}
+
 /** The index record of a body, from the BodyInfo computed at delivery. */
 export function signatureOf(info: BodyInfo | undefined): string {
   if (info?.text === undefined || !textComplete(info)) return UNINDEXED;

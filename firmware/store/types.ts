@@ -269,8 +269,12 @@ export interface MailStore {
   /** Messages of a mailbox in UID order, optionally within a UID range (inclusive). */
   listMessages(mailboxId: string, range?: { readonly from?: number; readonly to?: number }): Promise<MessageMeta[]>;
   getMessage(mailboxId: string, uid: number): Promise<MessageMeta | undefined>;
-  /** The BodyInfo stored beside a blob at delivery. */
-  getBodyInfo(blobId: string): Promise<BodyInfo | undefined>;
+  /**
+   * The BodyInfo stored beside a blob at delivery. `{ text: false }` leaves
+   * the search text out (it is stored apart and is many times the size of
+   * the structure): what a FETCH should ask for.
+   */
+  getBodyInfo(blobId: string, options?: { readonly text?: boolean }): Promise<BodyInfo | undefined>;
   /** Bytes [start, end) of a body (whole body by default). Blobs are immutable, so readers may also open blobPath(). */
   readBody(blobId: string, start?: number, end?: number): Promise<Uint8Array | undefined>;
   /** Absolute path of a blob file, for streaming reads of large bodies. */

@@ -197,17 +197,48 @@ describe('search index', () => {
     }
   });
 
-  it('the schema migration builds the index for messages stored before it', async () => {
+  it('keeps the text apart from the structure: getBodyInfo with and without it', async () => {
+    const t = await tempStore({ analyze: (b) => analyze(b) });
+    try {
+      const { inbox } = await withAccount(t.store);
+      const meta = await store(t).appendMessage(inbox.id, message('apart', 'the text of a lighthouse'));
+      const full = await store(t).getBodyInfo(meta.blobId);
+      const lean = await store(t).getBodyInfo(meta.blobId, { text: false });
+      assert.ok(full?.text?.includes('lighthouse'));
+      assert.ok(full !== undefined);
+      assert.ok(lean?.structure !== undefined);
+      assert.equal(lean.text, undefined);
+      assert.deepEqual(full.structure, lean.structure);
+      const raw = await withRawDb(t, async (db) => ({
+        info: await db.get(keys.bodyInfo(meta.blobId)),
+        text: await db.get(keys.bodyText(meta.blobId)),
+      }));
+      assert.equal((raw.info as { text?: unknown }).text, undefined, 'the structure record holds no text');
+      assert.equal(raw.text, full.text);
+      await store(t).expunge(inbox.id, [meta.uid]);
+      const gone = await withRawDb(t, async (db) => db.get(keys.bodyText(meta.blobId)));
+      assert.equal(gone, undefined, 'the text goes with the last reference');
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('the schema migrations build the index and split the text for messages stored before them', async () => {
     const t = await tempStore({ analyze: (b) => analyze(b) });
     try {
       const { inbox } = await withAccount(t.store);
       for (const [i, animal] of ['otter', 'badger', 'heron'].entries()) {
         await store(t).appendMessage(inbox.id, message(`m${i}`, `a note about the ${animal}`));
       }
-      // turn the store back into a version-1 store: no index entries, schema 1
+      // turn the store back into a version-1 store: the text inside the BodyInfo, no index entries, schema 1
       await t.store.close();
       const db = new ClassicLevel<string, unknown>(path.join(t.dir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'json' });
       for (const key of await db.keys(keys.searchSignatures()).all()) await db.del(key);
+      for (const [key, text] of await db.iterator(keys.bodyTexts()).all()) {
+        const hash = keys.bodyTextOf(key);
+        await db.put(keys.bodyInfo(hash), { ...((await db.get(keys.bodyInfo(hash))) as object), text });
+        await db.del(key);
+      }
       await db.put(SCHEMA_KEY, 1);
       await db.close();
       await t.reopen();
@@ -216,6 +247,11 @@ describe('search index', () => {
       assert.deepEqual(signatures, blobs);
       assert.deepEqual(await store(t).searchCandidates(inbox.id, ['badger']), [2]);
       assert.deepEqual((await store(t).fsck()).problems, []);
+      const [, second] = await store(t).listMessages(inbox.id);
+      assert.ok((await store(t).getBodyInfo(second!.blobId))?.text?.includes('badger'));
+      assert.equal((await store(t).getBodyInfo(second!.blobId, { text: false }))?.text, undefined);
+      const texts = await withRawDb(t, async (db) => (await db.keys(keys.bodyTexts()).all()).length);
+      assert.equal(texts, 3, 'the texts moved to their own records');
     } finally {
       await t.cleanup();
     }
