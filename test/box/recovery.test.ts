@@ -3,7 +3,7 @@
 // watched through `pochta status` and `pochta gpio state --json`.
 //
 // Timings come from POCHTA_TIMINGS (support.ts): a hang is noticed after
-// 0.4 s and a restart waits 0.1 s, so "answers again within 2 s" leaves room
+// 0.3 s and a restart waits 0.1 s, so "answers again within 2 s" leaves room
 // for the ~1 s a fresh SMTP worker takes to load on a loaded 2-core machine.
 
 import assert from 'node:assert/strict';

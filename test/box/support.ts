@@ -8,14 +8,15 @@ import type { TestDaemon } from '../support/daemon.ts';
 
 /**
  * POCHTA_TIMINGS for the recovery tests: beats every 50 ms, a hang after
- * 400 ms, 100 ms before a restart (a fresh SMTP worker needs most of a second
- * to load its modules; the red LED blinks through all of it), a listener up for
+ * 300 ms (six missed beats; a stalled main loop counts as one, not six), 100 ms
+ * before a restart (a fresh SMTP worker needs 0.7-1.1 s here just to import its
+ * modules; the red LED blinks through all of it), a listener up for
  * 1 s counts as healthy again, a fourth failure within two minutes marks it
  * failed. Probes are slow and patient so a loaded machine does not cause
  * extra restarts.
  */
 export const TEST_TIMINGS =
-  'heartbeat=50,hang=400,backoff=100,backoff-max=100,healthy-after=1000,probe=1000,probe-timeout=3000,probe-failures=3,restarts=3,window=120000,long-press=600';
+  'heartbeat=50,hang=300,backoff=100,backoff-max=100,healthy-after=1000,probe=1000,probe-timeout=3000,probe-failures=3,restarts=3,window=120000,long-press=600';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
