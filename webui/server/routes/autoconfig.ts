@@ -9,9 +9,11 @@ import { ApiFailure } from '../errors.ts';
 export async function autoconfigRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   const thunderbird = async (request: { query: { emailaddress?: string } }, reply: { type(t: string): unknown }) => {
     const state = await ctx.box.get();
-    const domain = domainOfAddress(request.query.emailaddress) ?? state.hostname.split('.').slice(1).join('.') ?? state.hostname;
+    // Without an address, the host's parent domain (mail.example.com -> example.com) is the best guess.
+    const parent = state.hostname.includes('.') ? state.hostname.slice(state.hostname.indexOf('.') + 1) : '';
+    const domain = domainOfAddress(request.query.emailaddress) ?? (parent.includes('.') ? parent : state.hostname);
     reply.type('application/xml; charset=utf-8');
-    return thunderbirdConfig(state.hostname, domain || state.hostname);
+    return thunderbirdConfig(state.hostname, domain);
   };
   const query = { querystring: { type: 'object', properties: { emailaddress: { type: 'string', maxLength: 320 } } } };
   app.get<{ Querystring: { emailaddress?: string } }>(
