@@ -226,3 +226,23 @@ describe('web actions on a real store', () => {
     assert.equal(stats.series.length, 24);
   });
 });
+
+describe('system facts', () => {
+  it('reads this host and decodes the Pi throttling flags', async () => {
+    const { parseThrottled, readSystemFacts } = await import('../../webui/server/system-facts.ts');
+    const facts = await readSystemFacts({ dataDir: tmpdir(), vcgencmd: '/nonexistent/vcgencmd' });
+    assert.ok(facts.memory.totalBytes > 0);
+    assert.ok(facts.disk && facts.disk.totalBytes >= facts.disk.freeBytes);
+    assert.equal(facts.load.length, 3);
+    assert.equal(facts.throttled, undefined, 'no vcgencmd, no throttling facts');
+    assert.deepEqual(parseThrottled('throttled=0x50005\n'), {
+      raw: '0x50005',
+      undervoltageNow: true,
+      throttledNow: true,
+      undervoltageSinceBoot: true,
+      throttledSinceBoot: true,
+    });
+    assert.equal(parseThrottled('throttled=0x0')?.undervoltageNow, false);
+    assert.equal(parseThrottled('garbage'), undefined);
+  });
+});

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ListenerView, MailStats, PanelState, QueueSummary, StatusResponse, StoreStatsView, SystemFacts } from '../../api-types.ts';
 import type { RouteContext } from '../context.ts';
+import { ApiFailure } from '../errors.ts';
 import { openEventStream, type SseLimits } from '../sse.ts';
 
 interface StatusAction {
@@ -50,7 +51,11 @@ export async function statusRoutes(app: FastifyInstance, ctx: RouteContext): Pro
   app.post<{ Body: { kind: 'short' | 'long' } }>(
     '/api/panel/press',
     { schema: { body: { type: 'object', required: ['kind'], properties: { kind: { enum: ['short', 'long'] } } } } },
-    async (request): Promise<PanelState> => ctx.act<PanelState>('gpio.press', { kind: request.body.kind }, { INVALID_ARGUMENT: 'kind' }),
+    async (request): Promise<PanelState> => {
+      // Outside dev mode a press must be physical, even on a simulated board (no GPIO): `pochta gpio press` over SSH.
+      if (!(await ctx.simButton())) throw new ApiFailure(403, 'FORBIDDEN', 'The button can only be pressed on the box itself.');
+      return ctx.act<PanelState>('gpio.press', { kind: request.body.kind }, { INVALID_ARGUMENT: 'kind' });
+    },
   );
 
   app.post<{ Params: { name: string } }>('/api/listeners/:name/restart', async (request) =>
