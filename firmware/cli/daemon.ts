@@ -4,11 +4,14 @@
 // supervisor's bridge.
 
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AdminDeps } from '../admin/actions.ts';
 import { ACTIONS, runAdminAction } from '../admin/actions.ts';
 import { actionTable } from '../admin/debug-actions.ts';
+import { collectMailCounters, loadMailCounters, saveMailCounters } from '../admin/mail-counters.ts';
 import { resetAdminAccess } from '../admin/reset-admin-access.ts';
 import { startAdminServer } from '../admin/socket-server.ts';
+import { applyStagedRestore } from '../admin/staged-restore.ts';
 import { storeAddresses, storePasswords } from '../admin/store-tools.ts';
 import { createServiceManagerLink, healthIntervalMs, recordingNotifier, type ServiceManagerLink } from '../box/index.ts';
 import { type Config, configError } from '../config/bootstrap.ts';
@@ -61,6 +64,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     throw configError('dataDir', `cannot create ${config.dataDir} (${err.code ?? err.message})`);
   });
 
+  // A restore uploaded through the web UI while the daemon ran is applied now,
+  // before LevelDB is opened (the current data is moved aside, never deleted).
+  await applyStagedRestore(config.dataDir, { now, log: log.child({ room: 'admin' }) });
+
   // Each new body is parsed once at delivery (ENVELOPE, BODYSTRUCTURE, search
   // text) so IMAP never re-parses it per FETCH.
   const store = await openStore({ dir: config.dataDir, now, analyze: (body) => analyze(body) });
@@ -108,6 +115,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const panel = await startPanel(config, supervisor, store, log, timings.longPressMs);
     if (panel) closers.push(() => panel.close());
 
+    // Mail counters for the web dashboard: listeners report over a BroadcastChannel;
+    // saved every minute and at stop, so a restart keeps the day's figures.
+    const countersFile = join(config.dataDir, 'mail-counters.json');
+    const counters = await loadMailCounters(countersFile, now);
+    const stopCounting = collectMailCounters(counters);
+    const saveCounters = () =>
+      saveMailCounters(countersFile, counters).catch((err: unknown) => log.warn({ err: String(err) }, 'cannot save mail counters'));
+    const countersTimer = setInterval(() => void saveCounters(), 60_000);
+    countersTimer.unref();
+    closers.push(async () => {
+      clearInterval(countersTimer);
+      stopCounting();
+      await saveCounters();
+    });
+
     const adminDeps: AdminDeps = {
       store,
       config,
@@ -116,6 +138,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       listeners: () => supervisor.status(),
       restartListener: (name) => supervisor.restart(name),
       fault: (name, kind) => supervisor.fault(name, kind),
+      counters,
       watchdog: () => serviceManager.stats(),
       ...(panel ? { panel } : {}),
       version: options.version,
