@@ -115,6 +115,10 @@ describe('setup on real hardware', () => {
     await until(async () => (await c.req('GET', '/api/setup')).json.presence === 'confirmed');
     const done = await c.req('POST', '/api/setup/finish', { domain: 'example.test' });
     assert.equal(done.status, 200, done.body);
+    // Signed in as admin, the panel's button still cannot be pressed from here.
+    const press = await c.req('POST', '/api/panel/press', { kind: 'long' });
+    assert.equal(press.status, 403);
+    assert.equal((await c.req('GET', '/api/panel')).json.driver, 'kernel');
   });
 });
 
