@@ -106,6 +106,17 @@ describe('the gate', () => {
     );
   });
 
+  it('signs out a mail user who was disabled', async () => {
+    const u = new Client(h.app);
+    assert.equal((await u.req('POST', '/api/login', { username: 'anna@example.test', password: 'Another-Good-Phrase-5' })).status, 200);
+    assert.equal((await u.req('GET', '/api/me')).status, 200);
+    await admin.req('PATCH', '/api/users/anna@example.test', { enabled: false });
+    assert.equal((await u.req('GET', '/api/me')).status, 401);
+    const again = await u.req('POST', '/api/login', { username: 'anna@example.test', password: 'Another-Good-Phrase-5' });
+    assert.equal(again.json.error.code, 'ACCOUNT_DISABLED');
+    await admin.req('PATCH', '/api/users/anna@example.test', { enabled: true });
+  });
+
   it('refuses state changes without the CSRF token, with a wrong one, or from another origin', async () => {
     const body = JSON.stringify({ name: 'csrf.test' });
     const json = { 'content-type': 'application/json', cookie: admin.cookie! };
@@ -190,6 +201,29 @@ describe('the gate', () => {
       payload: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
     });
     assert.equal(other.statusCode, 200);
+  });
+
+  it("answers the API only under the box's own names (DNS rebinding)", async () => {
+    const ask = (host: string) => h.app.inject({ method: 'GET', url: '/api/session', headers: { host } });
+    for (const host of [
+      '192.168.1.20',
+      '[fe80::1]:443',
+      'pochta',
+      'pochta.local',
+      'box.lan',
+      'mail.example.test',
+      'webmail.example.test:8443',
+    ]) {
+      assert.equal((await ask(host)).statusCode, 200, host);
+    }
+    const evil = await ask('rebind.attacker.example');
+    assert.equal(evil.statusCode, 421);
+    assert.match(evil.json().error.message, /own name or address/);
+    // Mail clients may ask for autoconfig under any name of the mail domain.
+    assert.equal(
+      (await h.app.inject({ method: 'GET', url: '/mail/config-v1.1.xml', headers: { host: 'autoconfig.customer.example' } })).statusCode,
+      200,
+    );
   });
 
   it('sends security headers and keeps the cookie HttpOnly and SameSite=Strict', async () => {

@@ -2,6 +2,7 @@
 // route cannot forget them: security headers, CSRF (custom header + Origin),
 // the setup gate, and the session and role a route requires (default: admin).
 
+import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CSRF_ANONYMOUS, CSRF_HEADER } from '../api-types.ts';
 import type { RouteContext } from './context.ts';
@@ -49,6 +50,16 @@ export function installGate(app: FastifyInstance, ctx: RouteContext): void {
     if (cookie !== undefined && !request.session) reply.header('set-cookie', sessionCookie('', ctx.deps.secure));
 
     const config = request.routeOptions.config;
+    if (request.url.startsWith('/api/')) {
+      const state = await ctx.box.get();
+      if (!hostAllowed(request.headers.host, [state.hostname, ctx.deps.hostname])) {
+        throw new ApiFailure(
+          421,
+          'FORBIDDEN',
+          `Open the box by its own name or address (for example https://${state.hostname}/), not through another web address.`,
+        );
+      }
+    }
     if (UNSAFE.has(request.method) && config.csrf !== false) checkCsrf(request);
 
     const access = config.access ?? 'admin';
@@ -65,7 +76,44 @@ export function installGate(app: FastifyInstance, ctx: RouteContext): void {
       throw new ApiFailure(401, 'UNAUTHENTICATED', 'The admin password was changed. Please sign in again.');
     }
     if (access === 'admin' && session.role !== 'admin') throw new ApiFailure(403, 'FORBIDDEN', 'Only the admin may do this.');
+    if (session.role === 'user') {
+      // A mail user removed or disabled since signing in is signed out.
+      const account = (await ctx.deps.admin.call('user.show', { address: session.username }).catch(() => undefined)) as
+        | { enabled?: boolean }
+        | undefined;
+      if (!account?.enabled) {
+        ctx.sessions.destroy(session.id);
+        request.session = undefined;
+        reply.header('set-cookie', sessionCookie('', ctx.deps.secure));
+        throw new ApiFailure(401, 'UNAUTHENTICATED', 'Please sign in.');
+      }
+    }
   });
+}
+
+const LOCAL_SUFFIXES = ['.local', '.lan', '.home.arpa', '.internal', '.localdomain', '.localhost'];
+
+/**
+ * Against DNS rebinding (a public web site whose name is made to point at the
+ * box): the API answers only under names a LAN uses for the box — an IP
+ * address, a single-label name, a local suffix, or the box's own names and
+ * their parent domain.
+ */
+export function hostAllowed(hostHeader: string | undefined, boxNames: readonly string[]): boolean {
+  if (!hostHeader) return true; // HTTP/1.0 without Host: no browser sends that
+  const host = hostHeader
+    .toLowerCase()
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
+  if (isIP(host) !== 0 || !host.includes('.') || host === 'localhost') return true;
+  if (LOCAL_SUFFIXES.some((suffix) => host.endsWith(suffix))) return true;
+  for (const name of boxNames) {
+    const own = name.toLowerCase();
+    const parent = own.includes('.') ? own.slice(own.indexOf('.') + 1) : own;
+    if (host === own || host.endsWith(`.${own}`) || (parent.includes('.') && (host === parent || host.endsWith(`.${parent}`)))) return true;
+  }
+  return false;
 }
 
 function checkCsrf(request: FastifyRequest): void {
