@@ -178,13 +178,16 @@ export class LevelMailStore implements MailStore {
     return this.#core.read<MessageMeta>(keys.message(mailboxId, uid));
   }
   async getBodyInfo(blobId: string, options?: { readonly text?: boolean }): Promise<BodyInfo | undefined> {
+    return this.#bodyInfo(blobId, options?.text !== false);
+  }
+  async getBodyInfos(blobIds: readonly string[], options?: { readonly text?: boolean }): Promise<Array<BodyInfo | undefined>> {
+    const text = options?.text !== false;
+    return blobIds.map((blobId) => this.#bodyInfo(blobId, text));
+  }
+  #bodyInfo(blobId: string, text: boolean): BodyInfo | undefined {
     if (!isBlobId(blobId)) return undefined;
-    if (options?.text === false) return this.#core.read<BodyInfo>(keys.bodyInfo(blobId));
-    const [info, text] = await Promise.all([
-      this.#core.read<BodyInfo>(keys.bodyInfo(blobId)),
-      this.#core.read<string>(keys.bodyText(blobId)),
-    ]);
-    return joinBodyInfo(info, text);
+    const info = this.#core.readSync<BodyInfo>(keys.bodyInfo(blobId));
+    return text ? joinBodyInfo(info, this.#core.readSync<string>(keys.bodyText(blobId))) : info;
   }
   async searchCandidates(mailboxId: string, terms: readonly string[], _field?: 'text' | 'body'): Promise<number[] | undefined> {
     const query = compileQuery(terms);

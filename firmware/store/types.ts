@@ -275,6 +275,12 @@ export interface MailStore {
    * the structure): what a FETCH should ask for.
    */
   getBodyInfo(blobId: string, options?: { readonly text?: boolean }): Promise<BodyInfo | undefined>;
+  /**
+   * getBodyInfo for many bodies in one call, in the order asked (undefined
+   * for an unknown one): one round trip through the worker bridge instead of
+   * one per message, for a FETCH over a whole mailbox.
+   */
+  getBodyInfos(blobIds: readonly string[], options?: { readonly text?: boolean }): Promise<Array<BodyInfo | undefined>>;
   /** Bytes [start, end) of a body (whole body by default). Blobs are immutable, so readers may also open blobPath(). */
   readBody(blobId: string, start?: number, end?: number): Promise<Uint8Array | undefined>;
   /** Absolute path of a blob file, for streaming reads of large bodies. */

@@ -36,6 +36,7 @@ export const REMOTE_METHODS = [
   'listMessages',
   'getMessage',
   'getBodyInfo',
+  'getBodyInfos',
   'searchCandidates',
   'readBody',
   'setFlags',

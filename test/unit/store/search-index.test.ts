@@ -209,6 +209,12 @@ describe('search index', () => {
       assert.ok(lean?.structure !== undefined);
       assert.equal(lean.text, undefined);
       assert.deepEqual(full.structure, lean.structure);
+      assert.deepEqual(await store(t).getBodyInfos([meta.blobId, 'ab'.repeat(32), 'not-a-hash'], { text: false }), [
+        lean,
+        undefined,
+        undefined,
+      ]);
+      assert.deepEqual(await store(t).getBodyInfos([meta.blobId]), [full]);
       const raw = await withRawDb(t, async (db) => ({
         info: await db.get(keys.bodyInfo(meta.blobId)),
         text: await db.get(keys.bodyText(meta.blobId)),
