@@ -84,6 +84,10 @@ export function createApi(base = ''): Api {
       }
       throw new ApiFailure(response.status, `HTTP_${response.status}`, `The box answered ${response.status} ${response.statusText}.`);
     }
+    // Answers that start or change a session (login, setup, recovery) carry its token: use it from now on.
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { csrfToken?: unknown }).csrfToken === 'string') {
+      csrf = (parsed as { csrfToken: string }).csrfToken;
+    }
     return parsed as T;
   }
 

@@ -144,7 +144,11 @@ interface UserRow {
 function DetailsStep({ hostname, onFinished }: { readonly hostname: string; readonly onFinished: (s: SessionInfo) => void }) {
   const api = useApi();
   const [domain, setDomain] = useState('');
-  const [host, setHost] = useState(hostname);
+  // The box's current name is a good default only when it is a real DNS name (not localhost or pochta.local).
+  const currentIsReal = hostname.includes('.') && !hostname.endsWith('.local');
+  const [hostTyped, setHostTyped] = useState<string | undefined>(currentIsReal ? hostname : undefined);
+  const host = hostTyped ?? (domain.trim() ? `mail.${domain.trim().toLowerCase()}` : '');
+  const setHost = (value: string) => setHostTyped(value);
   const [users, setUsers] = useState<UserRow[]>([{ address: '', displayName: '', password: '' }]);
   const [useSmarthost, setUseSmarthost] = useState(false);
   const [smart, setSmart] = useState({ host: '', port: '587', tls: 'starttls', user: '', password: '' });
@@ -183,7 +187,8 @@ function DetailsStep({ hostname, onFinished }: { readonly hostname: string; read
         password: u.password,
         ...(u.displayName ? { displayName: u.displayName } : {}),
       })),
-      smarthost,
+      // Left out when unused: the box then delivers directly (the same as null, and the default).
+      ...(smarthost ? { smarthost } : {}),
     };
     void form.run(async () => {
       onFinished(await api.send<SessionInfo>('POST', '/api/setup/finish', body));
@@ -210,7 +215,7 @@ function DetailsStep({ hostname, onFinished }: { readonly hostname: string; read
         prefix="setup"
         name="hostname"
         label="Name of this box"
-        hint="The name mail apps and other mail servers use to reach it, such as mail.example.com."
+        hint="The name mail apps and other mail servers use to reach it, such as mail.example.com. It needs an address record in your DNS."
         value={host}
         onValue={setHost}
         autoComplete="off"
