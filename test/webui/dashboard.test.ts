@@ -179,4 +179,15 @@ describe('dashboard and friends', () => {
     assert.equal(api.statusCode, 404);
     assert.equal(api.json().error.code, 'NOT_FOUND');
   });
+
+  it('ends open event streams when the server stops', async () => {
+    const res = await fetch(`${base}/api/events`, { headers: { cookie: admin.cookie! } });
+    const reader = res.body!.getReader();
+    await reader.read();
+    await h.app.close();
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
+  });
 });

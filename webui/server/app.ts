@@ -75,6 +75,10 @@ export function buildApp(deps: WebDeps, options: BuildOptions = {}): FastifyInst
   });
 
   installGate(app, ctx);
+  // Event streams never end on their own: end them so close() does not wait for the browsers.
+  app.addHook('preClose', async () => {
+    for (const end of [...ctx.streams]) end();
+  });
 
   app.setErrorHandler((err, request, reply) => {
     const mapped = toApiError(err);

@@ -57,6 +57,8 @@ export interface RouteContext {
   readonly sessions: SessionStore;
   readonly box: BoxState;
   readonly loginLimiter: FailureLimiter;
+  /** Open event streams, ended when the server stops. */
+  readonly streams: Set<() => void>;
   /** Run an admin action; a failure becomes the API error with `hints` naming fields by code. */
   act<T = unknown>(action: string, params?: Readonly<Record<string, unknown>>, hints?: FieldHints): Promise<T>;
   /** Give the request a session (creating one), set its cookie; rotates the id when `rotate`. */
@@ -74,6 +76,7 @@ export function createRouteContext(deps: WebDeps, sessions: SessionStore, box: B
     sessions,
     box,
     loginLimiter,
+    streams: new Set(),
     async act<T>(action: string, params: Readonly<Record<string, unknown>> = {}, hints: FieldHints = {}): Promise<T> {
       try {
         return (await deps.admin.call(action, params)) as T;

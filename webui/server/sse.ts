@@ -18,6 +18,8 @@ export interface SseSource {
 export interface SseLimits {
   open: number;
   readonly max: number;
+  /** Ends every open stream of the app; the server calls them when it stops (a stream never ends by itself). */
+  readonly closers?: Set<() => void>;
 }
 
 export function openEventStream(
@@ -78,8 +80,14 @@ export function openEventStream(
     if (closed) return;
     closed = true;
     limits.open--;
+    limits.closers?.delete(end);
     for (const t of timers) clearInterval(t);
   };
+  const end = () => {
+    close();
+    res.end();
+  };
+  limits.closers?.add(end);
   request.raw.on('close', close);
   res.on('close', close);
 }

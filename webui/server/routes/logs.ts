@@ -32,7 +32,7 @@ const filterOf = (q: LogQuery) => ({
 });
 
 export async function logRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
-  const limits: SseLimits = { open: 0, max: 10 };
+  const limits: SseLimits = { open: 0, max: 10, closers: ctx.streams };
   const everyMs = ctx.deps.pollMs?.logs ?? 1000;
 
   app.get<{ Querystring: LogQuery }>('/api/logs', { schema: { querystring: querySchema } }, async (request): Promise<LogsResponse> => {
