@@ -123,7 +123,13 @@ export async function maintenanceRoutes(app: FastifyInstance, ctx: RouteContext)
       const paths = stagedRestorePaths(deps.dataDir);
       await mkdir(paths.dir, { recursive: true, mode: 0o700 });
       const upload = join(paths.dir, 'upload.tar');
-      await pipeline(request.body as NodeJS.ReadableStream, createWriteStream(upload, { mode: 0o600 }));
+      try {
+        await pipeline(request.body as NodeJS.ReadableStream, createWriteStream(upload, { mode: 0o600 }));
+      } catch (err) {
+        // An upload cut short leaves nothing behind.
+        await rm(upload, { force: true });
+        throw err;
+      }
       try {
         await checkBackupTar(upload);
       } catch (err) {
