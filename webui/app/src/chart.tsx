@@ -66,6 +66,7 @@ export function MailChart({ series }: { readonly series: readonly MailCountsHour
           />
         ))}
       </svg>
+      {series.every((h) => MAIL_SERIES.every((s) => h[s.key] === 0)) ? <p class="small muted">No mail in the last 24 hours yet.</p> : null}
       <figcaption class="legend">
         {MAIL_SERIES.map((s) => (
           <span key={s.key}>

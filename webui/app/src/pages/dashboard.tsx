@@ -172,6 +172,29 @@ function Listeners({ listeners }: { readonly listeners: readonly ListenerView[] 
   );
 }
 
+const PATTERN_WORDS: Readonly<Record<string, string>> = {
+  on: 'on',
+  off: 'off',
+  'blink-slow': 'blinking slowly',
+  'blink-fast': 'blinking fast',
+  'blink-rapid': 'blinking very fast',
+  heartbeat: 'pulsing',
+};
+
+/** One on-off cycle of each blinking pattern (firmware/gpio/patterns.ts), for the CSS animation. */
+const BLINK_SECONDS: Readonly<Record<string, number>> = { 'blink-slow': 1, 'blink-fast': 0.3, 'blink-rapid': 0.1, heartbeat: 1.2 };
+
+/** 'led.green' -> 'green' for the lamp's colour. */
+function ledColour(name: string): string {
+  return /green/.test(name) ? 'green' : /red/.test(name) ? 'red' : 'other';
+}
+
+/** 'led.green' -> 'Green light'. */
+function ledLabel(name: string): string {
+  const colour = name.replace(/^led\./, '');
+  return `${colour.charAt(0).toUpperCase()}${colour.slice(1)} light`;
+}
+
 function FrontPanel({
   panel,
   canPress,
@@ -196,13 +219,13 @@ function FrontPanel({
       <fieldset class="panel-box">
         <legend class="sr-only">The box's lights, as lit now</legend>
         {Object.entries(panel.leds).map(([name, led]) => {
-          const blinking = /blink|flash|flicker/.test(led.pattern);
-          const on = led.lit || blinking || /solid|on/.test(led.pattern);
+          const period = BLINK_SECONDS[led.pattern];
+          const on = led.lit || period !== undefined;
           return (
-            <span key={name} class={`led ${name}${on ? ' on' : ''}${blinking ? ' blink' : ''}`} data-led={name}>
-              <span class="lamp" aria-hidden="true" />
+            <span key={name} class={`led ${ledColour(name)}${on ? ' on' : ''}${period ? ' blink' : ''}`} data-led={name}>
+              <span class="lamp" aria-hidden="true" style={period ? { animationDuration: `${period}s` } : undefined} />
               <span>
-                {name} light: {led.pattern}
+                {ledLabel(name)}: {PATTERN_WORDS[led.pattern] ?? led.pattern}
               </span>
             </span>
           );
