@@ -151,12 +151,18 @@ function Listeners({ listeners }: { readonly listeners: readonly ListenerView[] 
                 {LISTENER_WORDS[l.name] ?? l.name} <span class="muted small">({l.name})</span>
                 {l.lastError && l.state !== 'running' ? <div class="small form-error">{l.lastError}</div> : null}
               </td>
-              <td data-label="State">{listenerBadge(l)}</td>
-              <td data-label="Address" class="mono small">
+              <td data-label="State" class="inline-phone">
+                {listenerBadge(l)}
+              </td>
+              <td data-label="Address" class="mono small hide-phone">
                 {l.address ? `${l.address.host}:${l.address.port}` : '—'}
               </td>
-              <td data-label="Up for">{l.state === 'running' && l.startedAt ? formatDuration(Date.now() - l.startedAt) : '—'}</td>
-              <td data-label="Restarts">{l.restarts}</td>
+              <td data-label="Up for" class="inline-phone">
+                {l.state === 'running' && l.startedAt ? formatDuration(Date.now() - l.startedAt) : '—'}
+              </td>
+              <td data-label="Restarts" class="inline-phone">
+                {l.restarts}
+              </td>
               <td class="actions">
                 {l.state === 'failed' || l.state === 'stopped' ? (
                   <button type="button" class="small" disabled={busy === l.name} onClick={() => void restart(l.name)}>

@@ -84,10 +84,12 @@ function Records({ domain }: { readonly domain: string }) {
                     {r.purpose}
                   </p>
                   <div class="value">
+                    <span class="what">Name</span>
                     <code>{r.name}</code>
                     <CopyButton text={r.name} label={`Copy the name of the ${r.type} record ${r.name}`} />
                   </div>
                   <div class="value" style={{ marginTop: '.3rem' }}>
+                    <span class="what">{r.type === 'MX' ? 'Priority and value' : 'Value'}</span>
                     <code>{value}</code>
                     <CopyButton text={value} label={`Copy the value of the ${r.type} record ${r.name}`} />
                   </div>
