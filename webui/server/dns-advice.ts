@@ -31,7 +31,8 @@ async function look(fn: () => Promise<Published>): Promise<Published> {
 
 export async function dnsAdvice(input: DnsAdviceInput, resolver: Resolver): Promise<DnsAdviceResponse> {
   const { domain, hostname } = input;
-  const records: DnsRecordAdvice[] = [];
+  // Every lookup runs at once: on a box without internet each may take the resolver's whole timeout.
+  const records: (Omit<DnsRecordAdvice, 'published'> & { published: Published | Promise<Published> })[] = [];
   const txtCheck = async (name: string, matches: (text: string) => boolean, expected: (text: string) => boolean): Promise<Published> =>
     look(async () => {
       const answer = await resolver.resolveTxt(name);
@@ -58,7 +59,7 @@ export async function dnsAdvice(input: DnsAdviceInput, resolver: Resolver): Prom
     value: hostname,
     priority: 10,
     purpose: 'Tells other mail servers to deliver mail for this domain to the box.',
-    published: await look(async () => {
+    published: look(async () => {
       const answer = await resolver.resolveMx(domain);
       const answers = answer.records.map((r) => `${r.priority} ${norm(r.exchange)}`);
       if (answer.records.length === 0) return { status: 'missing', answers };
@@ -72,7 +73,7 @@ export async function dnsAdvice(input: DnsAdviceInput, resolver: Resolver): Prom
     name: domain,
     value: spf,
     purpose: 'SPF: says which servers may send mail for this domain, so others do not take it for spam.',
-    published: await txtCheck(
+    published: txtCheck(
       domain,
       (t) => t.toLowerCase().startsWith('v=spf1'),
       (t) => squash(t) === squash(spf) || /\bmx\b/i.test(t),
@@ -87,7 +88,7 @@ export async function dnsAdvice(input: DnsAdviceInput, resolver: Resolver): Prom
       name: input.dkim.name,
       value: want,
       purpose: 'DKIM: the public key that proves mail from this domain was signed by the box.',
-      published: await txtCheck(
+      published: txtCheck(
         input.dkim.name,
         (t) => /(^|;)\s*(v=DKIM1|p=)/i.test(t) || t.includes('p='),
         (t) => key !== undefined && squash(t).includes(`p=${key.toLowerCase()}`),
@@ -100,7 +101,7 @@ export async function dnsAdvice(input: DnsAdviceInput, resolver: Resolver): Prom
     name: `_dmarc.${domain}`,
     value: `v=DMARC1; p=quarantine; rua=mailto:postmaster@${domain}`,
     purpose: 'DMARC: tells receivers what to do with mail that fails SPF and DKIM, and where to send reports.',
-    published: await txtCheck(
+    published: txtCheck(
       `_dmarc.${domain}`,
       (t) => t.toLowerCase().startsWith('v=dmarc1'),
       () => true,
@@ -115,7 +116,7 @@ export async function dnsAdvice(input: DnsAdviceInput, resolver: Resolver): Prom
       purpose: name.startsWith('autoconfig')
         ? 'Lets Thunderbird and other clients find the settings by themselves.'
         : 'Lets Outlook find the settings by itself.',
-      published: await cnameCheck(name),
+      published: cnameCheck(name),
     });
   }
 
@@ -137,5 +138,5 @@ export async function dnsAdvice(input: DnsAdviceInput, resolver: Resolver): Prom
       published: { status: 'unknown', answers: [] },
     });
   }
-  return { domain, records };
+  return { domain, records: await Promise.all(records.map(async (r) => ({ ...r, published: await r.published }))) };
 }
