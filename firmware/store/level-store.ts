@@ -182,12 +182,14 @@ export class LevelMailStore implements MailStore {
   }
   async getBodyInfos(blobIds: readonly string[], options?: { readonly text?: boolean }): Promise<Array<BodyInfo | undefined>> {
     const text = options?.text !== false;
-    return blobIds.map((blobId) => this.#bodyInfo(blobId, text));
+    return Promise.all(blobIds.map((blobId) => this.#bodyInfo(blobId, text)));
   }
-  #bodyInfo(blobId: string, text: boolean): BodyInfo | undefined {
+  // The structure (small) is read synchronously; the text, which may be
+  // megabytes, through the thread pool so its read does not stall this thread.
+  async #bodyInfo(blobId: string, text: boolean): Promise<BodyInfo | undefined> {
     if (!isBlobId(blobId)) return undefined;
     const info = this.#core.readSync<BodyInfo>(keys.bodyInfo(blobId));
-    return text ? joinBodyInfo(info, this.#core.readSync<string>(keys.bodyText(blobId))) : info;
+    return text ? joinBodyInfo(info, await this.#core.read<string>(keys.bodyText(blobId))) : info;
   }
   async searchCandidates(mailboxId: string, terms: readonly string[], _field?: 'text' | 'body'): Promise<number[] | undefined> {
     const query = compileQuery(terms);
