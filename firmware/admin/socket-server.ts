@@ -7,6 +7,23 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../supervisor/service.ts';
 import { type AdminRequest, type AdminResponse, errorResponse, MAX_LINE_BYTES, parseRequest } from './protocol.ts';
 
+/** Read-only actions the web UI polls (status, panel, log tail, ...). */
+export const QUIET_ACTIONS: ReadonlySet<string> = new Set([
+  'ping',
+  'status',
+  'gpio.state',
+  'stats.mail',
+  'log.tail',
+  'web.state',
+  'queue.list',
+  'settings.get',
+  'settings.list',
+  'domain.list',
+  'user.list',
+  'user.show',
+  'alias.list',
+]);
+
 export interface AdminServerOptions {
   readonly path: string;
   /** Runs one action; a thrown PochtaError becomes an error response with its code. */
@@ -90,8 +107,9 @@ async function run(request: AdminRequest, options: AdminServerOptions): Promise<
   const started = Date.now();
   try {
     const result = await options.handle(request.action, request.params ?? {});
-    // Parameters are never logged: they carry passwords.
-    options.log.info({ action: request.action, ms: Date.now() - started }, 'admin action');
+    // Parameters are never logged: they carry passwords. Reads that an open
+    // dashboard repeats every second or two go to debug, not to the SD card.
+    options.log[QUIET_ACTIONS.has(request.action) ? 'debug' : 'info']({ action: request.action, ms: Date.now() - started }, 'admin action');
     return { id: request.id, ok: true, result: result ?? null };
   } catch (err) {
     const response = errorResponse(request.id, err);
