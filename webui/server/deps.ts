@@ -51,6 +51,6 @@ export interface WebDeps {
   readonly sessionTimes?: { readonly idleMs: number; readonly absoluteMs: number };
   /** The openssl binary for a new self-signed certificate. */
   readonly openssl?: string;
-  /** How often SSE streams look for changes (default status 2 s, panel 0.5 s, logs 1 s). */
+  /** How often SSE streams look for changes (default status 2 s, panel 1 s, logs 1 s). */
   readonly pollMs?: { readonly status: number; readonly panel: number; readonly logs: number };
 }

@@ -40,7 +40,7 @@ export async function readStatus(ctx: RouteContext): Promise<StatusResponse> {
 
 export async function statusRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   const limits: SseLimits = { open: 0, max: 20, closers: ctx.streams };
-  const poll = ctx.deps.pollMs ?? { status: 2000, panel: 500, logs: 1000 };
+  const poll = ctx.deps.pollMs ?? { status: 2000, panel: 1000, logs: 1000 };
 
   app.get('/api/status', async (): Promise<StatusResponse> => readStatus(ctx));
 
