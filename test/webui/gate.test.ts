@@ -167,6 +167,13 @@ describe('the gate', () => {
       ],
       ['PATCH', '/api/settings', { values: { 'dnsbl.threshold': -3 } }, 'dnsbl.threshold', 'BAD_SETTING'],
       ['PATCH', '/api/settings', { values: { 'dnsbl.colour': 'red' } }, 'dnsbl.colour', 'UNKNOWN_SETTING'],
+      [
+        'PATCH',
+        '/api/settings',
+        { values: { 'relay.trustedNetworks': ['127.0.0.1/32', 'not a network'] } },
+        'relay.trustedNetworks.1',
+        'BAD_SETTING',
+      ],
       ['POST', '/api/panel/press', { kind: 'sideways' }, 'kind'],
       ['POST', '/api/relay/test', { to: 'nobody' }, 'to'],
       ['PUT', '/api/ssh', { keys: ['ssh-ed25519 AAAA'] }, 'keys.0'],

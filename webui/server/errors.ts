@@ -55,7 +55,8 @@ const STATUS: Readonly<Record<string, number>> = {
 /** Which input a code points at when the message does not say (per route). */
 export type FieldHints = Readonly<Partial<Record<string, string>>>;
 
-const FIELD_PREFIX = /^([A-Za-z][\w-]*(?:\.[\w-]+)*): (.*)$/s;
+// `relay.smarthost.port: ...`, `relay.trustedNetworks[1]: ...` (list items become `.1`).
+const FIELD_PREFIX = /^([A-Za-z][\w-]*(?:\.[\w-]+|\[\d+\])*): (.*)$/s;
 
 export interface MappedError {
   readonly status: number;
@@ -89,7 +90,7 @@ export function toApiError(err: unknown, hints: FieldHints = {}): MappedError {
   }
   const text = typeof e.detail === 'string' ? e.detail : typeof e.message === 'string' ? e.message : code;
   const match = FIELD_PREFIX.exec(text);
-  const field = match ? match[1] : hints[code];
+  const field = match ? match[1]!.replace(/\[(\d+)\]/g, '.$1') : hints[code];
   const message = match ? (match[2] ?? text) : text;
   return { status: STATUS[code] ?? 400, body: { error: { code, message: sentence(message), ...(field ? { field } : {}) } } };
 }
