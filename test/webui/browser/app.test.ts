@@ -149,6 +149,11 @@ describe('the web app in chromium', { skip, timeout: 240_000 }, () => {
     await page.locator('[data-led]').first().waitFor();
     await settled(page);
     await browser.screenshot('05-dashboard');
+
+    // A user added over SSH (the CLI) shows up without a reload: the status event carries the new count.
+    const added = await daemon.cli(['user', 'add', 'carol@office.test'], { stdin: 'Silver-orchard-piano-58\n' });
+    assert.equal(added.code, 0, added.stderr);
+    await page.getByTestId('dashboard-users').getByText('carol@office.test').waitFor({ timeout: 15_000 });
   });
 
   step('users: a bad address is shown at its field; a new user appears in the list and on the dashboard', async () => {
@@ -195,6 +200,25 @@ describe('the web app in chromium', { skip, timeout: 240_000 }, () => {
       names.some((n) => /(^|\/)db\//.test(n)),
       `the store's database is in it: ${names.slice(0, 10).join(', ')}`,
     );
+  });
+
+  step('settings: a bad network is shown under the list, naming its line; a good one is saved', async () => {
+    const page = browser.page;
+    await page.goto(`${base}/#/relay`);
+    await settled(page);
+    const networks = page.getByLabel('Networks (one per line)');
+    await networks.fill('127.0.0.1/32\nnot a network');
+    await page.getByRole('button', { name: 'Save networks' }).click();
+    const error = page.locator('#relay-relay-trustedNetworks-error');
+    await error.waitFor();
+    assert.match((await error.textContent()) ?? '', /^⚠?\s*Line 2: /);
+    assert.equal(await networks.getAttribute('aria-invalid'), 'true');
+    await networks.fill('127.0.0.1/32\n192.168.1.0/24');
+    await page.getByRole('button', { name: 'Save networks' }).click();
+    await page.getByText('Saved. Machines in these networks').waitFor();
+    await page.reload();
+    await settled(page);
+    assert.equal(await page.getByLabel('Networks (one per line)').inputValue(), '127.0.0.1/32\n192.168.1.0/24');
   });
 
   step('a screenshot of every main page, on a desktop and on a phone', async () => {

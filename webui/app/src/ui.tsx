@@ -47,6 +47,24 @@ function fieldName(field: string, known: readonly string[] | undefined): string 
   return match ?? trimmed;
 }
 
+/**
+ * A list typed one per line (`keys.3`, `relay.trustedNetworks[0]`) gets "Line N:" in front of its
+ * message; a message that starts by repeating the setting key ("Relay.trustedNetworks[1]: ...")
+ * loses that prefix, since the message already sits under the field.
+ */
+function plainFieldMessage(field: string, name: string, message: string): string {
+  let text = message;
+  const inField = /^(?:\.(\d+)|\[(\d+)\])$/.exec(field.replace(/^values\./, '').slice(name.length));
+  let line = inField ? (inField[1] ?? inField[2]) : undefined;
+  const prefix = /^([\w.-]+)(?:\[(\d+)\])?:\s+/.exec(text);
+  if (prefix && prefix[1]!.toLowerCase() === name.toLowerCase()) {
+    text = text.slice(prefix[0].length);
+    line ??= prefix[2];
+  }
+  const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+  return line !== undefined ? `Line ${Number(line) + 1}: ${sentence}` : sentence;
+}
+
 export function useForm(idPrefix: string, knownFields?: readonly string[]): FormState {
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -83,9 +101,7 @@ export function useForm(idPrefix: string, knownFields?: readonly string[]): Form
         if (err instanceof ApiFailure && err.field) {
           const name = fieldName(err.field, knownFields);
           const element = document.getElementById(fieldId(idPrefix, name));
-          // A list typed one per line (`keys.3`, `relay.trustedNetworks.0`): say which line.
-          const index = /^\.(\d+)$/.exec(err.field.replace(/^values\./, '').slice(name.length));
-          const message = index ? `Line ${Number(index[1]) + 1}: ${err.message}` : err.message;
+          const message = plainFieldMessage(err.field, name, err.message);
           if (element) {
             setErrors({ [name]: message });
             focusNext.current = name;
