@@ -13,7 +13,7 @@
 //   sshUser            the maintenance user's name; default pochta-admin
 //   http               true: plain HTTP even in appliance mode (behind another TLS terminator)
 
-import { type FSWatcher, watch } from 'node:fs';
+import { existsSync, type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
@@ -30,7 +30,12 @@ import { readSystemFacts } from './server/system-facts.ts';
 
 export { buildApp } from './server/app.ts';
 
-const DEFAULT_STATIC = fileURLToPath(new URL('./app/dist', import.meta.url));
+// Beside this file (the source tree, or the image's dist/webui/app/dist), else the
+// checkout's webui/app/dist when running a local `npm run build` from dist/.
+const STATIC_CANDIDATES = [new URL('./app/dist', import.meta.url), new URL('../../webui/app/dist', import.meta.url)].map((u) =>
+  fileURLToPath(u),
+);
+const defaultStaticDir = () => STATIC_CANDIDATES.find((dir) => existsSync(join(dir, 'index.html'))) ?? STATIC_CANDIDATES[0]!;
 
 function option<T>(ctx: ListenerContext, key: string, check: (v: unknown) => v is T): T | undefined {
   const value = ctx.options?.[key];
@@ -53,7 +58,7 @@ export function webDepsFromContext(ctx: ListenerContext, extra: Partial<WebDeps>
     hostname: ctx.hostname,
     dataDir: ctx.dataDir,
     tls: ctx.tls,
-    staticDir: option(ctx, 'staticDir', isString) ?? DEFAULT_STATIC,
+    staticDir: option(ctx, 'staticDir', isString) ?? defaultStaticDir(),
     ssh: {
       authorizedKeys:
         option(ctx, 'sshAuthorizedKeys', isString) ??
