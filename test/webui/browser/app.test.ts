@@ -61,6 +61,20 @@ async function settled(page: Page): Promise<void> {
   // A slow check (DNS from a box without internet) still deserves its screenshot, so no failure here.
 }
 
+/** Inputs, selects and textareas that a screen reader could not name (no label, no aria-label). */
+async function unlabelledControls(page: Page): Promise<{ checked: number; missing: string[] }> {
+  const missing: string[] = [];
+  const controls = page.locator('main input:not([type=hidden]), main select, main textarea');
+  for (let i = 0; i < (await controls.count()); i++) {
+    const control = controls.nth(i);
+    if (await control.getAttribute('aria-label')) continue;
+    const id = await control.getAttribute('id');
+    const labels = id ? await page.locator(`label[for="${id}"], label:has(#${id})`).count() : 0;
+    if (labels === 0) missing.push(id ?? `${await control.getAttribute('name')} (no id)`);
+  }
+  return { checked: await controls.count(), missing };
+}
+
 const skip = chromiumMissing();
 
 describe('the web app in chromium', { skip, timeout: 240_000 }, () => {
@@ -238,11 +252,22 @@ describe('the web app in chromium', { skip, timeout: 240_000 }, () => {
       '/logs',
       '/account',
     ];
+    let checkedControls = 0;
     for (const [i, route] of routes.entries()) {
       await page.goto(`${base}/#${route}`);
       await settled(page);
+      if (route === '/logs')
+        await page
+          .locator('.log .line')
+          .nth(1)
+          .waitFor({ timeout: 3000 })
+          .catch(() => {});
       await browser.screenshot(`${String(10 + i).padStart(2, '0')}-${route.slice(1)}`);
+      const controls = await unlabelledControls(page);
+      assert.deepEqual(controls.missing, [], `every control on ${route} has a label`);
+      checkedControls += controls.checked;
     }
+    assert.ok(checkedControls > 30, `labels checked on ${checkedControls} controls`);
     const phone = await browser.context.newPage();
     try {
       await phone.setViewportSize({ width: 390, height: 844 });

@@ -167,7 +167,12 @@ function DnsblForm(props: {
             onValue={setAllow}
           />
           <label class="check">
-            <input type="checkbox" checked={dmarc} onChange={(e) => setDmarc((e.currentTarget as HTMLInputElement).checked)} />
+            <input
+              id="dnsbl-dmarc"
+              type="checkbox"
+              checked={dmarc}
+              onChange={(e) => setDmarc((e.currentTarget as HTMLInputElement).checked)}
+            />
             Refuse mail that fails DMARC when the sender's domain asks for that (recommended)
           </label>
         </div>

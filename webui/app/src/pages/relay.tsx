@@ -114,7 +114,12 @@ function Smarthost({
           provider's server.
         </p>
         <label class="check">
-          <input type="checkbox" checked={enabled} onChange={(e) => setEnabled((e.currentTarget as HTMLInputElement).checked)} />
+          <input
+            id="relay-smarthost-on"
+            type="checkbox"
+            checked={enabled}
+            onChange={(e) => setEnabled((e.currentTarget as HTMLInputElement).checked)}
+          />
           Send all outgoing mail through a smarthost
         </label>
         {enabled ? <SmarthostFields form={form} prefix="relay" base="relay.smarthost" value={value} onValue={setValue} /> : null}

@@ -267,7 +267,12 @@ function DetailsStep({ hostname, onFinished }: { readonly hostname: string; read
       </button>
       <h3>Sending mail out</h3>
       <label class="check">
-        <input type="checkbox" checked={useSmarthost} onChange={(e) => setUseSmarthost((e.currentTarget as HTMLInputElement).checked)} />
+        <input
+          id="setup-smarthost-on"
+          type="checkbox"
+          checked={useSmarthost}
+          onChange={(e) => setUseSmarthost((e.currentTarget as HTMLInputElement).checked)}
+        />
         Send outgoing mail through my internet provider's mail server (a "smarthost")
       </label>
       <p class="muted small">
