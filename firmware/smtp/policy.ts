@@ -98,4 +98,6 @@ export interface SmtpServerDeps {
   /** How the harvest slow-down waits; tests record instead of sleeping. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly tuning?: Partial<SmtpTuning>;
+  /** The dashboard's mail counters: a message accepted, a client refused by DNSBL, a message refused by SPF/DMARC. */
+  readonly count?: (kind: 'in' | 'rejectedDnsbl' | 'rejectedAuth') => void;
 }

@@ -182,6 +182,8 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
         if (outcome.listed) {
           const reply = outcome.reply ?? dnsblListed(ip, outcome.zone ?? 'a blocklist');
           log.warn({ zone: outcome.zone, score: outcome.score, at: settings['dnsbl.rejectAt'] }, 'client listed by DNSBL');
+          // Counted once per connection, whether refused now or at each RCPT.
+          deps.count?.('rejectedDnsbl');
           if (settings['dnsbl.rejectAt'] === 'connect') return cb(smtpError(reply));
           state.listed = reply;
         }
@@ -342,6 +344,7 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
             if (refusal) {
               tx.abort();
               state.log.warn({ messageId: state.messageId, reply: refusal.message }, 'refused by sender authentication (DMARC)');
+              deps.count?.('rejectedAuth');
               return finish(refusal);
             }
             score += auth.score;
@@ -356,6 +359,7 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
           for (const f of result.failed)
             state.log.warn({ messageId: state.messageId, rcpt: f.address, code: f.error.code }, 'recipient failed at commit');
           state.accepted++;
+          deps.count?.('in');
           state.log.info(
             { messageId: state.messageId, size: message.length, rcpts: session.envelope.rcptTo.length, ids: result.ids },
             'message accepted',

@@ -4,6 +4,7 @@
 // context; everything the listener needs is built here from that context.
 
 import { readFile } from 'node:fs/promises';
+import { createMailCounterReporter } from '../admin/mail-counters.ts';
 import type { Settings } from '../config/settings.ts';
 import { createLocalTarget, createOutboundTarget, createRouter, type DeliveryTarget } from '../delivery/index.ts';
 import { PochtaError } from '../errors.ts';
@@ -85,7 +86,8 @@ export async function createSmtpService(ctx: ListenerContext, overrides: SmtpSer
     ...(overrides.tuning ? { tuning: overrides.tuning } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   };
-  const listener = createSmtpListener(deps);
+  const counters = createMailCounterReporter();
+  const listener = createSmtpListener({ ...deps, count: (kind) => counters.count(kind) });
   let bound: ListenAddress | undefined;
 
   return {
@@ -100,6 +102,7 @@ export async function createSmtpService(ctx: ListenerContext, overrides: SmtpSer
       tls?.close();
       await listener.close(deadline);
       ownResolver?.cancel();
+      counters.close();
     },
     address: () => bound,
   };

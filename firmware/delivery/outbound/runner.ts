@@ -45,6 +45,8 @@ export interface RunnerOptions {
   readonly streamAboveBytes?: number;
   /** Random part of DSN ids (injectable for repeatable tests). */
   readonly uniqueId?: () => string;
+  /** The dashboard's mail counters: a recipient delivered to a remote host, a bounce (DSN) generated. */
+  readonly count?: (kind: 'out' | 'bounced') => void;
 }
 
 /** Enough of a body for its header block (the DSN quotes the original headers). */
@@ -308,6 +310,7 @@ export class QueueRunner {
       const attempts = r.attempts + 1;
       if (res.outcome === 'delivered') {
         c.delivered++;
+        this.#o.count?.('out');
         return { address: r.address, status: 'delivered', attempts, lastReply: res.reply };
       }
       if (res.outcome === 'permanent') {
@@ -348,6 +351,7 @@ export class QueueRunner {
       } else {
         await this.#notify(item, head, toBounce, 'failed', policy);
         c.bounces++;
+        this.#o.count?.('bounced');
       }
       if (pending.length > 0) {
         const meta = { ...(item.meta ?? {}), bounced: [...bounced, ...toBounce.map((r) => r.address)] };

@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
+import { createMailCounterReporter } from '../../admin/mail-counters.ts';
 import { DnsResolver } from '../../net/resolver.ts';
 import type { ListenerContext, Logger, Service } from '../../supervisor/service.ts';
 import { errorSummary } from '../local.ts';
@@ -239,6 +240,7 @@ export function createService(ctx: ListenerContext): QueueService {
   const smarthostTls: ConnectionOptions | undefined =
     opts.smarthostCaFile === undefined ? undefined : { ca: readFileSync(opts.smarthostCaFile, 'utf8') };
   const resolver = new DnsResolver();
+  const counters = createMailCounterReporter();
   const runner = new QueueRunner({
     store: ctx.store,
     hostname: ctx.hostname,
@@ -246,10 +248,14 @@ export function createService(ctx: ListenerContext): QueueService {
     log,
     dev: ctx.dev,
     resolverFor: settingsResolver(resolver),
+    count: (kind) => counters.count(kind),
     ...(opts.mxPort === undefined ? {} : { mxPort: opts.mxPort }),
     ...(smarthostTls === undefined ? {} : { smarthostTls }),
   });
   // Lookups still in flight at stop are abandoned rather than waited for.
-  const onStop = () => resolver.cancel();
+  const onStop = () => {
+    resolver.cancel();
+    counters.close();
+  };
   return new QueueService(runner, ctx.store, log, ctx.now, opts.pollMs === undefined ? { onStop } : { pollMs: opts.pollMs, onStop });
 }
