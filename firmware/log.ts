@@ -36,6 +36,8 @@ export interface LoggerOptions {
   readonly destination?: NodeJS.WritableStream;
   /** Bindings on every line (e.g. pid is added by pino itself). */
   readonly base?: Record<string, unknown>;
+  /** More places every line goes, always as JSON (already redacted), e.g. the web UI's log ring. */
+  readonly tee?: readonly NodeJS.WritableStream[];
 }
 
 export type RootLogger = pino.Logger & Logger;
@@ -60,7 +62,30 @@ export function createLogger(options: LoggerOptions): RootLogger {
         destination,
       })
     : destination;
-  return pino(pinoOptions, stream as pino.DestinationStream) as RootLogger;
+  // Always a multistream, so teeLog() can add a stream to a logger made long
+  // before (the daemon gets its logger from `serve`). Each stream takes every
+  // level: the logger's own level already decided which lines exist.
+  const streams: pino.StreamEntry[] = [stream, ...(options.tee ?? [])].map((s) => ({
+    level: 'trace',
+    stream: s as pino.DestinationStream,
+  }));
+  return pino(pinoOptions, pino.multistream(streams)) as RootLogger;
+}
+
+/**
+ * Send every line `log` (or any child of it, earlier or later) writes from now
+ * on to `stream` as well, as JSON (already redacted). Returns the function that
+ * stops it. Throws for a logger createLogger did not make.
+ */
+export function teeLog(log: Logger, stream: NodeJS.WritableStream): () => void {
+  const target = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as pino.MultiStreamRes | undefined;
+  if (target === undefined || typeof target.add !== 'function') throw new Error('teeLog: the logger was not made by createLogger');
+  target.add({ level: 'trace', stream: stream as pino.DestinationStream });
+  // pino keeps an id on each entry (not in its types); remove() wants it.
+  const entry = (target.streams as unknown as { stream: unknown; id: number }[]).find((e) => e.stream === stream);
+  return () => {
+    if (entry !== undefined) target.remove(entry.id);
+  };
 }
 
 /** The logger a listener gets: every line names it. */

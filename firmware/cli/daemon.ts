@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { AdminDeps } from '../admin/actions.ts';
 import { ACTIONS, runAdminAction } from '../admin/actions.ts';
 import { actionTable } from '../admin/debug-actions.ts';
+import { collectLogLines, createLogRing, logRingStream } from '../admin/log-ring.ts';
 import { collectMailCounters, loadMailCounters, saveMailCounters } from '../admin/mail-counters.ts';
 import { resetAdminAccess } from '../admin/reset-admin-access.ts';
 import { startAdminServer } from '../admin/socket-server.ts';
@@ -17,7 +18,7 @@ import { createServiceManagerLink, healthIntervalMs, recordingNotifier, type Ser
 import { type Config, configError } from '../config/bootstrap.ts';
 import { readSettings, watchSettings } from '../config/settings.ts';
 import { type FrontPanel, startFrontPanel } from '../gpio/index.ts';
-import type { RootLogger } from '../log.ts';
+import { type RootLogger, teeLog } from '../log.ts';
 import { analyze } from '../mime/index.ts';
 import { ensureTlsFiles } from '../net/tls.ts';
 import { openStore } from '../store/index.ts';
@@ -59,19 +60,35 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const startedAt = now();
   const timings = options.timings ?? {};
   const serviceManager = options.serviceManager ?? createServiceManagerLink({ notifier: recordingNotifier(now), now });
-  await mkdir(config.dataDir, { recursive: true, mode: 0o750 }).catch((err: NodeJS.ErrnoException) => {
-    // Most often a wrong --data or a missing chown on the box: a config problem (exit 78), not a crash.
-    throw configError('dataDir', `cannot create ${config.dataDir} (${err.code ?? err.message})`);
-  });
+  // The web UI's log view (`log.tail`): the recent lines of this thread and of
+  // every listener thread (they post theirs on a BroadcastChannel), as pino
+  // wrote them, so redaction has already happened.
+  const logs = createLogRing({ now });
+  const stopTee = teeLog(log, logRingStream(logs));
+  const stopCollecting = collectLogLines(logs);
+  const stopLogView = () => {
+    stopCollecting();
+    stopTee();
+  };
+  let store: MailStore;
+  try {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o750 }).catch((err: NodeJS.ErrnoException) => {
+      // Most often a wrong --data or a missing chown on the box: a config problem (exit 78), not a crash.
+      throw configError('dataDir', `cannot create ${config.dataDir} (${err.code ?? err.message})`);
+    });
 
-  // A restore uploaded through the web UI while the daemon ran is applied now,
-  // before LevelDB is opened (the current data is moved aside, never deleted).
-  await applyStagedRestore(config.dataDir, { now, log: log.child({ room: 'admin' }) });
+    // A restore uploaded through the web UI while the daemon ran is applied now,
+    // before LevelDB is opened (the current data is moved aside, never deleted).
+    await applyStagedRestore(config.dataDir, { now, log: log.child({ room: 'admin' }) });
 
-  // Each new body is parsed once at delivery (ENVELOPE, BODYSTRUCTURE, search
-  // text) so IMAP never re-parses it per FETCH.
-  const store = await openStore({ dir: config.dataDir, now, analyze: (body) => analyze(body) });
-  const closers: (() => Promise<void>)[] = [() => store.close()];
+    // Each new body is parsed once at delivery (ENVELOPE, BODYSTRUCTURE, search
+    // text) so IMAP never re-parses it per FETCH.
+    store = await openStore({ dir: config.dataDir, now, analyze: (body) => analyze(body) });
+  } catch (err) {
+    stopLogView();
+    throw err;
+  }
+  const closers: (() => Promise<void>)[] = [async () => stopLogView(), () => store.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((err: unknown) => log.error({ err: String(err) }, 'error while stopping'));
   };
@@ -139,6 +156,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       restartListener: (name) => supervisor.restart(name),
       fault: (name, kind) => supervisor.fault(name, kind),
       counters,
+      logs,
       watchdog: () => serviceManager.stats(),
       ...(panel ? { panel } : {}),
       version: options.version,
