@@ -7,14 +7,15 @@
 // /tmp/pochta-bench-mta so a restart disturbs no one) over pipelined IMAP
 // APPEND. Then, each round, both servers are restarted and measured:
 //
-//   cold   LOGIN+SELECT and the first-sync header FETCH right after the start
+//   cold   LOGIN, SELECT and the first-sync header FETCH right after the start
 //          (Pochta: a fresh daemon process; Dovecot: a restarted master, the
 //          page cache cannot be dropped here)
-//   warm   LOGIN+SELECT, the header FETCH again, SEARCH BODY <word> (the word
+//   warm   LOGIN, SELECT, the header FETCH again, SEARCH BODY <word> (the word
 //          is in 1% of the messages, often inside quoted-printable or base64),
 //          FETCH BODY.PEEK[] of 100 messages spread over the mailbox
 //
-// and at the end the memory of each server with 50 idle logged-in sessions.
+// and at the end the memory of each server with 50 idle logged-in sessions,
+// then with each of them in the INBOX.
 // Medians of the rounds, and the ratio Pochta/Dovecot (below 1: Pochta faster).
 // The Dovecot mailbox is kept between runs (reloaded when the corpus changes);
 // POCHTA_BENCH_MTA_ROOT moves it.
@@ -196,14 +197,19 @@ function quote(s: string): string {
 }
 
 /** Connect, LOGIN and SELECT INBOX; returns the client, the time taken and EXISTS. */
-async function openInbox(port: number, user: string, pass: string): Promise<{ client: ImapClient; ms: number; exists: number }> {
+async function openInbox(
+  port: number,
+  user: string,
+  pass: string,
+): Promise<{ client: ImapClient; login: number; select: number; exists: number }> {
   const t0 = performance.now();
   const client = await ImapClient.connect(port);
   await client.ok(`LOGIN ${quote(user)} ${quote(pass)}`);
+  const t1 = performance.now();
   const select = await client.ok('SELECT INBOX');
-  const ms = performance.now() - t0;
+  const t2 = performance.now();
   const exists = Number(/^\* (\d+) EXISTS/m.exec(select.untagged.join('\n'))?.[1] ?? -1);
-  return { client, ms, exists };
+  return { client, login: t1 - t0, select: t2 - t1, exists };
 }
 
 async function timed(client: ImapClient, command: string): Promise<{ ms: number; reply: Reply }> {
@@ -424,11 +430,14 @@ function imapDate(d: Date): string {
 // ---------------------------------------------------------------- measuring
 
 interface Round {
+  coldLogin: number;
   coldSelect: number;
   coldFetch: number;
+  login: number;
   select: number;
   fetch: number;
   search: number;
+  searchText: number;
   fetch100: number;
 }
 
@@ -448,23 +457,37 @@ async function measure(server: Server, messages: number): Promise<{ round: Round
   const fetch = await timed(warm.client, HEADER_FETCH);
   const search = await timed(warm.client, `SEARCH BODY ${SEARCH_WORD}`);
   const found = (search.reply.untagged.find((l) => l.startsWith('* SEARCH')) ?? '* SEARCH').split(' ').length - 2;
+  const searchText = await timed(warm.client, `SEARCH TEXT ${SEARCH_WORD}`);
   const spread = Array.from({ length: 100 }, (_, k) => 1 + Math.floor((k * messages) / 100)).join(',');
   const fetch100 = await timed(warm.client, `FETCH ${spread} (BODY.PEEK[])`);
   await warm.client.logout();
   return {
     round: {
-      coldSelect: cold.ms,
+      coldLogin: cold.login,
+      coldSelect: cold.select,
       coldFetch: coldFetch.ms,
-      select: warm.ms,
+      login: warm.login,
+      select: warm.select,
       fetch: fetch.ms,
       search: search.ms,
+      searchText: searchText.ms,
       fetch100: fetch100.ms,
     },
     checks: { exists: warm.exists, fetchBytes: fetch.reply.bytes, found, fetch100Bytes: fetch100.reply.bytes },
   };
 }
 
-async function idleMemory(server: Server): Promise<{ before: number; after: number; pss: number; processes: number }> {
+interface IdleMemory {
+  before: number;
+  /** RSS and PSS with the sessions logged in (authenticated state). */
+  after: number;
+  pss: number;
+  /** RSS with each session also having selected the INBOX. */
+  selected: number;
+  processes: number;
+}
+
+async function idleMemory(server: Server): Promise<IdleMemory> {
   await server.restart();
   // one session first, so the mailbox has been opened once, as on a box in use
   const first = await openInbox(server.port, server.user, server.pass);
@@ -472,11 +495,18 @@ async function idleMemory(server: Server): Promise<{ before: number; after: numb
   await new Promise((resolve) => setTimeout(resolve, 500));
   const before = server.memory();
   const sessions: ImapClient[] = [];
-  for (let i = 0; i < IDLE_SESSIONS; i++) sessions.push((await openInbox(server.port, server.user, server.pass)).client);
+  for (let i = 0; i < IDLE_SESSIONS; i++) {
+    const client = await ImapClient.connect(server.port);
+    await client.ok(`LOGIN ${quote(server.user)} ${quote(server.pass)}`);
+    sessions.push(client);
+  }
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const after = server.memory();
+  for (const client of sessions) await client.ok('SELECT INBOX');
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const selected = server.memory();
   await Promise.all(sessions.map((s) => s.logout()));
-  return { before: before.rss, after: after.rss, pss: after.pss, processes: after.processes };
+  return { before: before.rss, after: after.rss, pss: after.pss, selected: selected.rss, processes: after.processes };
 }
 
 function median(values: number[]): number {
@@ -488,11 +518,14 @@ function median(values: number[]): number {
 function medianRound(rounds: readonly Round[]): Round {
   const pick = (k: keyof Round) => median(rounds.map((r) => r[k]));
   return {
+    coldLogin: pick('coldLogin'),
     coldSelect: pick('coldSelect'),
     coldFetch: pick('coldFetch'),
+    login: pick('login'),
     select: pick('select'),
     fetch: pick('fetch'),
     search: pick('search'),
+    searchText: pick('searchText'),
     fetch100: pick('fetch100'),
   };
 }
@@ -531,21 +564,24 @@ export default async function bench(args: string[]): Promise<void> {
         if (c.exists !== messages) throw new Error(`${server.name}: INBOX has ${c.exists} messages, expected ${messages}`);
       }
     }
-    const memory = new Map<string, Awaited<ReturnType<typeof idleMemory>>>();
+    const memory = new Map<string, IdleMemory>();
     for (const server of servers) memory.set(server.name, await idleMemory(server));
 
     const ours = medianRound(results.get('pochta') ?? []);
     const theirs = dovecot ? medianRound(results.get('dovecot') ?? []) : undefined;
     const expected = Math.ceil(messages / 100);
     const rows: Array<[string, number, number | undefined, string]> = [
-      ['LOGIN+SELECT, cold', ours.coldSelect, theirs?.coldSelect, 'ms'],
+      ['connect+LOGIN, cold', ours.coldLogin, theirs?.coldLogin, 'ms'],
+      ['SELECT INBOX, cold', ours.coldSelect, theirs?.coldSelect, 'ms'],
       ['header FETCH 1:*, cold', ours.coldFetch, theirs?.coldFetch, 'ms'],
-      ['LOGIN+SELECT, warm', ours.select, theirs?.select, 'ms'],
+      ['connect+LOGIN, warm', ours.login, theirs?.login, 'ms'],
+      ['SELECT INBOX, warm', ours.select, theirs?.select, 'ms'],
       ['header FETCH 1:*, warm', ours.fetch, theirs?.fetch, 'ms'],
       [`SEARCH BODY (${expected} hits)`, ours.search, theirs?.search, 'ms'],
+      [`SEARCH TEXT (${expected} hits)`, ours.searchText, theirs?.searchText, 'ms'],
       ['FETCH 100 x BODY.PEEK[]', ours.fetch100, theirs?.fetch100, 'ms'],
     ];
-    const mem = (name: string, k: 'before' | 'after' | 'pss') => {
+    const mem = (name: string, k: 'before' | 'after' | 'pss' | 'selected') => {
       const m = memory.get(name);
       return m === undefined ? undefined : m[k] / 1024 / 1024;
     };
@@ -553,6 +589,7 @@ export default async function bench(args: string[]): Promise<void> {
       ['memory, no session (RSS)', mem('pochta', 'before') ?? 0, mem('dovecot', 'before'), 'MiB'],
       [`memory, ${IDLE_SESSIONS} idle sessions (RSS)`, mem('pochta', 'after') ?? 0, mem('dovecot', 'after'), 'MiB'],
       [`memory, ${IDLE_SESSIONS} idle sessions (PSS)`, mem('pochta', 'pss') ?? 0, mem('dovecot', 'pss'), 'MiB'],
+      [`memory, ${IDLE_SESSIONS} sessions in INBOX (RSS)`, mem('pochta', 'selected') ?? 0, mem('dovecot', 'selected'), 'MiB'],
     );
     console.log('');
     console.log(`  ${'median'.padEnd(36)}${'pochta'.padStart(12)}${'dovecot'.padStart(12)}   pochta/dovecot`);
