@@ -276,6 +276,10 @@ describe('the web app in chromium', { skip, timeout: 240_000 }, () => {
         await settled(phone);
         await browser.screenshot(`30-phone-${route === '/' ? 'dashboard' : route.slice(1)}`, phone);
       }
+      await phone.emulateMedia({ colorScheme: 'dark' });
+      await phone.goto(`${base}/#/`);
+      await settled(phone);
+      await browser.screenshot('31-phone-dashboard-dark', phone);
       // The menu opens and closes on a narrow screen.
       await phone.getByRole('button', { name: 'Menu' }).click();
       await phone.getByRole('link', { name: 'Domains' }).click();

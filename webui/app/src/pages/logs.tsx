@@ -69,10 +69,15 @@ export function LogsPage() {
     );
   }, [level, listener, appliedConn]);
 
-  // Follow the end of the log unless the reader scrolled up.
+  // Follow the end of the log unless the reader scrolled up to read; scrolling back down follows again.
+  const follow = useRef(true);
+  const onScroll = () => {
+    const el = box.current;
+    if (el) follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+  };
   useEffect(() => {
     const el = box.current;
-    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 80) el.scrollTop = el.scrollHeight;
+    if (el && follow.current) el.scrollTop = el.scrollHeight;
   }, [lines]);
 
   return (
@@ -123,7 +128,7 @@ export function LogsPage() {
           </div>
         </div>
       </div>
-      <div class="log" ref={box} role="log" aria-live="off" aria-label="Log lines">
+      <div class="log" ref={box} role="log" aria-live="off" aria-label="Log lines" onScroll={onScroll}>
         {lines.length === 0 ? <div class="line">No lines yet.</div> : null}
         {lines.map((l) => (
           <Line key={l.seq} line={l} onConn={setConn} />
