@@ -52,6 +52,16 @@ const HARNESS_FLAWS: ReadonlyMap<string, string> = new Map([
   ],
 ]);
 
+/**
+ * offlineimap3 (imaplib2) reads and writes one TLS socket from two threads. Right after
+ * STARTTLS its reader thread wakes for the server's TLS 1.3 session tickets while the writer
+ * sends CAPABILITY; now and then OpenSSL answers "[SSL] internal error" or the reply is lost
+ * and the client hangs until its timeout. Measured here: Pochta 1 error in 40 runs, Dovecot
+ * 2.3 one hang in 30 runs, both sending the same two tickets. The harness retries a hang once
+ * but not the error, so a failure of nothing but offlineimap checks reruns the script once.
+ */
+const CLIENT_RACES = /^imap\.offlineimap\./;
+
 interface Outcome {
   readonly code: number | null;
   readonly output: string;
@@ -70,7 +80,8 @@ function runScript(script: string, env: Readonly<Record<string, string>>, timeou
       (err, stdout, stderr) => {
         const output = `${String(stdout)}${String(stderr)}`;
         const lines = String(stdout).split('\n');
-        const named = (prefix: string) => lines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length).split(':')[0]!.trim());
+        const named = (prefix: string) =>
+          lines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length).split(':')[0]!.trim());
         resolve({
           code: err === null ? 0 : typeof err.code === 'number' ? err.code : null,
           output,
@@ -143,8 +154,14 @@ describe('shared interop harness against pochta serve --dev', {
   for (const script of ['smtp.sh', 'imap.sh', 'pop3.sh', 'e2e.sh']) {
     it(`${script}: every check passes`, { timeout: 300_000 }, async (t) => {
       const started = Date.now();
-      const r = await runScript(script, env, 280_000);
+      let r = await runScript(script, env, 280_000);
       t.diagnostic(`${script}: ${r.summary} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (r.failed.length > 0 && r.failed.every((name) => CLIENT_RACES.test(name))) {
+        // offlineimap3's race after STARTTLS (see CLIENT_RACES): run the script once more.
+        t.diagnostic(`${script}: only ${r.failed.join(', ')} failed; running it again once`);
+        r = await runScript(script, { ...env, RUN_TAG: `${env['RUN_TAG']}r` }, 280_000);
+        t.diagnostic(`${script} (again): ${r.summary} in ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
+      }
       for (const s of r.skipped) t.diagnostic(`skipped ${s}`);
       const unexpected = r.failed.filter((name) => !HARNESS_FLAWS.has(name));
       const context = `${r.output}\n--- daemon output (tail) ---\n${daemon.output().slice(-4000)}`;
