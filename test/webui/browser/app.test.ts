@@ -214,6 +214,19 @@ describe('the web app in chromium', { skip, timeout: 240_000 }, () => {
       names.some((n) => /(^|\/)db\//.test(n)),
       `the store's database is in it: ${names.slice(0, 10).join(', ')}`,
     );
+
+    // Restoring it: without the confirmation tick the page says what is missing, under the tick box.
+    await page.locator('#restore-file').setInputFiles(file);
+    await page.getByRole('button', { name: 'Restore this backup' }).click();
+    await page.getByText('Tick the box to confirm').waitFor();
+    await page.getByLabel('I understand that all current mail').check();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Restore this backup' }).click();
+    await page.getByText('will replace the current data when the box restarts next').waitFor();
+    await browser.screenshot('08-restore-staged');
+    await page.getByRole('button', { name: 'Cancel the restore' }).click();
+    await page.getByText('Restore cancelled').waitFor();
+    await page.getByRole('button', { name: 'Restore this backup' }).waitFor();
   });
 
   step('settings: a bad network is shown under the list, naming its line; a good one is saved', async () => {

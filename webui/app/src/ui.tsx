@@ -331,13 +331,20 @@ export function Card({
   title,
   children,
   actions,
+  reveal,
 }: {
   readonly title?: string;
   readonly children: ComponentChildren;
   readonly actions?: ComponentChildren;
+  /** Scroll the card into view when it appears (an editor opened below a long list). */
+  readonly reveal?: boolean;
 }) {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (reveal) ref.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }, []);
   return (
-    <section class="card">
+    <section class="card" ref={ref}>
       {title || actions ? (
         <div class="spread">
           {title ? <h2>{title}</h2> : <span />}

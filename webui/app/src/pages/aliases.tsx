@@ -167,7 +167,7 @@ function EditAlias({
     });
   };
   return (
-    <Card title={`Change ${alias.address}`}>
+    <Card title={`Change ${alias.address}`} reveal>
       <form class="stack" onSubmit={save} noValidate>
         <Field
           form={form}

@@ -107,7 +107,7 @@ export function QueuePage() {
 function Detail({ id }: { readonly id: string }) {
   const detail = useLoad<QueueDetail>(`/api/queue/${encodeURIComponent(id)}`);
   return (
-    <Card title="Message details">
+    <Card title="Message details" reveal>
       <Loading loaded={detail}>
         {(d) => (
           <>

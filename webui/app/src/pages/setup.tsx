@@ -75,10 +75,16 @@ export function SetupWizard({ session, onDone }: { readonly session: SessionInfo
           <p>Mail for your domain can now arrive here once the DNS records point to this box.</p>
           <ul>
             <li>
-              <a href={href('/dns')}>Publish the DNS records</a> your domain needs.
+              <a href={href('/dns')} onClick={() => onDone(finished)}>
+                Publish the DNS records
+              </a>{' '}
+              your domain needs.
             </li>
             <li>
-              <a href={href('/clients')}>Set up mail apps</a> on computers and phones.
+              <a href={href('/clients')} onClick={() => onDone(finished)}>
+                Set up mail apps
+              </a>{' '}
+              on computers and phones.
             </li>
           </ul>
           <button type="button" onClick={() => onDone(finished)}>

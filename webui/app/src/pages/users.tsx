@@ -217,7 +217,7 @@ function EditUser({
   };
 
   return (
-    <Card title={`Change ${user.address}`}>
+    <Card title={`Change ${user.address}`} reveal>
       <div class="grid">
         <form class="stack" onSubmit={saveQuota} noValidate>
           <h3>Mailbox size limit</h3>
