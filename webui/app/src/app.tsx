@@ -201,7 +201,7 @@ function Frame({ session, onSignedOut }: { readonly session: SessionInfo; readon
             ))}
           </nav>
         ) : null}
-        <main id="main">
+        <main id="main" class={isAdmin ? undefined : 'narrow'}>
           <Page key={fullRoute} session={session} />
         </main>
       </div>

@@ -64,6 +64,20 @@ export function AccountPage({ session }: { readonly session: SessionInfo }) {
           <Submit form={form}>Change password</Submit>
         </form>
       </Card>
+      {session.role === 'user' && session.username ? (
+        <Card title="Your mail apps">
+          <p>
+            Server name: <code>{session.hostname}</code>. User name: your full address. Most apps find the rest by themselves.
+          </p>
+          <p>
+            On an iPhone, iPad or Mac:{' '}
+            <a href={`/api/users/${encodeURIComponent(session.username)}/mobileconfig`} download>
+              download your mail profile
+            </a>
+            , then install it in Settings.
+          </p>
+        </Card>
+      ) : null}
     </>
   );
 }
