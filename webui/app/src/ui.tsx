@@ -290,6 +290,16 @@ export function useLoad<T>(path: string | undefined): Loaded<T> {
   return { data, error, loading, reload: () => setTick((t) => t + 1), set: setData };
 }
 
+/** The current time, re-read every `everyMs`, so "up for" and "ago" texts stay true on an open page. */
+export function useNow(everyMs: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
+
 /** Shows loading and error states; renders children only with data. */
 export function Loading<T>({ loaded, children }: { readonly loaded: Loaded<T>; readonly children: (data: T) => ComponentChildren }) {
   if (loaded.data !== undefined) return <>{children(loaded.data)}</>;

@@ -8,7 +8,7 @@ import { subscribe } from '../api.tsx';
 import type { PageProps } from '../app.tsx';
 import { MailChart } from '../chart.tsx';
 import { href } from '../router.tsx';
-import { Badge, Card, formatBytes, formatDuration, relativeTime, UsageBar, useApi, useLoad } from '../ui.tsx';
+import { Badge, Card, formatBytes, formatDuration, relativeTime, UsageBar, useApi, useLoad, useNow } from '../ui.tsx';
 
 const LISTENER_WORDS: Readonly<Record<string, string>> = {
   smtp: 'Incoming mail (SMTP)',
@@ -120,6 +120,7 @@ function listenerBadge(l: ListenerView) {
 
 function Listeners({ listeners }: { readonly listeners: readonly ListenerView[] }) {
   const api = useApi();
+  const now = useNow(15_000);
   const [busy, setBusy] = useState<string | undefined>();
   const restart = async (name: string) => {
     setBusy(name);
@@ -158,7 +159,7 @@ function Listeners({ listeners }: { readonly listeners: readonly ListenerView[] 
                 {l.address ? `${l.address.host}:${l.address.port}` : '—'}
               </td>
               <td data-label="Up for" class="inline-phone">
-                {l.state === 'running' && l.startedAt ? formatDuration(Date.now() - l.startedAt) : '—'}
+                {l.state === 'running' && l.startedAt ? formatDuration(now - l.startedAt) : '—'}
               </td>
               <td data-label="Restarts" class="inline-phone">
                 {l.restarts}

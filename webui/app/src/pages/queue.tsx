@@ -1,7 +1,7 @@
 // The outgoing queue: mail the box could not deliver yet, with retry now,
 // return to sender (bounce) and delete.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { QueueDetail, QueueSummary } from '../../../api-types.ts';
 import { Card, confirmed, FormStatus, formatBytes, Loading, relativeTime, useApi, useForm, useLoad } from '../ui.tsx';
 
@@ -10,6 +10,12 @@ export function QueuePage() {
   const queue = useLoad<QueueSummary[]>('/api/queue');
   const form = useForm('queue');
   const [open, setOpen] = useState<string | undefined>();
+  const { reload } = queue;
+  // The queue runner works on its own; re-read the list while the page is open.
+  useEffect(() => {
+    const timer = setInterval(reload, 15_000);
+    return () => clearInterval(timer);
+  }, []);
 
   const act = (id: string, action: 'retry' | 'bounce' | 'delete') => {
     const questions = {
