@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startDaemon, type TestDaemon } from '../support/daemon.ts';
@@ -143,6 +143,8 @@ describe('shared interop harness against pochta serve --dev', {
       DELIVERY_WAIT: '15',
       // imapflow and nodemailer from our own node_modules (CI installs them with npm ci).
       NODE_DIR: OUR_MODULES,
+      // The harness runs `node` for its imapflow/nodemailer checks: this Node, not whatever is first in PATH.
+      PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
       RUN_TAG: `iop${process.pid}${Date.now() % 100000}`,
     };
   });
