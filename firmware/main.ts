@@ -1,6 +1,8 @@
 // The `pochta` entry point. bin/pochta.js imports main() from here (or from
 // the dist/ build); `node firmware/main.ts ...` runs it directly.
 
+// First, before any module that could start libuv's thread pool (see thread-pool.ts).
+import './thread-pool.ts';
 import { readFileSync } from 'node:fs';
 import { processIo } from './cli/io.ts';
 import { runCli } from './cli/run.ts';

@@ -3,7 +3,8 @@
 // and refused outright (AUTH_THROTTLED) past a limit, so guessing is slow.
 
 import { PochtaError } from '../errors.ts';
-import { normalizeAddress, verifyPassword } from '../store/index.ts';
+// helpers.ts, not index.ts: a listener thread never opens LevelDB, so it need not load its native module.
+import { normalizeAddress, verifyPassword } from '../store/helpers.ts';
 import type { Account, MailStore } from '../store/types.ts';
 
 export interface PasswordCheckOptions {

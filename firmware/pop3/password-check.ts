@@ -7,7 +7,8 @@
 // Shared later: both could use one module in firmware/net or firmware/auth.
 
 import { PochtaError } from '../errors.ts';
-import { normalizeAddress, verifyPassword } from '../store/index.ts';
+// helpers.ts, not index.ts: a listener thread never opens LevelDB, so it need not load its native module.
+import { normalizeAddress, verifyPassword } from '../store/helpers.ts';
 import type { Account, MailStore } from '../store/types.ts';
 
 export interface PasswordCheckOptions {

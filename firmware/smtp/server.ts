@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Settings } from '../config/settings.ts';
 import { errorSummary } from '../delivery/index.ts';
-import { checkRecipientAddress, checkSenderAddress } from '../filters/index.ts';
+// address-policy, not the filters' index: the index also loads mailauth, which a listener needs only once mail arrives.
+import { checkRecipientAddress, checkSenderAddress } from '../filters/address-policy.ts';
 import { CidrList } from '../net/cidr.ts';
 import type { ListenAddress } from '../supervisor/service.ts';
 import { checkLogin, senderAllowed } from './auth.ts';

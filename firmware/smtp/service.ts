@@ -8,11 +8,12 @@ import { createMailCounterReporter } from '../admin/mail-counters.ts';
 import type { Settings } from '../config/settings.ts';
 import { createLocalTarget, createOutboundTarget, createRouter, type DeliveryTarget } from '../delivery/index.ts';
 import { PochtaError } from '../errors.ts';
-import { checkAuthentication, DnsblChecker, type DnsblOptions } from '../filters/index.ts';
+import { DnsblChecker } from '../filters/dnsbl.ts';
+import type { DnsblOptions } from '../filters/dnsbl-zones.ts';
 import { parseIp, reverseName } from '../net/cidr.ts';
 import { DnsResolver, type Resolver } from '../net/resolver.ts';
 import { loadTlsContext, type TlsContextSource } from '../net/tls.ts';
-import { verifyPassword } from '../store/index.ts';
+import { verifyPassword } from '../store/helpers.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { DnsblOutcome, MessageAuthInput, MessageAuthOutcome, SmtpMode, SmtpServerDeps, SmtpTuning } from './policy.ts';
 import { createSmtpListener } from './server.ts';
@@ -146,7 +147,10 @@ async function reverseLookup(resolver: Resolver, ip: string): Promise<string | u
 }
 
 // SPF, DKIM and DMARC with mailauth over our resolver; the headers it writes go on top of the message.
+// Loaded with the first message, not at start: mailauth is most of a listener's
+// start time, and a crashed listener must answer again fast (the loader caches it).
 async function authenticateMessage(resolver: Resolver, input: MessageAuthInput, settings: Settings): Promise<MessageAuthOutcome> {
+  const { checkAuthentication } = await import('../filters/auth-results.ts');
   const verdicts = await checkAuthentication(
     {
       message: Buffer.from(input.message.buffer, input.message.byteOffset, input.message.byteLength),

@@ -1,8 +1,10 @@
 // The web UI's log view and mail counters, wired through a real daemon
 // (`pochta serve --dev`, listeners in their worker threads): the lines a
 // listener thread writes reach the main thread's ring and `log.tail`, with
-// redaction intact, and an accepted message shows in `stats.mail`.
+// redaction intact, and an accepted message shows in `stats.mail`. Also: the
+// daemon runs libuv's thread pool with 8 threads (firmware/thread-pool.ts).
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
@@ -147,5 +149,18 @@ describe('log view and mail counters through the daemon', { timeout: 120_000 }, 
     );
     assert.deepEqual(stats.today, { in: 1, out: 0, rejectedDnsbl: 0, rejectedAuth: 0, bounced: 0 });
     assert.equal(stats.series.at(-1)?.in, 1);
+  });
+
+  it('runs libuv with a thread pool of 8 (set by the entry before the pool starts)', (t) => {
+    let names: string[];
+    try {
+      names = readdirSync(`/proc/${daemon.pid}/task`).map((task) => readFileSync(`/proc/${daemon.pid}/task/${task}/comm`, 'utf8').trim());
+    } catch {
+      return t.skip('no /proc here');
+    }
+    const pool = names.filter((n) => n === 'libuv-worker');
+    if (pool.length === 0) return t.skip('this libuv does not name its threads');
+    // The store opened (async fs), so the pool has started with its final size.
+    assert.equal(pool.length, 8);
   });
 });

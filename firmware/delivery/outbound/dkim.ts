@@ -4,7 +4,6 @@
 // not change what the sender already handed over.
 
 import { createPrivateKey } from 'node:crypto';
-import { dkimSign } from 'mailauth';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { MailStore } from '../../store/types.ts';
 import { headerBlock } from './dsn.ts';
@@ -85,6 +84,9 @@ export async function signOutbound(
         canonicalization: 'relaxed/relaxed',
         algorithm: algorithmOf(key.privateKeyPem),
       };
+      // Loaded with the first message signed, not when the SMTP listener starts (it is most of that
+      // start time); the module loader keeps it after the first import.
+      const { dkimSign } = await import('mailauth');
       const signed = await dkimSign(body, {
         ...signature,
         headerList: [...DKIM_HEADERS],
