@@ -5,8 +5,8 @@
 // list is the second line of defence, not the first.
 
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import pino from 'pino';
-import pinoPretty from 'pino-pretty';
 import type { LogLevel } from './config/bootstrap.ts';
 import type { Logger } from './supervisor/service.ts';
 
@@ -52,7 +52,8 @@ export function createLogger(options: LoggerOptions): RootLogger {
   };
   const destination = options.destination ?? process.stdout;
   const stream = options.pretty
-    ? pinoPretty({
+    ? // Loaded only in dev mode: every listener thread makes a logger, and an appliance never needs it.
+      (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty'))({
         // Synchronous so the last lines before an exit are not lost.
         sync: true,
         colorize: Boolean((destination as NodeJS.WriteStream).isTTY),
