@@ -2,12 +2,15 @@
 // (`pochta serve --dev`, listeners in their worker threads): the lines a
 // listener thread writes reach the main thread's ring and `log.tail`, with
 // redaction intact, and an accepted message shows in `stats.mail`. Also: the
-// daemon runs libuv's thread pool with 8 threads (firmware/thread-pool.ts).
+// daemon runs libuv's thread pool with 8 threads (firmware/thread-pool.ts),
+// and the queue counts a delivery to a (local) smarthost as out and a refusal's
+// bounce as bounced.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
 import type { LogLine } from '../../firmware/admin/log-ring.ts';
 import type { MailStatsView } from '../../firmware/admin/mail-counters.ts';
 import { startDaemon, type TestDaemon } from '../support/daemon.ts';
@@ -76,7 +79,7 @@ async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolea
 describe('log view and mail counters through the daemon', { timeout: 120_000 }, () => {
   let daemon: TestDaemon;
   before(async () => {
-    daemon = await startDaemon({ args: ['--dev'], only: ['smtp', 'submission'] });
+    daemon = await startDaemon({ args: ['--dev'], only: ['smtp', 'submission', 'queue'] });
     assert.equal((await daemon.cli(['domain', 'add', 'example.test'])).code, 0);
     assert.equal((await daemon.cli(['user', 'add', 'carol@example.test'], { stdin: PASSWORD })).code, 0);
   });
@@ -162,5 +165,45 @@ describe('log view and mail counters through the daemon', { timeout: 120_000 }, 
     if (pool.length === 0) return t.skip('this libuv does not name its threads');
     // The store opened (async fs), so the pool has started with its final size.
     assert.equal(pool.length, 8);
+  });
+
+  it('the queue counts a relayed recipient delivered as out and a refused one as bounced', async () => {
+    // The "remote host": a smarthost on loopback that takes ok@ and refuses everyone else for good.
+    const sink = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onRcptTo: (address, _session, cb) =>
+        address.address.startsWith('ok@') ? cb() : cb(Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 })),
+      onData: (stream, _session, cb) => {
+        stream.resume();
+        stream.on('end', () => cb());
+      },
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (sink.server.address() as { port: number }).port;
+      const set = await daemon.cli(['settings', 'set', 'relay.smarthost', JSON.stringify({ host: '127.0.0.1', port, tls: 'none' })]);
+      assert.equal(set.code, 0, set.stderr);
+      const before = ((await daemon.admin('stats.mail')) as MailStatsView).today;
+      // Loopback is a trusted network by default: it may relay without logging in.
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: daemon.ports.smtp, secure: false, ignoreTLS: true });
+      try {
+        await transport.sendMail({
+          envelope: { from: 'carol@example.test', to: ['ok@remote.test', 'gone@remote.test'] },
+          raw: 'From: carol@example.test\r\nTo: ok@remote.test, gone@remote.test\r\nSubject: relayed\r\n\r\nHello.\r\n',
+        });
+      } finally {
+        transport.close();
+      }
+      const stats = await eventually(
+        async () => (await daemon.admin('stats.mail')) as MailStatsView,
+        (s) => s.today.out > before.out && s.today.bounced > before.bounced,
+        'the queue never counted the delivery and the bounce',
+      );
+      assert.deepEqual(stats.today, { ...before, in: before.in + 1, out: before.out + 1, bounced: before.bounced + 1 });
+    } finally {
+      await new Promise<void>((resolve) => sink.close(() => resolve()));
+    }
   });
 });
