@@ -19,29 +19,37 @@
 // never rules out a true match (no false negatives, only false positives).
 //
 // Record value (JSON string): '' = "not indexed, may contain anything" (no text,
-// or text cut by the MIME room's size limit); otherwise base64 of the filter,
-// whose length is a power of two bytes.
+// or text cut by the MIME room's size limit); otherwise FORMAT followed by the
+// base64 of the filter (a multiple of 3 bytes, so no padding: bits are tested
+// straight on the string, nothing is decoded or allocated per message). A value
+// in any other format can rule nothing out (fsck rewrites it).
 import { Buffer } from 'node:buffer';
 import type { BodyInfo } from './types.ts';
 
 /** Shortest term the index can narrow for (one trigram). */
 export const MIN_TERM_LENGTH = 3;
-/** Filter bits per distinct trigram before rounding up to a power of two (two probes each). */
+/** Filter bits per distinct trigram (two probes each: about 15% false hits per trigram, 2% for a 4-letter word). */
 const BITS_PER_TRIGRAM = 4;
-const MIN_BYTES = 32;
+const MIN_BYTES = 24;
+/** Prefix of the current filter format. */
+const FORMAT = '2:';
 
 /** A value that makes the body a candidate for every query. */
 export const UNINDEXED = '';
 
 // 32-bit hash of the trigram (a, b, c); murmur3's finaliser spreads the bits.
-function trigramHash(a: number, b: number, c: number): number {
-  let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ 0x5bd1e995, 0x85ebca77) ^ Math.imul(c ^ 0x27d4eb2f, 0xc2b2ae3d);
+function fmix(x: number): number {
+  let h = x;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+function trigramHash(a: number, b: number, c: number): number {
+  return fmix(Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ 0x5bd1e995, 0x85ebca77) ^ Math.imul(c ^ 0x27d4eb2f, 0xc2b2ae3d));
 }
 
 /** Distinct trigram hashes of a string. */
@@ -53,12 +61,32 @@ function trigramsOf(text: string): Set<number> {
   return out;
 }
 
-// The two bit positions of a hash in a filter of `bits` bits (a power of two).
-function probe1(h: number, mask: number): number {
-  return h & mask;
+// The two bit positions of a hash in a filter of `bits` bits: the hash scaled
+// to the range (any size works, not only powers of two); the second probe from
+// a rehash. Same arithmetic on both sides, so the result is deterministic.
+function probe1(h: number, bits: number): number {
+  return Math.floor((h / 4294967296) * bits);
 }
-function probe2(h: number, mask: number): number {
-  return (Math.imul((h >>> 16) | (h << 16), 0x2c1b3c6d) >>> 0) & mask;
+function probe2(h: number, bits: number): number {
+  return Math.floor((fmix(h ^ 0x2c1b3c6d) / 4294967296) * bits);
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const SIXBITS = new Int8Array(128).fill(-1);
+for (let i = 0; i < BASE64.length; i++) SIXBITS[BASE64.charCodeAt(i)] = i;
+
+/** Bit `p` of the filter whose base64 starts at `from` in `s` (3 bytes = 4 characters). */
+function bitAt(s: string, from: number, p: number): boolean {
+  const byte = p >>> 3;
+  const group = (byte / 3) | 0;
+  const at = from + group * 4;
+  const word =
+    (SIXBITS[s.charCodeAt(at)]! << 18) |
+    (SIXBITS[s.charCodeAt(at + 1)]! << 12) |
+    (SIXBITS[s.charCodeAt(at + 2)]! << 6) |
+    SIXBITS[s.charCodeAt(at + 3)]!;
+  const value = (word >>> (16 - 8 * (byte - group * 3))) & 0xff;
+  return (value & (1 << (p & 7))) !== 0;
 }
 
 /** The MIME structure marks text cut at its size limit; such a body is never ruled out. */
@@ -77,17 +105,16 @@ export function joinBodyInfo(info: BodyInfo | undefined, text: string | undefine
 export function signatureOf(info: BodyInfo | undefined): string {
   if (info?.text === undefined || !textComplete(info)) return UNINDEXED;
   const hashes = trigramsOf(info.text);
-  let bytes = MIN_BYTES;
-  while (bytes * 8 < hashes.size * BITS_PER_TRIGRAM) bytes *= 2;
+  const bytes = Math.max(MIN_BYTES, Math.ceil((hashes.size * BITS_PER_TRIGRAM) / 24) * 3);
+  const bits = bytes * 8;
   const filter = Buffer.alloc(bytes);
-  const mask = bytes * 8 - 1;
   for (const h of hashes) {
-    const p = probe1(h, mask);
-    const q = probe2(h, mask);
+    const p = probe1(h, bits);
+    const q = probe2(h, bits);
     filter[p >>> 3]! |= 1 << (p & 7);
     filter[q >>> 3]! |= 1 << (q & 7);
   }
-  return filter.toString('base64');
+  return FORMAT + filter.toString('base64');
 }
 
 /** A compiled query: the trigram hashes every candidate must have. */
@@ -107,15 +134,13 @@ export function compileQuery(terms: readonly string[]): SignatureQuery | undefin
 
 /** May the body behind `signature` contain every term of the query? Never false for a true match. */
 export function mayContain(signature: unknown, query: SignatureQuery): boolean {
-  if (typeof signature !== 'string' || signature === UNINDEXED) return true;
-  const filter = Buffer.from(signature, 'base64');
-  if (filter.length < MIN_BYTES || (filter.length & (filter.length - 1)) !== 0) return true; // not ours: cannot rule out
-  const mask = filter.length * 8 - 1;
+  if (typeof signature !== 'string' || !signature.startsWith(FORMAT)) return true; // unindexed, or not ours: cannot rule out
+  const chars = signature.length - FORMAT.length;
+  if (chars < (MIN_BYTES / 3) * 4 || chars % 4 !== 0) return true;
+  const bits = (chars / 4) * 24;
   for (const h of query.hashes) {
-    const p = probe1(h, mask);
-    if ((filter[p >>> 3]! & (1 << (p & 7))) === 0) return false;
-    const q = probe2(h, mask);
-    if ((filter[q >>> 3]! & (1 << (q & 7))) === 0) return false;
+    if (!bitAt(signature, FORMAT.length, probe1(h, bits))) return false;
+    if (!bitAt(signature, FORMAT.length, probe2(h, bits))) return false;
   }
   return true;
 }

@@ -171,7 +171,8 @@ describe('search index', () => {
       const b = await store(t).appendMessage(inbox.id, message('two', 'the pelican dives'));
       await withRawDb(t, async (db) => {
         await db.del(keys.searchSignature(a.blobId));
-        await db.put(keys.searchSignature(b.blobId), Buffer.alloc(64).toString('base64')); // all bits clear: rules everything out
+        // a filter with every bit clear (format "2:"): rules everything out
+        await db.put(keys.searchSignature(b.blobId), `2:${Buffer.alloc(48).toString('base64')}`);
         await db.put(keys.searchSignature('ab'.repeat(32)), UNINDEXED);
       });
       assert.deepEqual(await store(t).searchCandidates(inbox.id, ['pelican']), [1], 'the damage is visible before repair');
