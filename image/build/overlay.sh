@@ -49,7 +49,9 @@ CONF
     echo "# Pochta (image/build/overlay.sh): appended by raspi-firmware to config.txt"
     "$NODE_BIN" "$IMAGE_DIR/tools/config-txt.ts"
   } >"$ROOT/etc/default/raspi-firmware-custom"
-  printf 'fsck.repair=yes\n' >"$ROOT/etc/default/raspi-extra-cmdline"
+  # The hook writes "rw"; a later "ro" wins (kernel and initramfs-tools alike),
+  # so the root is never mounted writable, not even before fstab is read.
+  printf 'ro\n' >"$ROOT/etc/default/raspi-extra-cmdline"
   local kver
   for kver in $(ls "$ROOT/lib/modules"); do
     in_root env DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware "$kver" >&2
