@@ -52,10 +52,17 @@ CONF
   # The hook writes "rw"; a later "ro" wins (kernel and initramfs-tools alike),
   # so the root is never mounted writable, not even before fstab is read.
   printf 'ro\n' >"$ROOT/etc/default/raspi-extra-cmdline"
+  # The hook runs only where it sees a chroot (ischroot needs /proc) or a
+  # mounted /boot/firmware.
   local kver
+  mount -t proc proc "$ROOT/proc"
   for kver in $(ls "$ROOT/lib/modules"); do
-    in_root env DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware "$kver" >&2
+    in_root env DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware "$kver" >&2 || {
+      umount "$ROOT/proc"
+      die "raspi-firmware's hook failed"
+    }
   done
+  umount "$ROOT/proc"
   grep -q 'dtparam=watchdog=on' "$ROOT/boot/firmware/config.txt" || die "config.txt lacks the front panel lines"
   grep -q 'root=LABEL=POCHTA-ROOT' "$ROOT/boot/firmware/cmdline.txt" || die "cmdline.txt does not name the root by label"
 
