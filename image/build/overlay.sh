@@ -21,7 +21,9 @@ overlay_apply() {
   [[ -f $IMAGE_DIR/systemd/pochta.service ]] || die "image/systemd/pochta.service is missing"
 
   in_root useradd --system --user-group --home-dir /var/lib/pochta --shell /usr/sbin/nologin --comment 'Pochta mail daemon' pochta
-  in_root usermod -a -G input pochta
+  # input: the gpio-key button; gpio: the sysfs driver (udev rule 90-pochta-leds).
+  in_root groupadd --system gpio
+  in_root usermod -a -G input,gpio pochta
   in_root useradd --create-home --home-dir /home/admin --shell /bin/bash --groups pochta,sudo,systemd-journal --comment 'Pochta maintenance' admin
   in_root passwd --lock admin >/dev/null
   # The home moves to the data partition (writable: bundles are copied there).
