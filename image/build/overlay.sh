@@ -86,6 +86,9 @@ CONF
   echo pochta >"$ROOT/etc/hostname"
   # Mount points: the root is read-only, systemd cannot make them at boot.
   mkdir -p "$ROOT/data" "$ROOT/var/lib/pochta" "$ROOT/opt/pochta" "$ROOT/boot/firmware" "$ROOT/var/lib/unbound" "$ROOT/var/lib/systemd/timesync"
+  # StateDirectory= of Debian's own units: systemd cannot make these on a
+  # read-only root, and a missing one fails the unit (logind: 238/STATE_DIRECTORY).
+  mkdir -p "$ROOT"/var/lib/systemd/{linger,rfkill,backlight}
 
   log "overlay: data partition tree (mail data dir, first release, state)"
   mkdir -p "$DATA/pochta" "$DATA/opt/releases" "$DATA/system/timesync" "$DATA/home"
