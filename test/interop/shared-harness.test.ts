@@ -28,27 +28,30 @@ const PASS2 = 'Interop-Pass-Two-2';
 const T = 20;
 
 /**
- * Checks that fail because of the harness, not the server. Each entry says why;
- * the evidence is in the report that added it. A listed check that passes is fine.
+ * Checks that fail because of the harness, not the server: the check's name, and what its
+ * FAIL line must say (a listed check failing for another reason is a real failure). A listed
+ * check that passes is fine.
  */
-const HARNESS_FLAWS: ReadonlyMap<string, string> = new Map([
+const HARNESS_FLAWS: ReadonlyMap<string, RegExp> = new Map([
   [
     // openssl s_client with piped stdin writes EHLO the moment the TLS handshake ends, before
-    // the 220 greeting (RFC 5321 3.1: the client waits for it). smtp-server holds the greeting
-    // back 100 ms to catch such early talkers and answers "421 You talk too soon". Clients that
-    // wait for the greeting (swaks --tlsc, smtplib, nodemailer on 465) pass; so does the same
-    // openssl session when its input comes a second later.
+    // the 220 greeting (RFC 5321 3.1 and 4.3.1: the client waits for it). smtp-server holds the
+    // greeting back 100 ms to catch such early talkers and answers "421 You talk too soon".
+    // Clients that wait for the greeting (swaks --tlsc, smtplib, nodemailer on 465) pass, and
+    // the test below runs the same openssl session with its input a second later: it is greeted.
+    // The FAIL line shows only the first "error" line of the transcript (the self-signed
+    // certificate), so it says nothing about the cause; hence the separate test.
     'smtp.smtps.openssl',
-    'openssl s_client sends EHLO before the greeting on 465',
+    /./,
   ],
   [
     // The check drops the session with p.sock.close(), but poplib keeps p.file (a makefile of
     // that socket) open, so the descriptor and the TCP connection stay open (ss shows it
     // ESTABLISHED). The next login then meets our maildrop lock and gets -ERR [IN-USE]
-    // (RFC 1939 4: the server may refuse a locked maildrop). Closing p.file as well drops the
-    // connection, and the next session sees the DELE'd message still there.
+    // (RFC 1939 section 8: a server may refuse a locked maildrop). Closing p.file as well drops
+    // the connection, and the next session sees the DELE'd message still there.
     'pop3.dele_without_quit_not_committed',
-    'poplib socket closed but its file kept open: the connection never drops',
+    /\[IN-USE\]/,
   ],
 ]);
 
@@ -56,9 +59,12 @@ const HARNESS_FLAWS: ReadonlyMap<string, string> = new Map([
  * offlineimap3 (imaplib2) reads and writes one TLS socket from two threads. Right after
  * STARTTLS its reader thread wakes for the server's TLS 1.3 session tickets while the writer
  * sends CAPABILITY; now and then OpenSSL answers "[SSL] internal error" or the reply is lost
- * and the client hangs until its timeout. Measured here: Pochta 1 error in 40 runs, Dovecot
- * 2.3 one hang in 30 runs, both sending the same two tickets. The harness retries a hang once
- * but not the error, so a failure of nothing but offlineimap checks reruns the script once.
+ * and the client hangs until its timeout. Measured here (STARTTLS, INBOX only): against
+ * Pochta 6 hangs and 1 error in 90 runs, against Dovecot 2.3 2 hangs and 1 error in 80, the
+ * same trace each time; both servers send two tickets, and Node cannot send none (OpenSSL's
+ * SSL_CTX_set_num_tickets is not exposed; SSL_OP_NO_TICKET only makes them stateful). The
+ * harness retries a hang once but not the error, so a failure of nothing but offlineimap
+ * checks reruns the script once.
  */
 const CLIENT_RACES = /^imap\.offlineimap\./;
 
@@ -67,6 +73,7 @@ interface Outcome {
   readonly output: string;
   readonly passed: string[];
   readonly failed: string[];
+  readonly failLines: string[];
   readonly skipped: string[];
   readonly summary: string;
 }
@@ -87,6 +94,7 @@ function runScript(script: string, env: Readonly<Record<string, string>>, timeou
           output,
           passed: named('PASS '),
           failed: named('FAIL '),
+          failLines: lines.filter((l) => l.startsWith('FAIL ')),
           skipped: named('SKIP '),
           summary: lines.filter((l) => /^\d+ passed, \d+ failed/.test(l)).at(-1) ?? '(no summary line)',
         });
@@ -153,6 +161,16 @@ describe('shared interop harness against pochta serve --dev', {
     await daemon?.stop();
   });
 
+  it('465 greets an openssl s_client that waits for the greeting (the reason smtp.smtps.openssl is listed)', async () => {
+    const session = `(sleep 1; printf 'EHLO client.interop.invalid\\nQUIT\\n'; sleep 1) | timeout ${T} openssl s_client -connect 127.0.0.1:${daemon.ports.smtps} -crlf -ign_eof -quiet 2>/dev/null`;
+    const out = await new Promise<string>((resolve) =>
+      execFile('bash', ['-c', session], { timeout: 60_000 }, (_e, stdout) => resolve(String(stdout))),
+    );
+    assert.match(out, /^220 /m, out);
+    assert.match(out, /^250 /m, out);
+    assert.match(out, /^221 /m, out);
+  });
+
   for (const script of ['smtp.sh', 'imap.sh', 'pop3.sh', 'e2e.sh']) {
     it(`${script}: every check passes`, { timeout: 300_000 }, async (t) => {
       const started = Date.now();
@@ -165,7 +183,10 @@ describe('shared interop harness against pochta serve --dev', {
         t.diagnostic(`${script} (again): ${r.summary} in ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
       }
       for (const s of r.skipped) t.diagnostic(`skipped ${s}`);
-      const unexpected = r.failed.filter((name) => !HARNESS_FLAWS.has(name));
+      const unexpected = r.failed.filter((name) => {
+        const line = r.failLines.find((l) => l.startsWith(`FAIL ${name}:`)) ?? '';
+        return !(HARNESS_FLAWS.get(name)?.test(line) ?? false);
+      });
       const context = `${r.output}\n--- daemon output (tail) ---\n${daemon.output().slice(-4000)}`;
       assert.deepEqual(unexpected, [], context);
       assert.ok(r.passed.length > 0, context);
