@@ -21,6 +21,8 @@ import type { BodyInfo, StoreEvent } from './types.ts';
 export interface NewBlob {
   readonly size: number;
   readonly info: () => BodyInfo | undefined;
+  /** Its search index entry (computed with the BodyInfo, before the write mutex, when the body is new). */
+  readonly signature?: () => string;
 }
 
 /** Map any failure of the disk or the database to the catalogue: DISK_FULL or STORAGE_FAILURE. */
@@ -198,7 +200,7 @@ export class StoreCore {
           if (text !== undefined) tx.put(keys.bodyText(hash), text);
         }
         // the search index entry of a body is written once, with its first reference
-        tx.put(keys.searchSignature(hash), signatureOf(info));
+        tx.put(keys.searchSignature(hash), fresh.signature?.() ?? signatureOf(info));
       }
     }
   }

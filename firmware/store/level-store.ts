@@ -14,7 +14,7 @@ import * as mailboxes from './mailbox-ops.ts';
 import * as messages from './message-ops.ts';
 import * as queue from './queue-ops.ts';
 import type { BlobRecord } from './records.ts';
-import { compileQuery, joinBodyInfo, mayContain } from './search-index.ts';
+import { compileQuery, joinBodyInfo, mayContain, signatureOf } from './search-index.ts';
 import type {
   Account,
   AccountPatch,
@@ -363,14 +363,20 @@ export class LevelMailStore implements MailStore {
       analyzed = true;
       return info;
     };
+    // the trigram set of a long text takes a while: computed here, not under the write mutex
+    let signature: string | undefined;
+    const sign = () => {
+      signature ??= signatureOf(analyze());
+      return signature;
+    };
     if (!known) {
       await this.#core.ensureSpace(body.byteLength);
-      analyze();
+      sign();
     }
     await this.#core.pinBody(blobId, body, known);
     let referenced = false;
     try {
-      const out = await run(blobId, new Map([[blobId, { size: body.byteLength, info: analyze }]]));
+      const out = await run(blobId, new Map([[blobId, { size: body.byteLength, info: analyze, signature: sign }]]));
       referenced = out.referenced;
       return out.result;
     } finally {
