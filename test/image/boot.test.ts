@@ -240,7 +240,7 @@ test('first boot: maintenance key from the boot partition, hostname, grown data 
   );
   const facts = await ssh(
     'hostname; findmnt -no OPTIONS /; df -BM --output=size /data | tail -1; ls /etc/ssh/ssh_host_ed25519_key; ' +
-      'test -e /boot/firmware/authorized_keys && echo keys-left || echo keys-taken; grep -c pochta /boot/firmware/config.txt; ' +
+      'sudo test -e /boot/firmware/authorized_keys && echo keys-left || echo keys-taken; sudo grep -c Pochta /boot/firmware/config.txt; ' +
       'systemctl is-active unbound avahi-daemon ssh systemd-timesyncd pochta; readlink /opt/pochta/current',
   );
   log(`first boot facts:\n${facts}`);
