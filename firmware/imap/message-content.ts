@@ -22,9 +22,33 @@ export class MessageContent {
   private readonly store: MailStore;
   private readonly structures = new Map<string, Promise<MessageStructure>>();
   private readonly heads = new Map<string, Promise<Buffer>>();
+  /** BodyInfos (structure and header bytes) of the batch being answered, read in one store call. */
+  private batch = new Map<string, BodyInfo>();
 
   constructor(store: MailStore) {
     this.store = store;
+  }
+
+  /**
+   * Read the structures and header bytes of many messages in one store call
+   * (one worker-bridge round trip for a whole FETCH batch instead of one or
+   * two per message). Replaces the previous batch: `install` what this
+   * resolves when the batch is answered, so the next can be read meanwhile.
+   */
+  async load(metas: readonly MessageMeta[]): Promise<Map<string, BodyInfo>> {
+    const ids = [...new Set(metas.map((m) => m.blobId))];
+    const infos = await this.store.getBodyInfos(ids, { text: false, head: true });
+    const out = new Map<string, BodyInfo>();
+    ids.forEach((id, i) => {
+      const info = infos[i];
+      if (info !== undefined) out.set(id, info);
+    });
+    return out;
+  }
+
+  /** Use a batch read by `load` for the messages answered next. */
+  install(batch: Map<string, BodyInfo>): void {
+    this.batch = batch;
   }
 
   /**
@@ -42,7 +66,7 @@ export class MessageContent {
    */
   structure(meta: MessageMeta, info?: BodyInfo): Promise<MessageStructure> {
     return cached(this.structures, meta.blobId, async () => {
-      const stored = asMessageStructure((info ?? (await this.info(meta)))?.structure);
+      const stored = asMessageStructure((info ?? this.batch.get(meta.blobId) ?? (await this.info(meta)))?.structure);
       if (stored !== undefined) return stored;
       return analyzeMessage(await this.read(meta, 0, meta.size));
     });
@@ -54,6 +78,12 @@ export class MessageContent {
    * not two), or undefined when the range reaches further.
    */
   async headRange(meta: MessageMeta, start: number, end: number): Promise<Buffer | undefined> {
+    const kept = this.batch.get(meta.blobId)?.head;
+    if (kept !== undefined) {
+      // the header bytes kept at delivery: a prefix of the blob, exact for any range inside it
+      const [a, b] = clamp(meta, start, end);
+      if (b <= kept.length) return Buffer.from(kept.buffer, kept.byteOffset + a, b - a);
+    }
     const head = await cached(this.heads, meta.blobId, () => this.read(meta, 0, Math.min(meta.size, HEAD_BYTES)));
     const [a, b] = clamp(meta, start, end);
     return b <= head.length ? head.subarray(a, b) : undefined;
@@ -61,6 +91,7 @@ export class MessageContent {
 
   /** Start reading the head now (used before the structure is known). */
   prefetchHead(meta: MessageMeta): void {
+    if (this.batch.get(meta.blobId)?.head !== undefined) return;
     void this.headRange(meta, 0, 0).catch(() => undefined);
   }
 

@@ -10,6 +10,7 @@ import { statfs } from 'node:fs/promises';
 import type { ClassicLevel } from 'classic-level';
 import { errorCodeOf, PochtaError } from '../errors.ts';
 import type { BlobFiles } from './blob-files.ts';
+import { encodeHead } from './body-head.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import { keys } from './keys.ts';
 import type { BlobRecord } from './records.ts';
@@ -23,6 +24,8 @@ export interface NewBlob {
   readonly info: () => BodyInfo | undefined;
   /** Its search index entry (computed with the BodyInfo, before the write mutex, when the body is new). */
   readonly signature?: () => string;
+  /** Its top-level header bytes (body-head.ts), when short enough to keep. */
+  readonly head?: Uint8Array | undefined;
 }
 
 /** Map any failure of the disk or the database to the catalogue: DISK_FULL or STORAGE_FAILURE. */
@@ -183,6 +186,7 @@ export class StoreCore {
           tx.del(keys.blob(hash));
           tx.del(keys.bodyInfo(hash));
           tx.del(keys.bodyText(hash));
+          tx.del(keys.bodyHead(hash));
           tx.del(keys.searchSignature(hash));
           tx.afterCommit.push(() => this.collect(hash));
         }
@@ -199,6 +203,7 @@ export class StoreCore {
           tx.put(keys.bodyInfo(hash), rest);
           if (text !== undefined) tx.put(keys.bodyText(hash), text);
         }
+        if (fresh.head !== undefined) tx.put(keys.bodyHead(hash), encodeHead(fresh.head));
         // the search index entry of a body is written once, with its first reference
         tx.put(keys.searchSignature(hash), fresh.signature?.() ?? signatureOf(info));
       }

@@ -156,7 +156,12 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
   for (const [hash, record] of blobRecords) {
     if (refs.has(hash)) continue;
     problem('blob-refcount', `body ${hash}: stored ${record.refs} references, actual 0`, true);
-    ops.push({ type: 'del', key: keys.blob(hash) }, { type: 'del', key: keys.bodyInfo(hash) }, { type: 'del', key: keys.bodyText(hash) });
+    ops.push(
+      { type: 'del', key: keys.blob(hash) },
+      { type: 'del', key: keys.bodyInfo(hash) },
+      { type: 'del', key: keys.bodyText(hash) },
+      { type: 'del', key: keys.bodyHead(hash) },
+    );
     unlinks.push(hash);
   }
   for (const [key] of await core.scan(keys.bodyInfos())) {
@@ -169,6 +174,14 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
   }
   for (const [key] of await core.scan(keys.bodyTexts())) {
     const hash = keys.bodyTextOf(key);
+    if (!refs.has(hash) && !blobRecords.has(hash)) {
+      problem('orphan-body-info', `${key} has no body`, true);
+      ops.push({ type: 'del', key });
+    }
+  }
+
+  for (const [key] of await core.scan(keys.bodyHeads())) {
+    const hash = keys.bodyHeadOf(key);
     if (!refs.has(hash) && !blobRecords.has(hash)) {
       problem('orphan-body-info', `${key} has no body`, true);
       ops.push({ type: 'del', key });

@@ -17,6 +17,7 @@
 //   blob:<sha256>                  BlobRecord (refcount), absent = no references
 //   binfo:<sha256>                 BodyInfo without its text (the structure), lives and dies with blob:<sha256>
 //   btext:<sha256>                 BodyInfo.text (the search text), apart so a structure read does not parse it
+//   bhead:<sha256>                 the body's top-level header bytes (body-head.ts), lives and dies with blob:<sha256>
 //   sidx:<sha256>                  search index signature (search-index.ts), lives and dies with blob:<sha256>
 //   queue:<id>                     QueueItem
 //   set:<key>                      setting value (JSON)
@@ -89,6 +90,9 @@ export const keys = {
   bodyText: (hash: string) => `btext:${hash}`,
   bodyTexts: () => under('btext'),
   bodyTextOf: (key: string) => key.slice('btext:'.length),
+  bodyHead: (hash: string) => `bhead:${hash}`,
+  bodyHeads: () => under('bhead'),
+  bodyHeadOf: (key: string) => key.slice('bhead:'.length),
   searchSignature: (hash: string) => `sidx:${hash}`,
   searchSignatures: () => under('sidx'),
   searchSignatureOf: (key: string) => key.slice('sidx:'.length),

@@ -5,6 +5,7 @@ import { PochtaError } from '../errors.ts';
 import { normalizeAddress } from './address.ts';
 import { backup } from './backup.ts';
 import { hashBody, isBlobId } from './blob-files.ts';
+import { decodeHead, headOf } from './body-head.ts';
 import { type NewBlob, type StoreCore, storageError } from './core.ts';
 import * as directory from './directory-ops.ts';
 import { fsck } from './fsck.ts';
@@ -20,6 +21,7 @@ import type {
   AccountPatch,
   Alias,
   BodyInfo,
+  BodyInfoOptions,
   CopyResult,
   Delivery,
   DeliveryResult,
@@ -177,18 +179,24 @@ export class LevelMailStore implements MailStore {
     if (!Number.isInteger(uid) || uid < 1) return undefined;
     return this.#core.read<MessageMeta>(keys.message(mailboxId, uid));
   }
-  async getBodyInfo(blobId: string, options?: { readonly text?: boolean }): Promise<BodyInfo | undefined> {
-    return this.#bodyInfo(blobId, options?.text !== false);
+  async getBodyInfo(blobId: string, options?: BodyInfoOptions): Promise<BodyInfo | undefined> {
+    return this.#bodyInfo(blobId, options?.text !== false, options?.head === true);
   }
-  async getBodyInfos(blobIds: readonly string[], options?: { readonly text?: boolean }): Promise<Array<BodyInfo | undefined>> {
+  async getBodyInfos(blobIds: readonly string[], options?: BodyInfoOptions): Promise<Array<BodyInfo | undefined>> {
     const text = options?.text !== false;
-    return Promise.all(blobIds.map((blobId) => this.#bodyInfo(blobId, text)));
+    const head = options?.head === true;
+    return Promise.all(blobIds.map((blobId) => this.#bodyInfo(blobId, text, head)));
   }
-  // The structure (small) is read synchronously; the text, which may be
-  // megabytes, through the thread pool so its read does not stall this thread.
-  async #bodyInfo(blobId: string, text: boolean): Promise<BodyInfo | undefined> {
+  // The structure and the header (small) are read synchronously; the text,
+  // which may be megabytes, through the thread pool so its read does not
+  // stall this thread.
+  async #bodyInfo(blobId: string, text: boolean, head: boolean): Promise<BodyInfo | undefined> {
     if (!isBlobId(blobId)) return undefined;
-    const info = this.#core.readSync<BodyInfo>(keys.bodyInfo(blobId));
+    let info = this.#core.readSync<BodyInfo>(keys.bodyInfo(blobId));
+    if (head) {
+      const bytes = decodeHead(this.#core.readSync<unknown>(keys.bodyHead(blobId)));
+      if (bytes !== undefined) info = { ...info, head: bytes };
+    }
     return text ? joinBodyInfo(info, await this.#core.read<string>(keys.bodyText(blobId))) : info;
   }
   async searchCandidates(mailboxId: string, terms: readonly string[], _field?: 'text' | 'body'): Promise<number[] | undefined> {
@@ -376,7 +384,10 @@ export class LevelMailStore implements MailStore {
     await this.#core.pinBody(blobId, body, known);
     let referenced = false;
     try {
-      const out = await run(blobId, new Map([[blobId, { size: body.byteLength, info: analyze, signature: sign }]]));
+      const out = await run(
+        blobId,
+        new Map([[blobId, { size: body.byteLength, info: analyze, signature: sign, head: known ? undefined : headOf(body) }]]),
+      );
       referenced = out.referenced;
       return out.result;
     } finally {

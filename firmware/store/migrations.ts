@@ -3,8 +3,11 @@
 // a crash mid-way leaves either the old or the new version, never a mixture.
 // A store written by a newer firmware refuses to open (SCHEMA_TOO_NEW) rather
 // than guess at records it does not know.
+import { open } from 'node:fs/promises';
+import path from 'node:path';
 import type { ClassicLevel } from 'classic-level';
 import { PochtaError } from '../errors.ts';
+import { encodeHead, HEAD_LIMIT, headOf } from './body-head.ts';
 import type { WriteOp } from './commit-queue.ts';
 import { keys, SCHEMA_KEY } from './keys.ts';
 import { joinBodyInfo, signatureOf } from './search-index.ts';
@@ -15,7 +18,13 @@ export interface Migration {
   readonly version: number;
   readonly description: string;
   /** The writes that take the data from version - 1 to version (the version bump is added). */
-  up(db: ClassicLevel<string, unknown>): Promise<WriteOp[]>;
+  up(db: ClassicLevel<string, unknown>, context: MigrationContext): Promise<WriteOp[]>;
+}
+
+/** What a migration may need beyond the database. */
+export interface MigrationContext {
+  /** The file of a body (blob-files.ts layout). */
+  readonly blobPath: (hash: string) => string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -53,12 +62,51 @@ export const MIGRATIONS: readonly Migration[] = [
       return ops;
     },
   },
+  {
+    version: 4,
+    description: 'top-level header bytes of every body (bhead:<sha256>), so a header FETCH opens no file',
+    up: async (db, context) => {
+      const ops: WriteOp[] = [];
+      const buffer = Buffer.alloc(HEAD_LIMIT);
+      for await (const key of db.keys(keys.blobs())) {
+        const hash = keys.blobOf(key);
+        const start = await readStart(context.blobPath(hash), buffer);
+        const head = start === undefined ? undefined : headOf(start);
+        // a missing file is fsck's business; a long header is read from the file as before
+        if (head !== undefined) ops.push({ type: 'put', key: keys.bodyHead(hash), value: encodeHead(head) });
+      }
+      return ops;
+    },
+  },
 ];
+
+/** The first buffer.length bytes of a file (fewer if shorter), or undefined when it is missing. */
+async function readStart(file: string, buffer: Buffer): Promise<Buffer | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The default context: blobs beside the database directory, as openStore lays them out. */
+function defaultContext(db: ClassicLevel<string, unknown>): MigrationContext {
+  const root = path.join(path.dirname(db.location), 'blobs');
+  return { blobPath: (hash) => path.join(root, hash.slice(0, 2), hash) };
+}
 
 /** Bring the database to the newest version of `migrations`; returns the versions passed. */
 export async function migrate(
   db: ClassicLevel<string, unknown>,
   migrations: readonly Migration[] = MIGRATIONS,
+  context: MigrationContext = defaultContext(db),
 ): Promise<{ from: number; to: number }> {
   const latest = migrations.length;
   migrations.forEach((migration, i) => {
@@ -80,7 +128,7 @@ export async function migrate(
     throw new PochtaError('SCHEMA_TOO_NEW', `data is schema version ${stored}; this firmware knows up to ${latest}`);
   }
   for (const migration of migrations.slice(stored)) {
-    const ops = await migration.up(db);
+    const ops = await migration.up(db, context);
     await db.batch([...ops, { type: 'put', key: SCHEMA_KEY, value: migration.version }], { sync: true });
   }
   return { from: stored, to: latest };

@@ -46,8 +46,8 @@ export async function openStore(options: OpenStoreOptions): Promise<LevelMailSto
     throw new PochtaError('STORAGE_FAILURE', `cannot open ${options.dir}: ${String(cause ?? err)}`, { cause: err });
   }
   try {
-    await migrate(db, options.migrations);
     const blobs = new BlobFiles(path.join(options.dir, 'blobs'), options.faults);
+    await migrate(db, options.migrations, { blobPath: (hash) => blobs.path(hash) });
     await blobs.init();
     const unclean = (await db.get(OPEN_MARKER_KEY)) !== undefined;
     await recover(db, blobs, unclean);

@@ -85,6 +85,18 @@ export interface BodyInfo {
   readonly structure?: unknown;
   /** Decoded text (headers and text parts) for the search index. */
   readonly text?: string;
+  /**
+   * The body's first bytes through the blank line that ends its top-level
+   * header (a prefix of the blob), kept at delivery; only with `{ head: true }`,
+   * and absent when that header is longer than 16 KB (read the blob then).
+   */
+  readonly head?: Uint8Array;
+}
+
+/** What getBodyInfo reads besides the structure: the search text (default yes), the header bytes (default no). */
+export interface BodyInfoOptions {
+  readonly text?: boolean;
+  readonly head?: boolean;
 }
 
 export interface DeliveryRecipient {
@@ -272,15 +284,16 @@ export interface MailStore {
   /**
    * The BodyInfo stored beside a blob at delivery. `{ text: false }` leaves
    * the search text out (it is stored apart and is many times the size of
-   * the structure): what a FETCH should ask for.
+   * the structure): what a FETCH should ask for. `{ head: true }` adds the
+   * top-level header bytes (BodyInfo.head), so a header FETCH opens no file.
    */
-  getBodyInfo(blobId: string, options?: { readonly text?: boolean }): Promise<BodyInfo | undefined>;
+  getBodyInfo(blobId: string, options?: BodyInfoOptions): Promise<BodyInfo | undefined>;
   /**
    * getBodyInfo for many bodies in one call, in the order asked (undefined
    * for an unknown one): one round trip through the worker bridge instead of
    * one per message, for a FETCH over a whole mailbox.
    */
-  getBodyInfos(blobIds: readonly string[], options?: { readonly text?: boolean }): Promise<Array<BodyInfo | undefined>>;
+  getBodyInfos(blobIds: readonly string[], options?: BodyInfoOptions): Promise<Array<BodyInfo | undefined>>;
   /** Bytes [start, end) of a body (whole body by default). Blobs are immutable, so readers may also open blobPath(). */
   readBody(blobId: string, start?: number, end?: number): Promise<Uint8Array | undefined>;
   /** Absolute path of a blob file, for streaming reads of large bodies. */

@@ -1,5 +1,7 @@
 // tag FETCH sequence-set (att ...) [(CHANGEDSINCE modseq)]
 // tag UID FETCH sequence-set (att ...) [(CHANGEDSINCE modseq [VANISHED])]
+
+import type { MessageMeta } from '../../store/types.ts';
 import { atom, type ImapValue } from '../compiler.ts';
 import { fetchValues, needsStructure, setsSeen, UnknownTransferEncoding } from '../fetch-response.ts';
 import { MessageContent } from '../message-content.ts';
@@ -65,12 +67,26 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
     : withFlags;
   const content = new MessageContent(store);
   const heavy = items.some(needsStructure) || items.some((i) => i.kind === 'body');
+  const batches: MessageMeta[][] = [];
   for (let start = 0; start < metas.length; ) {
     let end = start;
     let bytes = 0;
     while (end < metas.length && end - start < BATCH && (end === start || bytes < BATCH_BYTES)) bytes += metas[end++]!.size;
-    const batch = metas.slice(start, end);
+    batches.push(metas.slice(start, end));
     start = end;
+  }
+  // Structures and header bytes of a batch come in one store call, and the
+  // next batch's are read while this one is answered.
+  const wantsInfo = items.some(needsStructure);
+  let next = wantsInfo && batches.length > 0 ? content.load(batches[0]!) : undefined;
+  for (const [b, batch] of batches.entries()) {
+    if (next !== undefined) {
+      const infos = await next;
+      next = b + 1 < batches.length ? content.load(batches[b + 1]!) : undefined;
+      // a failed read of the following batch surfaces when it is awaited
+      next?.catch(() => undefined);
+      content.install(infos);
+    }
     let values: ImapValue[][];
     try {
       values = await mapLimit(batch, heavy ? PARALLEL : batch.length, (m) =>
