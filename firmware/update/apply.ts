@@ -101,11 +101,16 @@ async function restartAndCheck(deps: UpdateDeps): Promise<HealthReport> {
   try {
     await deps.restart();
   } catch (err) {
-    return { ok: false, detail: `restart failed: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, detail: `restart failed: ${oneLine(err)}` };
   }
   try {
     return await deps.health();
   } catch (err) {
-    return { ok: false, detail: `health check failed: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, detail: `health check failed: ${oneLine(err)}` };
   }
+}
+
+/** An error as one line for the admin (systemctl's message spans several). */
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim();
 }
