@@ -1,6 +1,7 @@
 # Sourced by build-image.sh: the Debian tools the build needs.
 
-TOOLS_PACKAGES=(mmdebstrap qemu-user-static binfmt-support arch-test dosfstools mtools e2fsprogs fdisk zstd xz-utils g++-aarch64-linux-gnu make python3)
+# The last three are for `npm run test:image` (QEMU boot test), not the build itself.
+TOOLS_PACKAGES=(mmdebstrap qemu-user-static binfmt-support arch-test dosfstools mtools e2fsprogs fdisk zstd xz-utils g++-aarch64-linux-gnu file qemu-system-arm swaks openssh-client)
 
 tools_install() {
   local missing=()
