@@ -19,11 +19,27 @@ export function setsSeen(item: FetchItem): boolean {
   return item.kind === 'simple' && (item.name === 'RFC822' || item.name === 'RFC822.TEXT');
 }
 
+/** Is this item the top-level header, whole or some fields (answered from the header kept at delivery)? */
+export function isTopHeader(item: FetchItem): boolean {
+  if (item.kind === 'simple') return item.name === 'RFC822.HEADER';
+  return (
+    item.kind === 'body' &&
+    item.section.part.length === 0 &&
+    (item.section.text === 'HEADER' || item.section.text === 'HEADER.FIELDS' || item.section.text === 'HEADER.FIELDS.NOT')
+  );
+}
+
 /** Does this item need the stored structure? (BODY[] and metadata items do not.) */
 export function needsStructure(item: FetchItem): boolean {
   switch (item.kind) {
     case 'simple':
-      return item.name === 'ENVELOPE' || item.name === 'BODYSTRUCTURE' || item.name === 'BODY' || item.name.startsWith('RFC822.');
+      return (
+        item.name === 'ENVELOPE' ||
+        item.name === 'BODYSTRUCTURE' ||
+        item.name === 'BODY' ||
+        item.name === 'RFC822.HEADER' ||
+        item.name === 'RFC822.TEXT'
+      );
     case 'body':
       return item.section.part.length > 0 || item.section.text !== undefined;
     default:
@@ -107,6 +123,11 @@ async function decodedPart(meta: MessageMeta, part: readonly number[], content: 
 /** BODY[section]<partial>: the bytes of a section, or "" for a section the message does not have. */
 async function sectionValue(meta: MessageMeta, section: Section, partial: Partial | undefined, content: MessageContent): Promise<Bytes> {
   if (section.part.length === 0 && section.text === undefined) return slice(meta, 0, meta.size, partial, content);
+  if (section.part.length === 0 && section.text !== undefined && section.text !== 'TEXT' && section.text !== 'MIME') {
+    // the top-level header kept at delivery: no structure, no blob file
+    const kept = content.keptHeader(meta);
+    if (kept !== undefined) return headerValue(kept, section, partial);
+  }
   // The top-level header is at the start of the blob: read it while the structure is looked up.
   const topHeader = section.part.length === 0 && section.text !== 'TEXT';
   if (topHeader) content.prefetchHead(meta);
@@ -130,12 +151,24 @@ async function sectionValue(meta: MessageMeta, section: Section, partial: Partia
       const header =
         (topHeader ? await content.headRange(meta, loc.header.start, loc.header.end) : undefined) ??
         (await content.read(meta, loc.header.start, loc.header.end));
-      const selected = Buffer.from(selectHeaderFields(header, section.fields ?? [], section.text === 'HEADER.FIELDS.NOT'));
-      return literal(
-        partial === undefined ? selected : selected.subarray(Math.min(partial.offset, selected.length), partial.offset + partial.length),
-      );
+      return headerValue(header, section, partial);
     }
   }
+}
+
+/** HEADER / HEADER.FIELDS / HEADER.FIELDS.NOT of a header block already in memory, narrowed by <offset.length>. */
+function headerValue(header: Buffer, section: Section, partial: Partial | undefined): LiteralValue {
+  const bytes =
+    section.text === 'HEADER'
+      ? header
+      : Buffer.from(selectHeaderFields(header, section.fields ?? [], section.text === 'HEADER.FIELDS.NOT'));
+  if (partial === undefined) return literal(bytes);
+  if (section.text === 'HEADER') {
+    // as slice() would: [offset, offset + length) of the header, "" past its end
+    const a = Math.min(partial.offset, bytes.length);
+    return literal(bytes.subarray(a, Math.min(bytes.length, a + partial.length)));
+  }
+  return literal(bytes.subarray(Math.min(partial.offset, bytes.length), partial.offset + partial.length));
 }
 
 /** Bytes [start, end) of the blob narrowed by <offset.length>; past the end is "". */

@@ -84,6 +84,14 @@ export class MailboxView {
     this.keywordsChanged = false;
   }
 
+  /** Fill the view from the store's compact index (SELECT without QRESYNC). */
+  loadIndex(uids: ArrayLike<number>, modseqs: ArrayLike<number>, keywords: readonly string[]): void {
+    this.uids = Array.from(uids);
+    this.modseqs = Array.from(modseqs);
+    this.noteKeywords(keywords);
+    this.keywordsChanged = false;
+  }
+
   get exists(): number {
     return this.uids.length;
   }

@@ -22,33 +22,50 @@ export class MessageContent {
   private readonly store: MailStore;
   private readonly structures = new Map<string, Promise<MessageStructure>>();
   private readonly heads = new Map<string, Promise<Buffer>>();
-  /** BodyInfos (structure and header bytes) of the batch being answered, read in one store call. */
-  private batch = new Map<string, BodyInfo>();
+  /** What `load` read for the batch being answered. */
+  private batch: LoadedBatch = { infos: new Map(), heads: new Map() };
 
   constructor(store: MailStore) {
     this.store = store;
   }
 
   /**
-   * Read the structures and header bytes of many messages in one store call
-   * (one worker-bridge round trip for a whole FETCH batch instead of one or
-   * two per message). Replaces the previous batch: `install` what this
-   * resolves when the batch is answered, so the next can be read meanwhile.
+   * Read the structures and/or the kept top-level headers of many messages in
+   * one store call each (one worker-bridge round trip for a whole FETCH batch
+   * instead of one or two per message). `install` what this resolves when the
+   * batch is answered, so the next batch can be read meanwhile.
    */
-  async load(metas: readonly MessageMeta[]): Promise<Map<string, BodyInfo>> {
+  async load(metas: readonly MessageMeta[], what: { readonly structures: boolean; readonly heads: boolean }): Promise<LoadedBatch> {
     const ids = [...new Set(metas.map((m) => m.blobId))];
-    const infos = await this.store.getBodyInfos(ids, { text: false, head: true });
-    const out = new Map<string, BodyInfo>();
+    const [infos, heads] = await Promise.all([
+      what.structures ? this.store.getBodyInfos(ids, { text: false }) : undefined,
+      what.heads ? this.store.getBodyHeads(ids) : undefined,
+    ]);
+    const out: LoadedBatch = { infos: new Map(), heads: new Map() };
     ids.forEach((id, i) => {
-      const info = infos[i];
-      if (info !== undefined) out.set(id, info);
+      const info = infos?.[i];
+      if (info !== undefined) out.infos.set(id, info);
+      if (heads !== undefined) {
+        const a = heads.offsets[i]!;
+        const b = heads.offsets[i + 1]!;
+        if (b > a) out.heads.set(id, Buffer.from(heads.bytes.buffer, heads.bytes.byteOffset + a, b - a));
+      }
     });
     return out;
   }
 
   /** Use a batch read by `load` for the messages answered next. */
-  install(batch: Map<string, BodyInfo>): void {
+  install(batch: LoadedBatch): void {
     this.batch = batch;
+  }
+
+  /**
+   * The message's top-level header (bytes [0, headerEnd) of the body, exactly
+   * as its structure delimits it), when kept at delivery and loaded with the
+   * batch; undefined otherwise (then use the structure and the blob).
+   */
+  keptHeader(meta: MessageMeta): Buffer | undefined {
+    return this.batch.heads.get(meta.blobId);
   }
 
   /**
@@ -66,7 +83,7 @@ export class MessageContent {
    */
   structure(meta: MessageMeta, info?: BodyInfo): Promise<MessageStructure> {
     return cached(this.structures, meta.blobId, async () => {
-      const stored = asMessageStructure((info ?? this.batch.get(meta.blobId) ?? (await this.info(meta)))?.structure);
+      const stored = asMessageStructure((info ?? this.batch.infos.get(meta.blobId) ?? (await this.info(meta)))?.structure);
       if (stored !== undefined) return stored;
       return analyzeMessage(await this.read(meta, 0, meta.size));
     });
@@ -78,12 +95,6 @@ export class MessageContent {
    * not two), or undefined when the range reaches further.
    */
   async headRange(meta: MessageMeta, start: number, end: number): Promise<Buffer | undefined> {
-    const kept = this.batch.get(meta.blobId)?.head;
-    if (kept !== undefined) {
-      // the header bytes kept at delivery: a prefix of the blob, exact for any range inside it
-      const [a, b] = clamp(meta, start, end);
-      if (b <= kept.length) return Buffer.from(kept.buffer, kept.byteOffset + a, b - a);
-    }
     const head = await cached(this.heads, meta.blobId, () => this.read(meta, 0, Math.min(meta.size, HEAD_BYTES)));
     const [a, b] = clamp(meta, start, end);
     return b <= head.length ? head.subarray(a, b) : undefined;
@@ -91,7 +102,6 @@ export class MessageContent {
 
   /** Start reading the head now (used before the structure is known). */
   prefetchHead(meta: MessageMeta): void {
-    if (this.batch.get(meta.blobId)?.head !== undefined) return;
     void this.headRange(meta, 0, 0).catch(() => undefined);
   }
 
@@ -140,6 +150,12 @@ export class MessageContent {
       open: () => createReadStream(path, { start: a, end: b - 1, highWaterMark: 64 * 1024 }),
     };
   }
+}
+
+/** Structures and kept headers of one FETCH batch, by blob id. */
+export interface LoadedBatch {
+  readonly infos: Map<string, BodyInfo>;
+  readonly heads: Map<string, Buffer>;
 }
 
 function clamp(meta: MessageMeta, start: number, end: number): [number, number] {

@@ -7,7 +7,14 @@ import type { MessageStructure } from './types.ts';
 /** Search text beyond this many characters is not indexed; the structure says so and search scans the blob. */
 export const MAX_SEARCH_TEXT = 4 * 1024 * 1024;
 
-/** BodyInfo for the store: the structure (JSON) and the normalised search text. Never throws. */
+/** Top-level headers longer than this are not kept apart (a header FETCH reads them from the blob). */
+export const MAX_KEPT_HEAD = 16 * 1024;
+
+/**
+ * BodyInfo for the store: the structure (JSON), the normalised search text and
+ * the top-level header bytes (kept apart so a header FETCH reads nothing else).
+ * Never throws.
+ */
 export function analyze(body: Uint8Array, options: { readonly maxTextChars?: number } = {}): BodyInfo {
   const structure: MessageStructure = analyzeMessage(body, DEFAULT_LIMITS);
   let result: { text: string; truncated: boolean };
@@ -17,7 +24,13 @@ export function analyze(body: Uint8Array, options: { readonly maxTextChars?: num
     // Never lose a delivery to the indexer: an empty, "truncated" text makes search scan the blob.
     result = { text: '', truncated: true };
   }
-  return { structure: result.truncated ? { ...structure, textTruncated: true } : structure, text: result.text };
+  const root = structure.root;
+  const keepHead = root.headerStart === 0 && root.headerEnd > 0 && root.headerEnd <= MAX_KEPT_HEAD;
+  return {
+    structure: result.truncated ? { ...structure, textTruncated: true } : structure,
+    text: result.text,
+    ...(keepHead ? { head: body.subarray(0, root.headerEnd) } : {}),
+  };
 }
 
 /**

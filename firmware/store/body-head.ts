@@ -1,34 +1,45 @@
-// The start of a body through the end of its top-level header, kept in its
-// own record (bhead:<sha256>) at delivery: a header FETCH over a whole mailbox
-// (a client's first sync) then reads LevelDB records and opens no blob file.
-// A prefix of the blob, so any range inside it is byte-exact; a header longer
-// than HEAD_LIMIT is not kept and readers fall back to the blob.
+// The top-level header bytes of a body, kept in their own record
+// (bhead:<sha256>) at delivery: a header FETCH over a whole mailbox (a
+// client's first sync) then reads LevelDB records and opens no blob file, and
+// needs no structure. The analyzer decides where the header ends
+// (BodyInfo.head); the store only keeps and returns the bytes.
 
-/** Headers longer than this are not kept (readers open the blob instead). */
-export const HEAD_LIMIT = 16 * 1024;
+import type { BodyHeads } from './types.ts';
 
-/**
- * The body's bytes up to and including the blank line that ends its top-level
- * header (CRLF CRLF, or LF LF for a body stored with bare line ends); the whole
- * body when it has no blank line and fits; undefined when the header is longer
- * than HEAD_LIMIT.
- */
-export function headOf(body: Uint8Array): Uint8Array | undefined {
-  const n = Math.min(body.length, HEAD_LIMIT);
-  for (let i = 0; i < n; i++) {
-    if (body[i] !== 0x0a) continue;
-    if (body[i + 1] === 0x0a) return i + 2 <= HEAD_LIMIT ? body.subarray(0, i + 2) : undefined;
-    if (body[i + 1] === 0x0d && body[i + 2] === 0x0a) return i + 3 <= HEAD_LIMIT ? body.subarray(0, i + 3) : undefined;
-  }
-  if (body.length === 0) return undefined;
-  return body.length <= HEAD_LIMIT ? body : undefined;
-}
+/** Bytes of a body read to find its header when a migration builds the record. */
+export const MIGRATION_PREFIX = 16 * 1024;
 
 /** The record value: the bytes as a latin1 string (the database's values are JSON). */
 export function encodeHead(head: Uint8Array): string {
   return Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
 }
 
-export function decodeHead(value: unknown): Uint8Array | undefined {
-  return typeof value === 'string' ? Buffer.from(value, 'latin1') : undefined;
+/** Many records packed into one buffer (one transfer between threads instead of one per body). */
+export function packHeads(values: readonly unknown[]): BodyHeads {
+  const offsets = new Uint32Array(values.length + 1);
+  const strings: string[] = [];
+  let total = 0;
+  values.forEach((value, i) => {
+    if (typeof value === 'string') {
+      strings.push(value);
+      total += value.length;
+    }
+    offsets[i + 1] = total;
+  });
+  // one conversion of the joined text: far cheaper than one write per record
+  const bytes = Buffer.from(strings.join(''), 'latin1');
+  return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), offsets };
+}
+
+/**
+ * The head an analysis of a body's first bytes gives, when it is the head of
+ * the whole body too: the prefix is the whole body, or the header ends with a
+ * blank line inside it (the scanner decided every line of it on bytes it saw).
+ */
+export function headFromPrefix(head: Uint8Array | undefined, prefixLength: number, bodyLength: number): Uint8Array | undefined {
+  if (head === undefined || head.length === 0 || head.length > prefixLength) return undefined;
+  if (prefixLength === bodyLength) return head;
+  const n = head.length;
+  const blankLine = head[n - 1] === 0x0a && (head[n - 2] === 0x0a || (head[n - 2] === 0x0d && head[n - 3] === 0x0a));
+  return blankLine ? head : undefined;
 }

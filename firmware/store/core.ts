@@ -24,8 +24,6 @@ export interface NewBlob {
   readonly info: () => BodyInfo | undefined;
   /** Its search index entry (computed with the BodyInfo, before the write mutex, when the body is new). */
   readonly signature?: () => string;
-  /** Its top-level header bytes (body-head.ts), when short enough to keep. */
-  readonly head?: Uint8Array | undefined;
 }
 
 /** Map any failure of the disk or the database to the catalogue: DISK_FULL or STORAGE_FAILURE. */
@@ -199,11 +197,12 @@ export class StoreCore {
         const info = fresh.info();
         if (info !== undefined) {
           // the text apart: a FETCH reads the structure of every message and never needs the text
-          const { text, ...rest } = info;
+          const { text, head, ...rest } = info;
           tx.put(keys.bodyInfo(hash), rest);
           if (text !== undefined) tx.put(keys.bodyText(hash), text);
+          // the header apart too: a header FETCH reads it for every message and nothing else
+          if (head !== undefined && head.length > 0) tx.put(keys.bodyHead(hash), encodeHead(head));
         }
-        if (fresh.head !== undefined) tx.put(keys.bodyHead(hash), encodeHead(fresh.head));
         // the search index entry of a body is written once, with its first reference
         tx.put(keys.searchSignature(hash), fresh.signature?.() ?? signatureOf(info));
       }

@@ -5,7 +5,7 @@ import { PochtaError } from '../errors.ts';
 import { normalizeAddress } from './address.ts';
 import { backup } from './backup.ts';
 import { hashBody, isBlobId } from './blob-files.ts';
-import { decodeHead, headOf } from './body-head.ts';
+import { packHeads } from './body-head.ts';
 import { type NewBlob, type StoreCore, storageError } from './core.ts';
 import * as directory from './directory-ops.ts';
 import { fsck } from './fsck.ts';
@@ -20,6 +20,7 @@ import type {
   Account,
   AccountPatch,
   Alias,
+  BodyHeads,
   BodyInfo,
   BodyInfoOptions,
   CopyResult,
@@ -30,6 +31,7 @@ import type {
   FlagUpdateResult,
   FsckReport,
   Mailbox,
+  MailboxIndex,
   MailStore,
   MessageMeta,
   NewAccount,
@@ -175,28 +177,56 @@ export class LevelMailStore implements MailStore {
   async listMessages(mailboxId: string, range?: { readonly from?: number; readonly to?: number }): Promise<MessageMeta[]> {
     return (await this.#core.scan<MessageMeta>(keys.messages(mailboxId, range?.from, range?.to))).map(([, message]) => message);
   }
+  async getMailboxIndex(mailboxId: string): Promise<MailboxIndex | undefined> {
+    const before = await this.getMailboxById(mailboxId);
+    if (before === undefined) return undefined;
+    const list = await this.listMessages(mailboxId);
+    const mailbox = (await this.getMailboxById(mailboxId)) ?? before;
+    const uids = new Uint32Array(list.length);
+    const modseqs = new Float64Array(list.length);
+    const keywords = new Set<string>();
+    let firstUnseen = 0;
+    for (let i = 0; i < list.length; i++) {
+      const message = list[i]!;
+      uids[i] = message.uid;
+      modseqs[i] = message.modseq;
+      let seen = false;
+      for (const flag of message.flags) {
+        if (flag === '\\Seen') seen = true;
+        else if (!flag.startsWith('\\')) keywords.add(flag);
+      }
+      if (!seen && firstUnseen === 0) firstUnseen = i + 1;
+    }
+    return { mailbox, highestModseq: before.highestModseq, uids, modseqs, firstUnseen, keywords: [...keywords].sort() };
+  }
   async getMessage(mailboxId: string, uid: number): Promise<MessageMeta | undefined> {
     if (!Number.isInteger(uid) || uid < 1) return undefined;
     return this.#core.read<MessageMeta>(keys.message(mailboxId, uid));
   }
   async getBodyInfo(blobId: string, options?: BodyInfoOptions): Promise<BodyInfo | undefined> {
-    return this.#bodyInfo(blobId, options?.text !== false, options?.head === true);
+    return this.#bodyInfo(blobId, options?.text !== false);
   }
   async getBodyInfos(blobIds: readonly string[], options?: BodyInfoOptions): Promise<Array<BodyInfo | undefined>> {
     const text = options?.text !== false;
-    const head = options?.head === true;
-    return Promise.all(blobIds.map((blobId) => this.#bodyInfo(blobId, text, head)));
+    return Promise.all(blobIds.map((blobId) => this.#bodyInfo(blobId, text)));
   }
-  // The structure and the header (small) are read synchronously; the text,
-  // which may be megabytes, through the thread pool so its read does not
-  // stall this thread.
-  async #bodyInfo(blobId: string, text: boolean, head: boolean): Promise<BodyInfo | undefined> {
-    if (!isBlobId(blobId)) return undefined;
-    let info = this.#core.readSync<BodyInfo>(keys.bodyInfo(blobId));
-    if (head) {
-      const bytes = decodeHead(this.#core.readSync<unknown>(keys.bodyHead(blobId)));
-      if (bytes !== undefined) info = { ...info, head: bytes };
+  async getBodyHeads(blobIds: readonly string[]): Promise<BodyHeads> {
+    this.#core.assertOpen();
+    // one multi-get through the thread pool: this thread serves other sessions meanwhile
+    const wanted = blobIds.map((id) => (isBlobId(id) ? keys.bodyHead(id) : keys.bodyHead('-')));
+    let values: unknown[];
+    try {
+      values = wanted.length === 0 ? [] : await this.#core.db.getMany(wanted);
+    } catch (err) {
+      throw storageError(err);
     }
+    return packHeads(values);
+  }
+  // The structure (small) is read synchronously; the text, which may be
+  // megabytes, through the thread pool so its read does not stall this thread.
+  async #bodyInfo(blobId: string, text: boolean): Promise<BodyInfo | undefined> {
+    if (!isBlobId(blobId)) return undefined;
+    const info = this.#core.readSync<BodyInfo>(keys.bodyInfo(blobId));
     return text ? joinBodyInfo(info, await this.#core.read<string>(keys.bodyText(blobId))) : info;
   }
   async searchCandidates(mailboxId: string, terms: readonly string[], _field?: 'text' | 'body'): Promise<number[] | undefined> {
@@ -384,10 +414,7 @@ export class LevelMailStore implements MailStore {
     await this.#core.pinBody(blobId, body, known);
     let referenced = false;
     try {
-      const out = await run(
-        blobId,
-        new Map([[blobId, { size: body.byteLength, info: analyze, signature: sign, head: known ? undefined : headOf(body) }]]),
-      );
+      const out = await run(blobId, new Map([[blobId, { size: body.byteLength, info: analyze, signature: sign }]]));
       referenced = out.referenced;
       return out.result;
     } finally {

@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClassicLevel } from 'classic-level';
 import { PochtaError } from '../errors.ts';
-import { encodeHead, HEAD_LIMIT, headOf } from './body-head.ts';
+import { encodeHead, headFromPrefix, MIGRATION_PREFIX } from './body-head.ts';
 import type { WriteOp } from './commit-queue.ts';
 import { keys, SCHEMA_KEY } from './keys.ts';
 import { joinBodyInfo, signatureOf } from './search-index.ts';
@@ -25,6 +25,8 @@ export interface Migration {
 export interface MigrationContext {
   /** The file of a body (blob-files.ts layout). */
   readonly blobPath: (hash: string) => string;
+  /** The store's analyzer, when it has one (without it, bodies get no header record: FETCH reads their blobs). */
+  readonly analyze?: ((body: Uint8Array) => BodyInfo) | undefined;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -67,12 +69,21 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'top-level header bytes of every body (bhead:<sha256>), so a header FETCH opens no file',
     up: async (db, context) => {
       const ops: WriteOp[] = [];
-      const buffer = Buffer.alloc(HEAD_LIMIT);
-      for await (const key of db.keys(keys.blobs())) {
+      const analyze = context.analyze;
+      if (analyze === undefined) return ops;
+      const buffer = Buffer.alloc(MIGRATION_PREFIX);
+      for await (const [key, record] of db.iterator(keys.blobs())) {
         const hash = keys.blobOf(key);
+        const size = (record as { size?: unknown }).size;
         const start = await readStart(context.blobPath(hash), buffer);
-        const head = start === undefined ? undefined : headOf(start);
-        // a missing file is fsck's business; a long header is read from the file as before
+        // a missing file is fsck's business; a header the prefix cannot settle is read from the file as before
+        if (start === undefined || typeof size !== 'number') continue;
+        let head: Uint8Array | undefined;
+        try {
+          head = headFromPrefix(analyze(start).head, start.length, size);
+        } catch {
+          head = undefined;
+        }
         if (head !== undefined) ops.push({ type: 'put', key: keys.bodyHead(hash), value: encodeHead(head) });
       }
       return ops;

@@ -47,7 +47,7 @@ export async function openStore(options: OpenStoreOptions): Promise<LevelMailSto
   }
   try {
     const blobs = new BlobFiles(path.join(options.dir, 'blobs'), options.faults);
-    await migrate(db, options.migrations, { blobPath: (hash) => blobs.path(hash) });
+    await migrate(db, options.migrations, { blobPath: (hash) => blobs.path(hash), analyze: options.analyze });
     await blobs.init();
     const unclean = (await db.get(OPEN_MARKER_KEY)) !== undefined;
     await recover(db, blobs, unclean);

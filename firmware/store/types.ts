@@ -79,6 +79,22 @@ export interface MessageMeta {
   readonly modseq: number;
 }
 
+/** What SELECT needs of a mailbox, compact: one typed array per column instead of a MessageMeta per message. */
+export interface MailboxIndex {
+  /** The mailbox as read after the listing (UIDNEXT: a message added meanwhile is not lost). */
+  readonly mailbox: Mailbox;
+  /** HIGHESTMODSEQ as read before the listing (a change during it is told again, never missed). */
+  readonly highestModseq: number;
+  /** UIDs in ascending order. */
+  readonly uids: Uint32Array;
+  /** modseqs[i]: the modseq of uids[i]. */
+  readonly modseqs: Float64Array;
+  /** Sequence number of the first message without \Seen, 0 when every message has it. */
+  readonly firstUnseen: number;
+  /** The distinct keywords (flags not starting with a backslash) of the listed messages, sorted. */
+  readonly keywords: readonly string[];
+}
+
 /** What the MIME room computes once per body at delivery; kept beside the blob. */
 export interface BodyInfo {
   /** Parsed structure (ENVELOPE, BODYSTRUCTURE, part offsets) as JSON; opaque to the store. */
@@ -86,17 +102,23 @@ export interface BodyInfo {
   /** Decoded text (headers and text parts) for the search index. */
   readonly text?: string;
   /**
-   * The body's first bytes through the blank line that ends its top-level
-   * header (a prefix of the blob), kept at delivery; only with `{ head: true }`,
-   * and absent when that header is longer than 16 KB (read the blob then).
+   * The top-level header exactly as the structure delimits it (bytes [0,
+   * headerEnd) of the body, blank line included), set by the analyzer when
+   * short (16 KB); the store keeps it apart and returns it from getBodyHeads,
+   * never from getBodyInfo.
    */
   readonly head?: Uint8Array;
 }
 
-/** What getBodyInfo reads besides the structure: the search text (default yes), the header bytes (default no). */
+/** Top-level headers of many bodies, packed: head i is bytes[offsets[i], offsets[i + 1]); empty when none is kept. */
+export interface BodyHeads {
+  readonly bytes: Uint8Array;
+  readonly offsets: Uint32Array;
+}
+
+/** What getBodyInfo reads besides the structure: the search text (default yes). */
 export interface BodyInfoOptions {
   readonly text?: boolean;
-  readonly head?: boolean;
 }
 
 export interface DeliveryRecipient {
@@ -282,10 +304,15 @@ export interface MailStore {
   listMessages(mailboxId: string, range?: { readonly from?: number; readonly to?: number }): Promise<MessageMeta[]>;
   getMessage(mailboxId: string, uid: number): Promise<MessageMeta | undefined>;
   /**
+   * A mailbox's messages as SELECT needs them (UIDs, modseqs, first unseen,
+   * keywords) in one call and a few typed arrays, instead of listMessages'
+   * objects; undefined for an unknown mailbox.
+   */
+  getMailboxIndex(mailboxId: string): Promise<MailboxIndex | undefined>;
+  /**
    * The BodyInfo stored beside a blob at delivery. `{ text: false }` leaves
    * the search text out (it is stored apart and is many times the size of
-   * the structure): what a FETCH should ask for. `{ head: true }` adds the
-   * top-level header bytes (BodyInfo.head), so a header FETCH opens no file.
+   * the structure): what a FETCH should ask for.
    */
   getBodyInfo(blobId: string, options?: BodyInfoOptions): Promise<BodyInfo | undefined>;
   /**
@@ -294,6 +321,13 @@ export interface MailStore {
    * one per message, for a FETCH over a whole mailbox.
    */
   getBodyInfos(blobIds: readonly string[], options?: BodyInfoOptions): Promise<Array<BodyInfo | undefined>>;
+  /**
+   * The top-level header bytes (BodyInfo.head) of many bodies kept at delivery,
+   * in the order asked, in one buffer: a header FETCH over a whole mailbox
+   * reads no blob file and no structure. Empty for a body without one (an
+   * unknown body, a header over 16 KB, no analyzer): read the blob then.
+   */
+  getBodyHeads(blobIds: readonly string[]): Promise<BodyHeads>;
   /** Bytes [start, end) of a body (whole body by default). Blobs are immutable, so readers may also open blobPath(). */
   readBody(blobId: string, start?: number, end?: number): Promise<Uint8Array | undefined>;
   /** Absolute path of a blob file, for streaming reads of large bodies. */

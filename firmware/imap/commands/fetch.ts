@@ -3,7 +3,7 @@
 
 import type { MessageMeta } from '../../store/types.ts';
 import { atom, type ImapValue } from '../compiler.ts';
-import { fetchValues, needsStructure, setsSeen, UnknownTransferEncoding } from '../fetch-response.ts';
+import { fetchValues, isTopHeader, needsStructure, setsSeen, UnknownTransferEncoding } from '../fetch-response.ts';
 import { MessageContent } from '../message-content.ts';
 import { absentUids, loadMessages, mapLimit, resolveSet } from '../message-set.ts';
 import { bad, type CommandResult, code, no, ok } from '../responses.ts';
@@ -15,12 +15,25 @@ import { type Command, type CommandContext, defineCommand, SELECTED } from './ty
 const BATCH = 128;
 /** A batch stops growing at this many message bytes, so bodies held before sending stay bounded. */
 const BATCH_BYTES = 8 * 1024 * 1024;
+/**
+ * Batches of a FETCH that reads no body (metadata, structures, kept headers):
+ * the first small so output starts at once, the others large, for few store
+ * round trips. A body's bytes count nothing here, as none are held.
+ */
+const LIGHT_FIRST_BATCH = 128;
+const LIGHT_BATCH = 512;
 /** Bodies read at the same time within a batch. */
 const PARALLEL = 32;
 
 const FLAGS_ITEM: FetchItem = { kind: 'simple', name: 'FLAGS' };
 const UID_ITEM: FetchItem = { kind: 'simple', name: 'UID' };
 const MODSEQ_ITEM: FetchItem = { kind: 'simple', name: 'MODSEQ' };
+
+/** Items answered without reading the body file (when the header was kept at delivery). */
+function readsNoBody(item: FetchItem): boolean {
+  if (isTopHeader(item)) return true;
+  return item.kind === 'simple' && item.name !== 'RFC822' && item.name !== 'RFC822.TEXT';
+}
 
 function has(items: readonly FetchItem[], name: string): boolean {
   return items.some((i) => i.kind === 'simple' && i.name === name);
@@ -68,21 +81,24 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
   const content = new MessageContent(store);
   const heavy = items.some(needsStructure) || items.some((i) => i.kind === 'body');
   const batches: MessageMeta[][] = [];
+  const light = items.every(readsNoBody);
   for (let start = 0; start < metas.length; ) {
     let end = start;
     let bytes = 0;
-    while (end < metas.length && end - start < BATCH && (end === start || bytes < BATCH_BYTES)) bytes += metas[end++]!.size;
+    const limit = light ? (start === 0 ? LIGHT_FIRST_BATCH : LIGHT_BATCH) : BATCH;
+    while (end < metas.length && end - start < limit && (light || end === start || bytes < BATCH_BYTES)) bytes += metas[end++]!.size;
     batches.push(metas.slice(start, end));
     start = end;
   }
   // Structures and header bytes of a batch come in one store call, and the
   // next batch's are read while this one is answered.
-  const wantsInfo = items.some(needsStructure);
-  let next = wantsInfo && batches.length > 0 ? content.load(batches[0]!) : undefined;
+  const what = { structures: items.some((i) => needsStructure(i) && !isTopHeader(i)), heads: items.some(isTopHeader) };
+  const wantsInfo = what.structures || what.heads;
+  let next = wantsInfo && batches.length > 0 ? content.load(batches[0]!, what) : undefined;
   for (const [b, batch] of batches.entries()) {
     if (next !== undefined) {
       const infos = await next;
-      next = b + 1 < batches.length ? content.load(batches[b + 1]!) : undefined;
+      next = b + 1 < batches.length ? content.load(batches[b + 1]!, what) : undefined;
       // a failed read of the following batch surfaces when it is awaited
       next?.catch(() => undefined);
       content.install(infos);

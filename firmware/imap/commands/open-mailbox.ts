@@ -37,25 +37,34 @@ export async function openMailbox(ctx: CommandContext, args: SelectArgs, readOnl
   });
   // Selected before the listing: changes committed while it is read are recorded, and sync() reconciles them.
   session.selected = view;
-  let messages: MessageMeta[];
-  let before: Mailbox;
+  // QRESYNC needs each message's flags; a plain SELECT only the compact index.
+  let messages: MessageMeta[] | undefined;
+  let firstUnseen = 0;
+  let highestModseq: number;
   let after: Mailbox;
   try {
-    // HIGHESTMODSEQ from before the listing (a change during it is told again), UIDNEXT from after.
-    before = (await store.getMailboxById(box.id)) ?? box;
-    messages = await store.listMessages(box.id);
-    after = (await store.getMailboxById(box.id)) ?? before;
+    if (qresync === undefined) {
+      const index = await store.getMailboxIndex(box.id);
+      if (index === undefined) {
+        session.selected = undefined;
+        return no('No such mailbox', code('NONEXISTENT'));
+      }
+      view.loadIndex(index.uids, index.modseqs, index.keywords);
+      firstUnseen = index.firstUnseen;
+      highestModseq = index.highestModseq;
+      after = index.mailbox;
+    } else {
+      // HIGHESTMODSEQ from before the listing (a change during it is told again), UIDNEXT from after.
+      const before = (await store.getMailboxById(box.id)) ?? box;
+      messages = await store.listMessages(box.id);
+      after = (await store.getMailboxById(box.id)) ?? before;
+      highestModseq = before.highestModseq;
+      view.load(messages);
+      firstUnseen = messages.findIndex((m) => !m.flags.includes('\\Seen')) + 1;
+    }
   } catch (err) {
     session.selected = undefined;
     throw err;
-  }
-  view.load(messages);
-  let firstUnseen = 0;
-  for (let i = 0; i < messages.length; i++) {
-    if (!messages[i]!.flags.includes('\\Seen')) {
-      firstUnseen = i + 1;
-      break;
-    }
   }
   const flags = [...SYSTEM_FLAGS, ...view.keywordList()].map(atom);
   await ctx.send({ type: 'data', values: [atom('FLAGS'), flags] });
@@ -65,15 +74,15 @@ export async function openMailbox(ctx: CommandContext, args: SelectArgs, readOnl
     code: code('PERMANENTFLAGS', readOnly ? [] : [...flags, atom('\\*')]),
     text: readOnly ? 'No permanent flags permitted' : 'Flags permitted',
   });
-  await ctx.send({ type: 'data', values: [messages.length, atom('EXISTS')] });
+  await ctx.send({ type: 'data', values: [view.exists, atom('EXISTS')] });
   // \Recent is not kept (IMAP4rev2 dropped it): no message is ever recent.
   await ctx.send({ type: 'data', values: [0, atom('RECENT')] });
   if (firstUnseen > 0) await ctx.send({ type: 'status', status: 'OK', code: code('UNSEEN', firstUnseen), text: 'First unseen' });
   await ctx.send({ type: 'status', status: 'OK', code: code('UIDVALIDITY', box.uidValidity), text: 'UIDs valid' });
   await ctx.send({ type: 'status', status: 'OK', code: code('UIDNEXT', after.uidNext), text: 'Predicted next UID' });
-  if (view.condstore) await ctx.send({ type: 'status', status: 'OK', code: code('HIGHESTMODSEQ', before.highestModseq), text: 'Highest' });
+  if (view.condstore) await ctx.send({ type: 'status', status: 'OK', code: code('HIGHESTMODSEQ', highestModseq), text: 'Highest' });
   // Quick resynchronization: what vanished and what changed since the client's last visit (RFC 7162 3.2.5.1).
-  if (qresync !== undefined && qresync.uidValidity === box.uidValidity) {
+  if (qresync !== undefined && messages !== undefined && qresync.uidValidity === box.uidValidity) {
     const known = qresync.knownUids ?? { saved: false, ranges: [{ from: 1, to: STAR }] };
     const vanished = absentUids(known, view.uids, after.uidNext - 1);
     if (vanished !== '') await ctx.send({ type: 'data', values: [atom('VANISHED'), [atom('EARLIER')], atom(vanished)] });
