@@ -66,9 +66,16 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    description: 'top-level header bytes of every body (bhead:<sha256>), so a header FETCH opens no file',
+    description: 'an interim header record, built from the first blank line (for a few minutes of 2026-11-27): replaced by 5',
+    up: async () => [],
+  },
+  {
+    version: 5,
+    description: 'top-level header bytes of every body (bhead:<sha256>) as the analyzer delimits them, so a header FETCH opens no file',
     up: async (db, context) => {
       const ops: WriteOp[] = [];
+      // records of version 4 found the header end by another rule: never trusted
+      for await (const key of db.keys(keys.bodyHeads())) ops.push({ type: 'del', key });
       const analyze = context.analyze;
       if (analyze === undefined) return ops;
       const buffer = Buffer.alloc(MIGRATION_PREFIX);

@@ -1,6 +1,6 @@
 // The top-level header records (bhead:<sha256>): written with a new body when
 // the analyzer gives BodyInfo.head, returned packed by getBodyHeads, gone with
-// the last reference, left out of getBodyInfo, and built by schema 4 for bodies
+// the last reference, left out of getBodyInfo, and built by schema 5 for bodies
 // stored before it (from the first 16 KB of each blob).
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -69,7 +69,7 @@ describe('kept top-level headers', () => {
     }
   });
 
-  it('schema 4 builds them for bodies stored before it, as delivery would', async () => {
+  it('schema 5 builds them for bodies stored before it, as delivery would', async () => {
     const t = await tempStore({ analyze: (b) => analyze(b) });
     try {
       const { inbox } = await withAccount(t.store);
@@ -77,8 +77,8 @@ describe('kept top-level headers', () => {
       for (const b of [SHORT, LONG_BODY, LONG_HEADER]) ids.push((await t.store.appendMessage(inbox.id, b)).blobId);
       const atDelivery = headsOf(await t.store.getBodyHeads(ids));
       await rawDb(t, async (db) => {
-        for (const key of await db.keys(keys.bodyHeads()).all()) await db.del(key);
-        await db.put(SCHEMA_KEY, 3);
+        for (const key of await db.keys(keys.bodyHeads()).all()) await db.put(key, 'a record of schema 4, by another rule');
+        await db.put(SCHEMA_KEY, 4);
       });
       const store = await t.reopen();
       assert.deepEqual(headsOf(await store.getBodyHeads(ids)), atDelivery);
