@@ -3,7 +3,7 @@
 // watched through `pochta status` and `pochta gpio state --json`.
 //
 // Timings come from POCHTA_TIMINGS (support.ts): a hang is noticed after
-// 0.3 s and a restart waits 0.1 s, so "answers again within 2 s" leaves room
+// 0.6 s and a restart waits 0.1 s, so "answers again within 2 s" leaves room
 // for the ~1 s a fresh SMTP worker takes to load on a loaded 2-core machine.
 
 import assert from 'node:assert/strict';
@@ -34,10 +34,21 @@ describe('the box recovers a broken listener (sim board, real daemon)', { timeou
     // Setup done: the green LED is then solid (not the first-boot heartbeat).
     assert.equal((await daemon.cli(['settings', 'set', 'setup.done', 'true'])).code, 0);
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: daemon.ports.smtp, secure: false, ignoreTLS: true });
-    await transport.sendMail({
-      envelope: { from: 'sender@remote.test', to: ['carol@example.test'] },
-      raw: 'From: sender@remote.test\r\nTo: carol@example.test\r\nSubject: before the crash\r\n\r\nstill here\r\n',
-    });
+    // On a loaded machine the short test timings can restart a listener before
+    // the test starts breaking things; a refused first try is retried, and the
+    // restart counts below are compared with what they were before each fault.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await transport.sendMail({
+          envelope: { from: 'sender@remote.test', to: ['carol@example.test'] },
+          raw: 'From: sender@remote.test\r\nTo: carol@example.test\r\nSubject: before the crash\r\n\r\nstill here\r\n',
+        });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await waitFor('smtp running', async () => ((await listener(daemon, 'smtp')).state === 'running' ? true : undefined));
+      }
+    }
     transport.close();
 
     imap = await TestClient.connect(daemon.ports.imap);
@@ -101,6 +112,8 @@ describe('the box recovers a broken listener (sim board, real daemon)', { timeou
   }
 
   it('crash: red blinks, SMTP answers again within 2 s, the IMAP session is untouched, 1 restart, green solid again', async (t) => {
+    const before = (await listener(daemon, 'smtp')).restarts;
+    const imapBefore = (await listener(daemon, 'imap')).restarts;
     const { blinked, answeredAfterMs } = await breakSmtp('crash');
     t.diagnostic(`smtp answered again ${answeredAfterMs} ms after the crash`);
     assert.ok(blinked, 'the red LED blinked while smtp restarted');
@@ -109,10 +122,10 @@ describe('the box recovers a broken listener (sim board, real daemon)', { timeou
       const s = await listener(daemon, 'smtp');
       return s.state === 'running' ? s : undefined;
     });
-    assert.equal(smtp.restarts, 1);
+    assert.equal(smtp.restarts, before + 1);
     assert.match(smtp.lastError ?? '', /injected fault/);
     await imapUndisturbed();
-    assert.equal((await listener(daemon, 'imap')).restarts, 0);
+    assert.equal((await listener(daemon, 'imap')).restarts, imapBefore);
     const leds = await waitFor('green solid, red off again', async () => {
       const l = (await panelViaCli(daemon)).leds;
       return l['led.green'].pattern === 'on' && l['led.red'].pattern === 'off' ? l : undefined;

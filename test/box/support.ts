@@ -16,7 +16,7 @@ import type { TestDaemon } from '../support/daemon.ts';
  * extra restarts.
  */
 export const TEST_TIMINGS =
-  'heartbeat=50,hang=300,backoff=100,backoff-max=100,healthy-after=1000,probe=1000,probe-timeout=3000,probe-failures=3,restarts=3,window=120000,long-press=600';
+  'heartbeat=50,hang=600,backoff=100,backoff-max=100,healthy-after=1000,probe=1000,probe-timeout=3000,probe-failures=3,restarts=3,window=120000,long-press=600';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
