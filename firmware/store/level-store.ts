@@ -44,8 +44,20 @@ import type {
   StoreStats,
 } from './types.ts';
 
+/** Mailboxes whose SELECT index is kept (the recently selected ones). */
+const INDEX_CACHE_SIZE = 64;
+
+/** What moves whenever a message of the mailbox is added, changed or removed. */
+function mailboxState(mailbox: Mailbox): string {
+  return `${mailbox.highestModseq}:${mailbox.uidNext}:${mailbox.messages}`;
+}
+
+type IndexColumns = Omit<MailboxIndex, 'mailbox' | 'highestModseq'>;
+
 export class LevelMailStore implements MailStore {
   readonly #core: StoreCore;
+  /** SELECT indexes by mailbox, each valid while the mailbox's state is the one it was listed at. */
+  readonly #indexes = new Map<string, { readonly state: string; readonly index: IndexColumns }>();
   /** Leases by name; in memory because they only guard live sessions of this process. */
   readonly #leases = new Map<string, { readonly holder: string; readonly expires: number }>();
   readonly dir: string;
@@ -180,6 +192,14 @@ export class LevelMailStore implements MailStore {
   async getMailboxIndex(mailboxId: string): Promise<MailboxIndex | undefined> {
     const before = await this.getMailboxById(mailboxId);
     if (before === undefined) return undefined;
+    const state = mailboxState(before);
+    const hit = this.#indexes.get(mailboxId);
+    if (hit !== undefined && hit.state === state) {
+      // most recently used last: the oldest goes first when the cache is full
+      this.#indexes.delete(mailboxId);
+      this.#indexes.set(mailboxId, hit);
+      return { ...hit.index, mailbox: before, highestModseq: before.highestModseq };
+    }
     const list = await this.listMessages(mailboxId);
     const mailbox = (await this.getMailboxById(mailboxId)) ?? before;
     const uids = new Uint32Array(list.length);
@@ -197,7 +217,16 @@ export class LevelMailStore implements MailStore {
       }
       if (!seen && firstUnseen === 0) firstUnseen = i + 1;
     }
-    return { mailbox, highestModseq: before.highestModseq, uids, modseqs, firstUnseen, keywords: [...keywords].sort() };
+    const index = { uids, modseqs, firstUnseen, keywords: [...keywords].sort() };
+    // Kept only when nothing committed to the mailbox during the listing: every
+    // change to its messages moves highestModseq or uidNext, so an unchanged
+    // state means the listing is exactly that state's.
+    if (mailboxState(mailbox) === state) {
+      this.#indexes.delete(mailboxId);
+      this.#indexes.set(mailboxId, { state, index });
+      if (this.#indexes.size > INDEX_CACHE_SIZE) this.#indexes.delete(this.#indexes.keys().next().value!);
+    }
+    return { ...index, mailbox, highestModseq: before.highestModseq };
   }
   async getMessage(mailboxId: string, uid: number): Promise<MessageMeta | undefined> {
     if (!Number.isInteger(uid) || uid < 1) return undefined;
@@ -349,6 +378,8 @@ export class LevelMailStore implements MailStore {
   }
   async fsck(options?: { repair?: boolean }): Promise<FsckReport> {
     this.#core.assertOpen();
+    // a repair may rewrite records without moving the mailbox state
+    this.#indexes.clear();
     return fsck(this.#core, options?.repair ?? false);
   }
   async backup(dir: string): Promise<{ readonly files: number; readonly bytes: number }> {

@@ -306,7 +306,9 @@ export interface MailStore {
   /**
    * A mailbox's messages as SELECT needs them (UIDs, modseqs, first unseen,
    * keywords) in one call and a few typed arrays, instead of listMessages'
-   * objects; undefined for an unknown mailbox.
+   * objects; undefined for an unknown mailbox. Kept per mailbox while nothing
+   * in it changes, so a repeated SELECT reads one record: do not modify the
+   * arrays.
    */
   getMailboxIndex(mailboxId: string): Promise<MailboxIndex | undefined>;
   /**

@@ -112,13 +112,16 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
       if (err instanceof UnknownTransferEncoding) return no('Unknown Content-Transfer-Encoding', code('UNKNOWN-CTE'));
       throw err;
     }
+    // Writes are queued in order; waiting for the last of a batch bounds what is held.
+    let sent: Promise<void> | undefined;
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i]!;
       const seq = view.seqOf(m.uid);
       if (seq === 0) continue;
       if (reportsFlags || seenUids.has(m.uid)) view.reported(m.uid, m.modseq);
-      await ctx.send({ type: 'data', values: [seq, atom('FETCH'), values[i]!] });
+      sent = ctx.send({ type: 'data', values: [seq, atom('FETCH'), values[i]!] });
     }
+    await sent;
   }
   return ok(byUid ? 'UID FETCH completed' : 'FETCH completed');
 }

@@ -32,6 +32,22 @@ it('getMailboxIndex agrees with listMessages', async () => {
     assert.deepEqual(index!.keywords, ['$Work', '$Work2', 'Later']);
     assert.equal(index!.highestModseq, box!.highestModseq);
     assert.equal(index!.mailbox.uidNext, box!.uidNext);
+    // kept while nothing changes, and never stale after a change of any kind
+    assert.deepEqual(await t.store.getMailboxIndex(inbox.id), index);
+    await t.store.setFlags(inbox.id, [4], 'add', ['\\Seen']);
+    await t.store.setFlags(inbox.id, [3], 'add', ['\\Seen']);
+    const seen = await t.store.getMailboxIndex(inbox.id);
+    assert.equal(seen!.firstUnseen, 0);
+    assert.deepEqual(
+      [...seen!.modseqs],
+      (await t.store.listMessages(inbox.id)).map((m) => m.modseq),
+    );
+    await t.store.appendMessage(inbox.id, body('five'), { flags: ['New'] });
+    const added = await t.store.getMailboxIndex(inbox.id);
+    assert.deepEqual([...added!.uids], [1, 3, 4, 5]);
+    assert.deepEqual([added!.firstUnseen, added!.keywords], [4, ['$Work', '$Work2', 'Later', 'New']]);
+    await t.store.expunge(inbox.id, [1]);
+    assert.deepEqual([...(await t.store.getMailboxIndex(inbox.id))!.uids], [3, 4, 5]);
   } finally {
     await t.cleanup();
   }
