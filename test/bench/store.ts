@@ -9,11 +9,10 @@
 //
 //   npm run bench -- store [--rounds N] [--seconds S] [--deliver-only]
 //
-// Hook for the daemon part of issue 2: `idleDaemonRss` below is where the
-// RSS of an idle `pochta serve` gets measured once that verb exists.
+// The last line is the RSS of an idle `pochta serve --dev` (idleDaemonRss).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openStore } from '../../firmware/store/index.ts';
@@ -150,8 +149,21 @@ async function rawDiskRound(writers: number, seconds: number): Promise<RoundResu
 }
 
 /** Placeholder for the idle-daemon RSS measurement (added with `pochta serve`). */
+/**
+ * RSS of an idle `pochta serve --dev` with every listener running: started,
+ * left alone for 10 s so start-up garbage is collected, then read from /proc.
+ */
 export async function idleDaemonRss(): Promise<number | undefined> {
-  return undefined;
+  const { startDaemon } = await import('../support/daemon.ts');
+  const daemon = await startDaemon({ args: ['--dev'], logLevel: 'warn' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    const status = await readFile(`/proc/${daemon.pid}/status`, 'utf8');
+    const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kib === undefined ? undefined : Number(kib) * 1024;
+  } finally {
+    await daemon.stop();
+  }
 }
 
 export default async function main(args: string[]): Promise<void> {
@@ -199,6 +211,8 @@ export default async function main(args: string[]): Promise<void> {
   for (const row of rows) console.log(line(row));
   const rss = await idleDaemonRss();
   console.log(
-    rss === undefined ? 'idle daemon RSS: not measured yet (needs `pochta serve`)' : `idle daemon RSS: ${(rss / 1048576).toFixed(1)} MiB`,
+    rss === undefined
+      ? 'idle daemon RSS: could not be read'
+      : `idle daemon RSS (pochta serve --dev, all listeners, 10 s idle): ${(rss / 1048576).toFixed(1)} MiB`,
   );
 }
