@@ -51,11 +51,21 @@ type Bytes = LiteralValue | StreamValue;
 
 const EMPTY: LiteralValue = literal(Buffer.alloc(0));
 
+/** The response keys of a FETCH's items, formatted once for all its messages. */
+export function fetchKeys(items: readonly FetchItem[]): ImapValue[] {
+  return items.map((item) => atom(fetchItemKey(item)));
+}
+
 /** The key/value pairs of one message's FETCH response, in the order asked. */
-export async function fetchValues(meta: MessageMeta, items: readonly FetchItem[], content: MessageContent): Promise<ImapValue[]> {
+export async function fetchValues(
+  meta: MessageMeta,
+  items: readonly FetchItem[],
+  content: MessageContent,
+  keys: readonly ImapValue[] = fetchKeys(items),
+): Promise<ImapValue[]> {
   const out: ImapValue[] = [];
-  for (const item of items) {
-    out.push(atom(fetchItemKey(item)), await itemValue(meta, item, content));
+  for (let i = 0; i < items.length; i++) {
+    out.push(keys[i]!, await itemValue(meta, items[i]!, content));
   }
   return out;
 }

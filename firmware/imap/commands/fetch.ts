@@ -3,7 +3,7 @@
 
 import type { MessageMeta } from '../../store/types.ts';
 import { atom, type ImapValue } from '../compiler.ts';
-import { fetchValues, isTopHeader, needsStructure, setsSeen, UnknownTransferEncoding } from '../fetch-response.ts';
+import { fetchKeys, fetchValues, isTopHeader, needsStructure, setsSeen, UnknownTransferEncoding } from '../fetch-response.ts';
 import { MessageContent } from '../message-content.ts';
 import { absentUids, loadMessages, mapLimit, resolveSet } from '../message-set.ts';
 import { bad, type CommandResult, code, no, ok } from '../responses.ts';
@@ -79,6 +79,8 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
     ? [...(has(withFlags, 'UID') ? withFlags : [UID_ITEM, ...withFlags]), ...(has(withFlags, 'MODSEQ') ? [] : [MODSEQ_ITEM])]
     : withFlags;
   const content = new MessageContent(store);
+  const itemKeys = fetchKeys(items);
+  const seenKeys = fetchKeys(withSeen);
   const heavy = items.some(needsStructure) || items.some((i) => i.kind === 'body');
   const batches: MessageMeta[][] = [];
   const light = items.every(readsNoBody);
@@ -106,7 +108,7 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
     let values: ImapValue[][];
     try {
       values = await mapLimit(batch, heavy ? PARALLEL : batch.length, (m) =>
-        fetchValues(m, seenUids.has(m.uid) ? withSeen : items, content),
+        seenUids.has(m.uid) ? fetchValues(m, withSeen, content, seenKeys) : fetchValues(m, items, content, itemKeys),
       );
     } catch (err) {
       if (err instanceof UnknownTransferEncoding) return no('Unknown Content-Transfer-Encoding', code('UNKNOWN-CTE'));
