@@ -20,27 +20,48 @@
 // The Dovecot mailbox is kept between runs (reloaded when the corpus changes);
 // POCHTA_BENCH_MTA_ROOT moves it.
 //
-// Figures of 2026-11-27 (`npm run bench -- imap`, 10,000 messages, 3 rounds,
-// 2-core dev VM shared with other jobs, load average 3-10: expect +-50%):
+// Figures of 2026-11-27 (`npm run bench -- imap 10000 3`, 2-core dev VM shared
+// with other jobs, load average 3-6: expect +-50%), before and after the first-
+// sync work (kept headers, getBodyHeads, getMailboxIndex, see below):
 //
-//   median                          pochta    dovecot   pochta/dovecot
-//   connect+LOGIN, warm              50 ms      18 ms   2.7x  (scrypt vs PLAIN)
-//   SELECT INBOX, warm               50 ms     0.5 ms   ~90x
-//   header FETCH 1:*, cold         2182 ms     128 ms   17x
-//   header FETCH 1:*, warm         1954 ms      91 ms   21x  (goal < 0.7x: not met)
-//   SEARCH BODY (100 hits)          237 ms    2051 ms   0.12x (8.6x faster; 11.3x in another run)
-//   SEARCH TEXT (100 hits)          191 ms    2248 ms   0.08x
-//   FETCH 100 x BODY.PEEK[]          70 ms     4.0 ms   17x
-//   RSS, no session                 169 MiB     22 MiB
-//   RSS, 50 logged-in sessions      302 MiB    269 MiB (Dovecot PSS 29 MiB: 56 processes share pages)
-//   RSS, 50 sessions in INBOX       396 MiB    281 MiB
+//   median                          before    after      dovecot   after/dovecot
+//   connect+LOGIN, warm              50 ms     60 ms       17 ms   3.6x (scrypt vs PLAIN)
+//   SELECT INBOX, cold                 -       41 ms      0.9 ms   45x
+//   SELECT INBOX, warm               50 ms    4.0 ms      0.8 ms   5.2x
+//   header FETCH 1:*, cold         2182 ms    582 ms      139 ms   4.2x
+//   header FETCH 1:*, warm         1954 ms    476 ms      127 ms   3.7x (goal < 0.7x: not met)
+//   SEARCH BODY (100 hits)          237 ms    415 ms     2821 ms   0.15x (load: 0.08-0.12x in calmer runs)
+//   SEARCH TEXT (100 hits)          191 ms    347 ms     3004 ms   0.12x
+//   FETCH 100 x BODY.PEEK[]          70 ms     75 ms      6.8 ms   11x
+//   RSS, no session                 169 MiB   160 MiB      22 MiB
+//   RSS, 50 logged-in sessions      302 MiB   289 MiB     265 MiB (Dovecot PSS 30 MiB: 56 processes share pages)
+//   RSS, 50 sessions in INBOX       396 MiB   318 MiB     277 MiB
 //
-// Why the header FETCH is slow (--cpu-prof of the daemon, both threads): per
-// message, firmware/imap/message-content.ts opens the blob file, reads 16 KB
-// and closes it (three thread-pool calls, ~140 us of listener-thread time a
-// message), and asks the store for the BodyInfo with its search text (~90 us
-// of store-thread time a message, one bridge round trip each). Dovecot answers
-// from its header cache without opening the messages.
+// The header FETCH now: the store keeps each body's top-level header (the
+// bytes the MIME analysis delimits, up to 16 KB) in a bhead: record written at
+// delivery; FETCH reads a batch's headers with one getBodyHeads call (one
+// packed buffer across the worker bridge, the next batch read while this one
+// is answered) and needs neither the structure nor the blob file. What is
+// left (--cpu-prof, 4 fetches): the listener thread spends ~250 ms a fetch
+// selecting the fields (selectHeaderFields), compiling 10,000 responses and in
+// GC; the store thread ~60 ms listing the 10,000 MessageMeta records and
+// cloning them across the bridge (loadMessages); and posting the blob ids of
+// each batch costs ~30 ms. Next steps: a columnar message listing (like
+// getMailboxIndex) for FETCH, and an allocation-free header scan.
+//
+// SELECT: getMailboxIndex gives UIDs and modseqs as typed arrays, and the
+// store keeps it per mailbox while the mailbox's highestModseq, uidNext and
+// count are unchanged (every change to a message moves one of them), so a warm
+// SELECT reads one record. The cold one still lists the mailbox once.
+//
+// Memory: the ~2.6 MiB "per logged-in session" is not per session. Each LOGIN
+// runs scrypt (N=2^14, r=8: 16 MiB) on a libuv pool thread, and glibc keeps
+// that memory in the thread's malloc arena; with UV_THREADPOOL_SIZE=8 that is
+// ~130 MiB once 8 logins have run (50 sequential scrypt calls in a bare node
+// process: RSS 72 -> 201 MiB; with MALLOC_MMAP_THRESHOLD_=131072 in the
+// environment: 69 -> 70 MiB; MALLOC_ARENA_MAX=2: 66 -> 99 MiB). Setting
+// MALLOC_MMAP_THRESHOLD_=131072 in the daemon's environment (systemd unit) is
+// the fix; not done here (not this room's files).
 import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
