@@ -3,8 +3,9 @@
 // can say BYE to each before the deadline.
 
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
+import { createTcpListener } from '../net/tcp-listener.ts';
 import { commandTable } from './commands/index.ts';
 import type { Command, ImapDeps, UserSessionLimit } from './commands/types.ts';
 import { ImapConnection, realTimer, type SetTimer } from './connection.ts';
@@ -40,73 +41,30 @@ export const DEFAULT_SESSIONS_PER_USER = 50;
 export function createImapServer(baseDeps: ImapDeps, options: ImapServerOptions = {}): ImapServer {
   const deps: ImapDeps = { ...baseDeps, userSessions: userSessionLimit(options.maxSessionsPerUser ?? DEFAULT_SESSIONS_PER_USER) };
   const commands = options.commands ?? commandTable();
-  const connections = new Set<ImapConnection>();
   const setTimer = options.setTimer ?? realTimer;
   // Ids unique across restarts of the listener: a random prefix plus a counter.
   const prefix = randomBytes(3).toString('hex');
   let counter = 0;
+  // Sockets, limits and shutdown live in the shared listener; this file adds the protocol's parts.
+  const listener = createTcpListener({
+    protocol: 'imap',
+    log: deps.log,
+    now: deps.now,
+    setTimer,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.maxConnectionsPerIp === undefined ? {} : { maxConnectionsPerIp: options.maxConnectionsPerIp }),
+    refuse: { perIp: '* BYE Too many connections from your address\r\n', total: '* BYE Too many connections\r\n' },
+    open: (socket, secure) =>
+      new ImapConnection(socket, deps, commands, {
+        id: `${prefix}-${++counter}`,
+        secure,
+        idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        setTimer,
+        ...(options.limits === undefined ? {} : { limits: options.limits }),
+      }),
+  });
 
-  const perIp = new Map<string, number>();
-
-  const accept = (socket: net.Socket, secure: boolean) => {
-    socket.setNoDelay(true);
-    const ip = socket.remoteAddress ?? '';
-    const open = perIp.get(ip) ?? 0;
-    if (options.maxConnectionsPerIp !== undefined && open >= options.maxConnectionsPerIp) {
-      // One client must not use up the box's sockets and memory.
-      socket.end('* BYE Too many connections from your address\r\n');
-      socket.on('error', () => undefined);
-      return;
-    }
-    perIp.set(ip, open + 1);
-    const connection = new ImapConnection(socket, deps, commands, {
-      id: `${prefix}-${++counter}`,
-      secure,
-      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-      setTimer,
-      ...(options.limits === undefined ? {} : { limits: options.limits }),
-    });
-    connections.add(connection);
-    void connection.done.then(() => {
-      connections.delete(connection);
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left > 0) perIp.set(ip, left);
-      else perIp.delete(ip);
-    });
-    connection.start();
-  };
-
-  const server =
-    options.tls === undefined
-      ? net.createServer((socket) => accept(socket, false))
-      : tls.createServer(options.tls, (socket) => accept(socket, true));
-  // A failed TLS handshake is the client's problem, not the listener's.
-  server.on('tlsClientError', (err: Error) => deps.log.debug({ err: err.message }, 'imap tls handshake failed'));
-
-  return {
-    connections,
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(server.address() as net.AddressInfo);
-        });
-      });
-    },
-    async close(deadline) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const left = Math.max(0, deadline - deps.now());
-      let cancel: (() => void) | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        cancel = setTimer(left, resolve);
-      });
-      await Promise.race([Promise.all([...connections].map((c) => c.close())), timeout]);
-      cancel?.();
-      for (const c of connections) c.destroy();
-      await closed;
-    },
-  };
+  return listener;
 }
 
 function userSessionLimit(max: number): UserSessionLimit {

@@ -2,12 +2,10 @@
 // 'imaps' (993, implicit TLS). The worker runtime imports this file and calls
 // createService with the listener's context; everything is built from it.
 
-import { readFile } from 'node:fs/promises';
-import tls from 'node:tls';
 import { readSettings } from '../config/settings.ts';
 import { PochtaError } from '../errors.ts';
-import { CidrList } from '../net/cidr.ts';
-import { loadTlsContext, type TlsContextSource } from '../net/tls.ts';
+import { type ListenerTls, loadListenerTls } from '../net/listener-tls.ts';
+import { isLoopback } from '../net/tcp-listener.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { ImapDeps } from './commands/types.ts';
 import type { SetTimer } from './connection.ts';
@@ -20,8 +18,6 @@ export interface ImapServiceOverrides {
   readonly setTimer?: SetTimer;
   readonly idleTimeoutMs?: number;
 }
-
-const LOOPBACK = CidrList.parse(['127.0.0.0/8', '::1/128']);
 
 export const createService: ServiceFactory = (ctx) => createImapService(ctx);
 
@@ -36,18 +32,15 @@ export async function createImapService(
   const log = ctx.log;
   const settings = await readSettings(ctx.store, { dev: ctx.dev });
 
-  let tlsSource: TlsContextSource | undefined;
-  let tlsFiles: { key: Buffer; cert: Buffer } | undefined;
+  let listenerTls: ListenerTls | undefined;
   try {
-    const [key, cert] = await Promise.all([readFile(ctx.tls.keyPath), readFile(ctx.tls.certPath)]);
-    tlsFiles = { key, cert };
-    tlsSource = await loadTlsContext(ctx.tls, { log });
+    listenerTls = await loadListenerTls(ctx.tls, log);
   } catch (err) {
     // Port 993 cannot run without a certificate; 143 runs without STARTTLS (and so without logins, outside dev).
     if (implicitTls) throw new PochtaError('BAD_CONFIG', `TLS certificate unreadable: ${String(err)}`);
     log.warn({ err: String(err) }, 'TLS certificate unreadable: STARTTLS not offered');
   }
-  const source = tlsSource;
+  const source = listenerTls;
   const sleep = overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   const deps: ImapDeps = {
@@ -58,29 +51,18 @@ export async function createImapService(
     authenticate:
       overrides.authenticate ??
       createPasswordCheck({ store: ctx.store, now: ctx.now, sleep, maxFailures: settings['limits.authFailuresPerIp'] }),
-    allowInsecureAuth: (remote) => ctx.dev && LOOPBACK.contains(remote),
+    allowInsecureAuth: (remote) => ctx.dev && isLoopback(remote),
     maxMessageBytes: settings['limits.messageSize'],
     // the store's search index narrows BODY/TEXT to candidates; SEARCH confirms each one
     searchCandidates: async (mailboxId, terms) => {
       const uids = await ctx.store.searchCandidates(mailboxId, terms);
       return uids === undefined ? undefined : new Set(uids);
     },
-    ...(source === undefined || implicitTls
-      ? {}
-      : { startTls: (socket) => new tls.TLSSocket(socket, { isServer: true, secureContext: source.current() }) }),
+    ...(source === undefined || implicitTls ? {} : { startTls: (socket) => source.upgrade(socket) }),
   };
   const server = createImapServer(deps, {
     maxConnectionsPerIp: settings['limits.connectionsPerIp'],
-    // key/cert serve clients without SNI; SNICallback looks the context up per
-    // handshake, so a replaced certificate applies to new connections.
-    ...(implicitTls && source !== undefined && tlsFiles !== undefined
-      ? {
-          tls: {
-            ...tlsFiles,
-            SNICallback: (_name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => cb(null, source.current()),
-          },
-        }
-      : {}),
+    ...(implicitTls && source !== undefined ? { tls: source.serverOptions() } : {}),
     ...(overrides.setTimer === undefined ? {} : { setTimer: overrides.setTimer }),
     ...(overrides.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: overrides.idleTimeoutMs }),
   });

@@ -3,8 +3,9 @@
 // can close each before the deadline, and counts connections per client address.
 
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
+import { createTcpListener } from '../net/tcp-listener.ts';
 import { commandTable } from './commands/index.ts';
 import type { Command, Pop3Deps } from './commands/types.ts';
 import { Pop3Connection } from './connection.ts';
@@ -38,74 +39,31 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
 export function createPop3Server(deps: Pop3Deps, options: Pop3ServerOptions = {}): Pop3Server {
   const commands = options.commands ?? commandTable();
-  const connections = new Set<Pop3Connection>();
   const setTimer = options.setTimer ?? realTimer;
   // Ids unique across listeners and restarts: they name maildrop lock holders in the shared store.
   const prefix = options.idPrefix ?? randomBytes(4).toString('hex');
   let counter = 0;
-  const perIp = new Map<string, number>();
-
-  const accept = (socket: net.Socket, secure: boolean) => {
-    socket.setNoDelay(true);
-    socket.on('error', () => undefined);
-    const ip = socket.remoteAddress ?? '';
-    const open = perIp.get(ip) ?? 0;
-    if (options.maxConnectionsPerIp !== undefined && open >= options.maxConnectionsPerIp) {
-      // One client must not use up the box's sockets and memory.
-      socket.end('-ERR [SYS/TEMP] Too many connections from your address\r\n');
-      return;
-    }
-    if (options.maxConnections !== undefined && connections.size >= options.maxConnections) {
-      socket.end('-ERR [SYS/TEMP] Too many connections, try again later\r\n');
-      return;
-    }
-    perIp.set(ip, open + 1);
-    const connection = new Pop3Connection(socket, deps, commands, {
-      id: `${prefix}-${++counter}`,
-      secure,
-      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-      setTimer,
-    });
-    connections.add(connection);
-    void connection.done.then(() => {
-      connections.delete(connection);
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left > 0) perIp.set(ip, left);
-      else perIp.delete(ip);
-    });
-    connection.start();
-  };
-
-  const server =
-    options.tls === undefined
-      ? net.createServer((socket) => accept(socket, false))
-      : tls.createServer(options.tls, (socket) => accept(socket, true));
-  // A failed TLS handshake is the client's problem, not the listener's.
-  server.on('tlsClientError', (error: Error) => deps.log.debug({ err: error.message }, 'pop3 tls handshake failed'));
-
-  return {
-    connections,
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(server.address() as net.AddressInfo);
-        });
-      });
+  // Sockets, limits and shutdown live in the shared listener; this file adds the protocol's parts.
+  const listener = createTcpListener({
+    protocol: 'pop3',
+    log: deps.log,
+    now: deps.now,
+    setTimer,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.maxConnectionsPerIp === undefined ? {} : { maxConnectionsPerIp: options.maxConnectionsPerIp }),
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    refuse: {
+      perIp: '-ERR [SYS/TEMP] Too many connections from your address\r\n',
+      total: '-ERR [SYS/TEMP] Too many connections, try again later\r\n',
     },
-    async close(deadline) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const left = Math.max(0, deadline - deps.now());
-      let cancel: (() => void) | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        cancel = setTimer(left, resolve);
-      });
-      await Promise.race([Promise.all([...connections].map((c) => c.close())), timeout]);
-      cancel?.();
-      for (const c of connections) c.destroy();
-      await Promise.all([...connections].map((c) => c.done));
-      await closed;
-    },
-  };
+    open: (socket, secure) =>
+      new Pop3Connection(socket, deps, commands, {
+        id: `${prefix}-${++counter}`,
+        secure,
+        idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        setTimer,
+      }),
+  });
+
+  return listener;
 }

@@ -5,14 +5,14 @@
 
 import { readSettings } from '../config/settings.ts';
 import { PochtaError } from '../errors.ts';
-import { CidrList } from '../net/cidr.ts';
+import { type ListenerTls, loadListenerTls } from '../net/listener-tls.ts';
+import { isLoopback } from '../net/tcp-listener.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { Pop3Deps } from './commands/types.ts';
 import { lockMaildrop } from './maildrop-lock.ts';
 import { createPasswordCheck } from './password-check.ts';
 import { createPop3Server } from './server.ts';
 import { realSleep, realTimer, type SetTimer } from './timers.ts';
-import { type ListenerTls, loadListenerTls } from './tls-setup.ts';
 
 export interface Pop3ServiceOverrides {
   readonly authenticate?: Pop3Deps['authenticate'];
@@ -21,8 +21,6 @@ export interface Pop3ServiceOverrides {
   readonly idleTimeoutMs?: number;
   readonly lockTtlMs?: number;
 }
-
-const LOOPBACK = CidrList.parse(['127.0.0.0/8', '::1/128']);
 
 export const createService: ServiceFactory = (ctx) => createPop3Service(ctx);
 
@@ -61,7 +59,7 @@ export async function createPop3Service(
         sleep: overrides.sleep ?? realSleep,
         maxFailures: settings['limits.authFailuresPerIp'],
       }),
-    allowInsecureAuth: (remote) => ctx.dev && LOOPBACK.contains(remote),
+    allowInsecureAuth: (remote) => ctx.dev && isLoopback(remote),
     lockMaildrop: (accountId, holder) =>
       lockMaildrop(
         { store: ctx.store, setTimer, ...(overrides.lockTtlMs === undefined ? {} : { ttlMs: overrides.lockTtlMs }) },

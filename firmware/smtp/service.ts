@@ -3,7 +3,6 @@
 // runtime imports this file and calls createService with the listener's
 // context; everything the listener needs is built here from that context.
 
-import { readFile } from 'node:fs/promises';
 import { createMailCounterReporter } from '../admin/mail-counters.ts';
 import type { Settings } from '../config/settings.ts';
 import { createLocalTarget, createOutboundTarget, createRouter, type DeliveryTarget } from '../delivery/index.ts';
@@ -11,8 +10,8 @@ import { PochtaError } from '../errors.ts';
 import { DnsblChecker } from '../filters/dnsbl.ts';
 import type { DnsblOptions } from '../filters/dnsbl-zones.ts';
 import { parseIp, reverseName } from '../net/cidr.ts';
+import { type ListenerTls, loadListenerTls } from '../net/listener-tls.ts';
 import { DnsResolver, type Resolver } from '../net/resolver.ts';
-import { loadTlsContext, type TlsContextSource } from '../net/tls.ts';
 import { verifyPassword } from '../store/helpers.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { DnsblOutcome, MessageAuthInput, MessageAuthOutcome, SmtpMode, SmtpServerDeps, SmtpTuning } from './policy.ts';
@@ -54,12 +53,9 @@ export async function createSmtpService(ctx: ListenerContext, overrides: SmtpSer
     }
   });
 
-  let tls: TlsContextSource | undefined;
-  let tlsFiles: { key: Buffer; cert: Buffer } | undefined;
+  let tls: ListenerTls | undefined;
   try {
-    const [key, cert] = await Promise.all([readFile(ctx.tls.keyPath), readFile(ctx.tls.certPath)]);
-    tlsFiles = { key, cert };
-    tls = await loadTlsContext(ctx.tls, { log });
+    tls = await loadListenerTls(ctx.tls, log);
   } catch (err) {
     // Implicit TLS cannot run without a certificate; the others run without STARTTLS.
     if (mode === 'smtps') throw new PochtaError('BAD_CONFIG', `TLS certificate unreadable: ${String(err)}`);
@@ -81,7 +77,7 @@ export async function createSmtpService(ctx: ListenerContext, overrides: SmtpSer
     now: ctx.now,
     verifyPassword,
     reverseLookup: (ip) => reverseLookup(resolver, ip),
-    ...(tlsFiles && tls ? { tls: { ...tlsFiles, context: tls.current } } : {}),
+    ...(tls ? { tls: { key: tls.key, cert: tls.cert, context: tls.current } } : {}),
     ...(dnsbl ? { dnsbl: (ip: string) => checkDnsbl(dnsbl, ip) } : {}),
     ...(mode === 'smtp' ? { authenticate: overrides.authenticate ?? ((input, s) => authenticateMessage(resolver, input, s)) } : {}),
     ...(overrides.tuning ? { tuning: overrides.tuning } : {}),
