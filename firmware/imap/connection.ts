@@ -6,6 +6,7 @@
 
 import type { Socket } from 'node:net';
 import zlib from 'node:zlib';
+import { attachSocket, createIdleTimer, detachSocket, type IdleTimer, type SocketEvents } from '../net/socket-events.ts';
 import type { StoreEvent } from '../store/types.ts';
 import type { Logger } from '../supervisor/service.ts';
 import { capabilityList } from './capabilities.ts';
@@ -50,7 +51,7 @@ export class ImapConnection {
   private stream: ImapStream;
   private readonly output: ConnectionOutput;
   private lineWaiter: ((line: Buffer | undefined) => void) | undefined;
-  private cancelIdle: (() => void) | undefined;
+  private readonly idleTimer: IdleTimer;
   private closing = false;
   private finished = false;
   /** COMPRESS=DEFLATE (RFC 4978): input comes through inflate. */
@@ -59,6 +60,7 @@ export class ImapConnection {
   private readonly onCompressedData = (chunk: Buffer) => this.inflate?.write(chunk);
   private readonly onClose = () => this.closed();
   private readonly onError = (err: Error) => this.log.debug({ err: err.message }, 'socket error');
+  private readonly events: SocketEvents = { data: this.onData, close: this.onClose, error: this.onError };
   private unsubscribe: (() => void) | undefined;
   /** Resolves once the socket is closed and the session cleaned up. */
   readonly done: Promise<void>;
@@ -70,6 +72,10 @@ export class ImapConnection {
     this.commands = commands;
     this.options = options;
     this.log = deps.log.child({ conn: options.id });
+    this.idleTimer = createIdleTimer(options.setTimer, options.idleTimeoutMs, () => {
+      this.log.debug('idle timeout');
+      void this.close('Idle timeout, closing connection');
+    });
     this.session = createSession(options.id, socket.remoteAddress ?? '', options.secure);
     this.output = new ConnectionOutput(socket, this.log);
     this.stream = this.newStream();
@@ -80,10 +86,10 @@ export class ImapConnection {
 
   /** Send the greeting and start reading commands. */
   start(): void {
-    this.attach(this.socket);
+    attachSocket(this.socket, this.events);
     // Changes by other sessions and deliveries reach the selected mailbox's view from here.
     this.unsubscribe = this.deps.store.subscribe((event) => this.onStoreEvent(event));
-    this.resetIdleTimer();
+    this.idleTimer.touch();
     this.log.debug({ remote: this.session.remoteAddress, secure: this.session.secure }, 'imap connection');
     void this.send({
       type: 'status',
@@ -133,31 +139,11 @@ export class ImapConnection {
     );
   }
 
-  private attach(socket: Socket): void {
-    socket.on('data', this.onData);
-    socket.on('close', this.onClose);
-    socket.on('error', this.onError);
-  }
-
-  private detach(socket: Socket): void {
-    socket.off('data', this.onData);
-    socket.off('close', this.onClose);
-    socket.off('error', this.onError);
-  }
-
   private receive(chunk: Buffer): void {
     if (this.closing) return;
-    this.resetIdleTimer();
+    this.idleTimer.touch();
     this.stream.push(chunk);
     if (this.stream.pendingBytes > MAX_PENDING_INPUT) this.socket.pause();
-  }
-
-  private resetIdleTimer(): void {
-    this.cancelIdle?.();
-    this.cancelIdle = this.options.setTimer(this.options.idleTimeoutMs, () => {
-      this.log.debug('idle timeout');
-      void this.close('Idle timeout, closing connection');
-    });
   }
 
   private closed(): void {
@@ -167,7 +153,7 @@ export class ImapConnection {
     if (this.session.account !== undefined) this.deps.userSessions?.release(this.session.account.id);
     this.session.account = undefined;
     this.session.state = 'logout';
-    this.cancelIdle?.();
+    this.idleTimer.cancel();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.session.selected = undefined;
@@ -176,7 +162,7 @@ export class ImapConnection {
     const waiter = this.lineWaiter;
     this.lineWaiter = undefined;
     waiter?.(undefined);
-    this.detach(this.socket);
+    detachSocket(this.socket, this.events);
     this.socket.off('data', this.onCompressedData);
     this.inflate?.destroy();
     this.output.dispose();
@@ -352,13 +338,13 @@ export class ImapConnection {
   private upgradeTls(): void {
     const startTls = this.deps.startTls;
     if (startTls === undefined) return;
-    this.detach(this.socket);
+    detachSocket(this.socket, this.events);
     this.stream = this.newStream();
     this.stream.pause();
     const secure = startTls(this.socket);
     this.socket = secure;
     this.output.setSocket(secure);
-    this.attach(secure);
+    attachSocket(secure, this.events);
     secure.once('secure', () => {
       this.session.secure = true;
       this.stream.resume();

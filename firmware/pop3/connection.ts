@@ -5,6 +5,7 @@
 // sends can throw out of here: every failure becomes a reply or a close.
 
 import type { Socket } from 'node:net';
+import { attachSocket, createIdleTimer, detachSocket, type IdleTimer, type SocketEvents } from '../net/socket-events.ts';
 import type { Logger } from '../supervisor/service.ts';
 import { capabilityList } from './capabilities.ts';
 import type { Command, CommandContext, Pop3Deps } from './commands/types.ts';
@@ -55,13 +56,14 @@ export class Pop3Connection {
   private drainToQuit = false;
   private out = '';
   private lineWaiter: ((line: Queued | undefined) => void) | undefined;
-  private cancelIdle: (() => void) | undefined;
+  private readonly idleTimer: IdleTimer;
   private closing = false;
   private goodbye: string | undefined;
   private finished = false;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onClose = () => this.closed();
   private readonly onError = (error: Error) => this.log.debug({ err: error.message }, 'socket error');
+  private readonly events: SocketEvents = { data: this.onData, close: this.onClose, error: this.onError };
   /** Resolves once the socket is closed and the session cleaned up. */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -72,6 +74,10 @@ export class Pop3Connection {
     this.commands = commands;
     this.options = options;
     this.log = deps.log.child({ conn: options.id });
+    this.idleTimer = createIdleTimer(options.setTimer, options.idleTimeoutMs, () => {
+      this.log.debug('idle timeout');
+      void this.close('Disconnected for inactivity');
+    });
     this.session = createSession(options.id, socket.remoteAddress ?? '', options.secure);
     this.lines = new LineStream({ line: (line) => this.enqueue(line), tooLong: () => this.enqueue(TOO_LONG) });
     this.done = new Promise((resolve) => {
@@ -81,8 +87,8 @@ export class Pop3Connection {
 
   /** Send the greeting and start reading commands. */
   start(): void {
-    this.attach(this.socket);
-    this.resetIdleTimer();
+    attachSocket(this.socket, this.events);
+    this.idleTimer.touch();
     this.log.debug({ remote: this.session.remoteAddress, secure: this.session.secure }, 'pop3 connection');
     this.out += `+OK ${this.deps.hostname} Pochta POP3 ready\r\n`;
     void this.flush();
@@ -118,42 +124,22 @@ export class Pop3Connection {
     return capabilityList(this.session, this.deps);
   }
 
-  private attach(socket: Socket): void {
-    socket.on('data', this.onData);
-    socket.on('close', this.onClose);
-    socket.on('error', this.onError);
-  }
-
-  private detach(socket: Socket): void {
-    socket.off('data', this.onData);
-    socket.off('close', this.onClose);
-    socket.off('error', this.onError);
-  }
-
   private receive(chunk: Buffer): void {
     if (this.closing) return;
-    this.resetIdleTimer();
+    this.idleTimer.touch();
     this.lines.push(chunk);
     if (this.queue.length > MAX_QUEUED_LINES) this.socket.pause();
-  }
-
-  private resetIdleTimer(): void {
-    this.cancelIdle?.();
-    this.cancelIdle = this.options.setTimer(this.options.idleTimeoutMs, () => {
-      this.log.debug('idle timeout');
-      void this.close('Disconnected for inactivity');
-    });
   }
 
   private closed(): void {
     if (this.finished) return;
     this.finished = true;
     this.closing = true;
-    this.cancelIdle?.();
+    this.idleTimer.cancel();
     const waiter = this.lineWaiter;
     this.lineWaiter = undefined;
     waiter?.(undefined);
-    this.detach(this.socket);
+    detachSocket(this.socket, this.events);
     // A client that sent QUIT and hung up without waiting for the answer still
     // committed its deletions: the lines up to that QUIT run. Without a QUIT
     // the session never reaches UPDATE and the marks are forgotten.
@@ -281,12 +267,12 @@ export class Pop3Connection {
   private upgradeTls(): void {
     const startTls = this.deps.startTls;
     if (startTls === undefined || this.finished) return;
-    this.detach(this.socket);
+    detachSocket(this.socket, this.events);
     this.lines.reset();
     this.queue.length = 0;
     const secure = startTls(this.socket);
     this.socket = secure;
-    this.attach(secure);
+    attachSocket(secure, this.events);
     secure.once('secure', () => {
       this.session.secure = true;
     });
