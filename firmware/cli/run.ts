@@ -31,6 +31,8 @@ export function usage(commands: readonly Command[] = COMMANDS): string {
     ...commands.map((c) => `  ${[...c.words, c.usage].filter(Boolean).join(' ')}\n        ${c.summary}`),
     '  restore DIR',
     '        replace the data of a STOPPED daemon with a backup',
+    '  update FILE | --rollback | --status',
+    '        install a signed update bundle beside the running release (rolls back by itself if unhealthy)',
     '  version',
     '',
     'Passwords are read from stdin (a hidden prompt on a terminal), never from the command line.',
@@ -53,6 +55,11 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
   // The daemon and direct store access load LevelDB and the supervisor; a verb
   // that talks to the socket needs neither, so they are imported on demand.
   if (verb === 'serve') return (await import('./serve.ts')).serveCommand(argv.slice(1), io, version);
+  // Updates replace the release the CLI itself runs from, so they live in their own room.
+  if (verb === 'update') {
+    const { runUpdateCli } = await import('../update/index.ts');
+    return runUpdateCli(argv.slice(1), { out: (t) => io.stdout.write(t), err: (t) => io.stderr.write(t) });
+  }
 
   let json = argv.includes('--json');
   try {
