@@ -2,19 +2,13 @@
 // a delay that grows by a step per failure (capped at 5 s), in the call shape
 // the IMAP commands use.
 
-import { createPasswordThrottle } from '../net/password-check.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import { createPasswordThrottle, type PasswordThrottleOptions } from '../net/password-check.ts';
+import type { Account } from '../store/types.ts';
 
-export interface PasswordCheckOptions {
-  readonly store: Pick<MailStore, 'findAccount'>;
-  readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-  /** Failures from one address within the window before it is refused. */
-  readonly maxFailures: number;
-  readonly windowMs?: number;
-  /** Delay before answering a failure, per failure so far (capped). */
+/** The shared throttle's options, with IMAP's delay curve in place of `delayMs`. */
+export interface PasswordCheckOptions extends Omit<PasswordThrottleOptions, 'delayMs'> {
+  /** Delay before answering a failure, per failure so far (capped at 5 s). */
   readonly failureDelayMs?: number;
-  readonly verify?: (password: string, hash: string) => Promise<boolean>;
 }
 
 /** Resolves the account, or undefined for a wrong pair; throws AUTH_THROTTLED when the client's address is refused. */

@@ -1,21 +1,14 @@
 // The POP3 listener's password check: the shared throttle in firmware/net with
 // a delay that doubles per failure (capped).
 
-import { createPasswordThrottle } from '../net/password-check.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import { createPasswordThrottle, type PasswordThrottleOptions } from '../net/password-check.ts';
+import type { Account } from '../store/types.ts';
 
-export interface PasswordCheckOptions {
-  readonly store: Pick<MailStore, 'findAccount'>;
-  readonly now: () => number;
-  /** Waits; injected so tests do not really wait. */
-  readonly sleep: (ms: number) => Promise<void>;
-  /** Failures from one address within the window before it is refused. */
-  readonly maxFailures: number;
-  readonly windowMs?: number;
+/** The shared throttle's options, with POP3's doubling delay in place of `delayMs`. */
+export interface PasswordCheckOptions extends Omit<PasswordThrottleOptions, 'delayMs'> {
   /** Delay after the first failure; doubles per further failure. */
   readonly firstDelayMs?: number;
   readonly maxDelayMs?: number;
-  readonly verify?: (password: string, hash: string) => Promise<boolean>;
 }
 
 /** Resolves the account, or undefined for a wrong pair; throws AUTH_THROTTLED when the address is refused. */
