@@ -4,7 +4,7 @@
 
 import { readSettings } from '../config/settings.ts';
 import { PochtaError } from '../errors.ts';
-import { type ListenerTls, loadListenerTls } from '../net/listener-tls.ts';
+import { loadOptionalListenerTls } from '../net/listener-tls.ts';
 import { isLoopback } from '../net/tcp-listener.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { ImapDeps } from './commands/types.ts';
@@ -32,15 +32,7 @@ export async function createImapService(
   const log = ctx.log;
   const settings = await readSettings(ctx.store, { dev: ctx.dev });
 
-  let listenerTls: ListenerTls | undefined;
-  try {
-    listenerTls = await loadListenerTls(ctx.tls, log);
-  } catch (err) {
-    // Port 993 cannot run without a certificate; 143 runs without STARTTLS (and so without logins, outside dev).
-    if (implicitTls) throw new PochtaError('BAD_CONFIG', `TLS certificate unreadable: ${String(err)}`);
-    log.warn({ err: String(err) }, 'TLS certificate unreadable: STARTTLS not offered');
-  }
-  const source = listenerTls;
+  const source = await loadOptionalListenerTls(ctx.tls, log, { implicitTls, upgradeCommand: 'STARTTLS' });
   const sleep = overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   const deps: ImapDeps = {

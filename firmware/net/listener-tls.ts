@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type net from 'node:net';
 import tls from 'node:tls';
+import { PochtaError } from '../errors.ts';
 import type { Logger, TlsFiles } from '../supervisor/service.ts';
 import { loadTlsContext } from './tls.ts';
 
@@ -40,4 +41,24 @@ export async function loadListenerTls(files: TlsFiles, log: Logger): Promise<Lis
     upgrade: (socket) => new tls.TLSSocket(socket, { isServer: true, secureContext: source.current() }),
     close: () => source.close(),
   };
+}
+
+/**
+ * Load the listener's certificate where TLS may be optional. Unreadable files
+ * throw BAD_CONFIG when `implicitTls` (that port cannot run without them);
+ * otherwise they are logged and undefined is returned, and the listener runs
+ * without offering `upgradeCommand` (and so without logins, outside dev).
+ */
+export async function loadOptionalListenerTls(
+  files: TlsFiles,
+  log: Logger,
+  options: { readonly implicitTls: boolean; readonly upgradeCommand: string },
+): Promise<ListenerTls | undefined> {
+  try {
+    return await loadListenerTls(files, log);
+  } catch (err) {
+    if (options.implicitTls) throw new PochtaError('BAD_CONFIG', `TLS certificate unreadable: ${String(err)}`);
+    log.warn({ err: String(err) }, `TLS certificate unreadable: ${options.upgradeCommand} not offered`);
+    return undefined;
+  }
 }

@@ -5,7 +5,7 @@
 
 import { readSettings } from '../config/settings.ts';
 import { PochtaError } from '../errors.ts';
-import { type ListenerTls, loadListenerTls } from '../net/listener-tls.ts';
+import { loadOptionalListenerTls } from '../net/listener-tls.ts';
 import { isLoopback } from '../net/tcp-listener.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { Pop3Deps } from './commands/types.ts';
@@ -36,15 +36,7 @@ export async function createPop3Service(
   const settings = await readSettings(ctx.store, { dev: ctx.dev });
   const setTimer = overrides.setTimer ?? realTimer;
 
-  let listenerTls: ListenerTls | undefined;
-  try {
-    listenerTls = await loadListenerTls(ctx.tls, log);
-  } catch (error) {
-    // 995 cannot run without a certificate; 110 runs without STLS (and so without logins, outside dev).
-    if (implicitTls) throw new PochtaError('BAD_CONFIG', `TLS certificate unreadable: ${String(error)}`);
-    log.warn({ err: String(error) }, 'TLS certificate unreadable: STLS not offered');
-  }
-  const tlsNow = listenerTls;
+  const tlsNow = await loadOptionalListenerTls(ctx.tls, log, { implicitTls, upgradeCommand: 'STLS' });
 
   const deps: Pop3Deps = {
     store: ctx.store,

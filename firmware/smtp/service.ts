@@ -10,7 +10,7 @@ import { PochtaError } from '../errors.ts';
 import { DnsblChecker } from '../filters/dnsbl.ts';
 import type { DnsblOptions } from '../filters/dnsbl-zones.ts';
 import { parseIp, reverseName } from '../net/cidr.ts';
-import { type ListenerTls, loadListenerTls } from '../net/listener-tls.ts';
+import { loadOptionalListenerTls } from '../net/listener-tls.ts';
 import { DnsResolver, type Resolver } from '../net/resolver.ts';
 import { verifyPassword } from '../store/helpers.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
@@ -53,14 +53,8 @@ export async function createSmtpService(ctx: ListenerContext, overrides: SmtpSer
     }
   });
 
-  let tls: ListenerTls | undefined;
-  try {
-    tls = await loadListenerTls(ctx.tls, log);
-  } catch (err) {
-    // Implicit TLS cannot run without a certificate; the others run without STARTTLS.
-    if (mode === 'smtps') throw new PochtaError('BAD_CONFIG', `TLS certificate unreadable: ${String(err)}`);
-    log.warn({ err: String(err) }, 'TLS certificate unreadable: STARTTLS not offered');
-  }
+  // Implicit TLS cannot run without a certificate; the others run without STARTTLS.
+  const tls = await loadOptionalListenerTls(ctx.tls, log, { implicitTls: mode === 'smtps', upgradeCommand: 'STARTTLS' });
 
   const local = createLocalTarget({ store: ctx.store, hostname: ctx.hostname, now: ctx.now, log });
   const outbound = overrides.outbound ?? createOutboundTarget({ store: ctx.store, hostname: ctx.hostname, now: ctx.now, log });
