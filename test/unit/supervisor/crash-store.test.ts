@@ -32,7 +32,12 @@ describe('a listener crash does not disturb the store', () => {
     await fixture?.cleanup();
   });
 
-  it('completes a delivery sent by a thread that exits at once, and keeps serving the others', async () => {
+  it('a delivery sent by a thread that exits at once commits whole or not at all, and the others keep serving', async () => {
+    // The dying thread never got a reply, so nothing it sent was acknowledged: a
+    // call still in its port when the thread dies may be dropped (under load the
+    // exit can be seen first). What must hold: no half-written delivery, the
+    // event of any commit reaches the other listener, and the store keeps serving.
+    let committed = 0;
     for (let round = 1; round <= 3; round++) {
       const client = await connectLines(addressOf(supervisor, 'pop3'));
       await client.readLine();
@@ -43,16 +48,18 @@ describe('a listener crash does not disturb the store', () => {
       assert.match(status.lastError ?? '', /exited with code 4/);
       client.close();
 
-      // The delivery the dead thread started was committed, and its event reached the other listener.
-      // (Generous wait: the commit's fsync can be slow on a busy disk; nothing here is timed.)
-      const event = JSON.parse((await other.readLine(10_000)).replace(/^EVENT /, '')) as { type: string; mailboxId: string };
-      assert.equal(event.type, 'message-added');
-      assert.equal(event.mailboxId, inbox);
-      const messages = await fixture.store.listMessages(inbox);
-      assert.equal(messages.length, round);
-      const last = messages.at(-1);
-      assert.ok(last);
-      assert.match(new TextDecoder().decode(await fixture.store.readBody(last.blobId)), new RegExp(`round${round}`));
+      // Generous wait: the commit's fsync can be slow on a busy disk; nothing here is timed.
+      const line = await other.readLine(10_000).catch(() => undefined);
+      if (line !== undefined) {
+        const event = JSON.parse(line.replace(/^EVENT /, '')) as { type: string; mailboxId: string };
+        assert.equal(event.type, 'message-added');
+        assert.equal(event.mailboxId, inbox);
+        committed += 1;
+        const last = (await fixture.store.listMessages(inbox)).at(-1);
+        assert.ok(last);
+        assert.match(new TextDecoder().decode(await fixture.store.readBody(last.blobId)), new RegExp(`round${round}`));
+      }
+      assert.equal((await fixture.store.listMessages(inbox)).length, committed);
 
       // The other listener still reads and writes through its own proxy.
       // The change event (pushed as the write commits) comes before the command's reply.
@@ -60,8 +67,9 @@ describe('a listener crash does not disturb the store', () => {
       assert.equal(await other.readLine(), 'OK');
       assert.equal(await other.command('GET crash.round'), `VALUE "${round}"`);
     }
+    assert.ok(committed >= 1, 'at least one in-flight delivery of three committed');
     const report = await fixture.store.fsck();
     assert.deepEqual(report.problems, []);
-    assert.equal(report.checked.messages, 3);
+    assert.equal(report.checked.messages, committed);
   });
 });
