@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { attachSocket, createIdleTimer, detachSocket, type IdleTimer, type SocketEvents } from '../net/socket-events.ts';
+import type { SetTimer } from '../net/timers.ts';
 import type { StoreEvent } from '../store/types.ts';
 import type { Logger } from '../supervisor/service.ts';
 import { capabilityList } from './capabilities.ts';
@@ -18,15 +19,6 @@ import { bad, type CommandResult, code, resultFromError } from './responses.ts';
 import { createSession, type Session } from './session.ts';
 import { type CommandFrame, DEFAULT_LIMITS, type FrameError, ImapStream, type StreamLimits } from './stream.ts';
 import { ArgReader } from './syntax/args.ts';
-
-/** Starts a timer and returns its cancel function; injected so tests fake time. */
-export type SetTimer = (ms: number, fn: () => void) => () => void;
-
-export const realTimer: SetTimer = (ms, fn) => {
-  const t = setTimeout(fn, ms);
-  t.unref();
-  return () => clearTimeout(t);
-};
 
 export interface ConnectionOptions {
   readonly id: string;

@@ -11,12 +11,13 @@
 // search/evaluate.ts, and a search index can narrow BODY/TEXT through the
 // searchCandidates seam (search/candidates.ts, ImapDeps.searchCandidates).
 
+export type { SetTimer } from '../net/timers.ts';
 export { COMMANDS, commandTable } from './commands/index.ts';
 export type { Command, CommandContext, CommandFlags, CommandSpec, ImapDeps } from './commands/types.ts';
 export { defineCommand } from './commands/types.ts';
 export type { ImapResponse, ImapValue, OutputChunk, ResponseCode, StreamValue } from './compiler.ts';
 export { atom, compileResponse, fetchResponse, literal } from './compiler.ts';
-export { ImapConnection, type SetTimer } from './connection.ts';
+export { ImapConnection } from './connection.ts';
 export { MailboxView } from './mailbox-view.ts';
 export { type Authenticate, createPasswordCheck } from './password-check.ts';
 export { requiredTerms, type SearchCandidates } from './search/candidates.ts';

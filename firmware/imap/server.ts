@@ -6,9 +6,10 @@ import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { createTcpListener } from '../net/tcp-listener.ts';
+import { realTimer, type SetTimer } from '../net/timers.ts';
 import { commandTable } from './commands/index.ts';
 import type { Command, ImapDeps, UserSessionLimit } from './commands/types.ts';
-import { ImapConnection, realTimer, type SetTimer } from './connection.ts';
+import { ImapConnection } from './connection.ts';
 import type { StreamLimits } from './stream.ts';
 
 export interface ImapServerOptions {

@@ -6,9 +6,9 @@ import { readSettings } from '../config/settings.ts';
 import { PochtaError } from '../errors.ts';
 import { loadOptionalListenerTls } from '../net/listener-tls.ts';
 import { isLoopback } from '../net/tcp-listener.ts';
+import type { SetTimer } from '../net/timers.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { ImapDeps } from './commands/types.ts';
-import type { SetTimer } from './connection.ts';
 import { createPasswordCheck } from './password-check.ts';
 import { createImapServer } from './server.ts';
 

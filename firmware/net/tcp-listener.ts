@@ -8,8 +8,9 @@ import tls from 'node:tls';
 import type { Logger } from '../supervisor/service.ts';
 import { CidrList } from './cidr.ts';
 
-/** Starts a timer and returns its cancel function. */
-export type SetTimer = (ms: number, fn: () => void) => () => void;
+import type { SetTimer } from './timers.ts';
+
+export type { SetTimer };
 
 /** What the listener needs of one connection. */
 export interface ListenerConnection {

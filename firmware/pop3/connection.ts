@@ -6,6 +6,7 @@
 
 import type { Socket } from 'node:net';
 import { attachSocket, createIdleTimer, detachSocket, type IdleTimer, type SocketEvents } from '../net/socket-events.ts';
+import type { SetTimer } from '../net/timers.ts';
 import type { Logger } from '../supervisor/service.ts';
 import { capabilityList } from './capabilities.ts';
 import type { Command, CommandContext, Pop3Deps } from './commands/types.ts';
@@ -13,7 +14,6 @@ import { LineStream, MAX_COMMAND_LINE } from './line-stream.ts';
 import { Pop3SyntaxError, parseCommand } from './parser.ts';
 import { compileReply, err, type Reply, replyFromError, TERMINATOR } from './replies.ts';
 import { createSession, type Session } from './session.ts';
-import type { SetTimer } from './timers.ts';
 
 export interface ConnectionOptions {
   readonly id: string;

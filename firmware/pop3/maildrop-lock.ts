@@ -4,8 +4,8 @@
 // it. A session renews its lease well within the TTL; if its thread dies, the
 // lease lapses by itself after the TTL.
 
+import type { SetTimer } from '../net/timers.ts';
 import type { MailStore } from '../store/types.ts';
-import type { SetTimer } from './timers.ts';
 
 export interface MaildropLockOptions {
   readonly store: Pick<MailStore, 'acquireLease' | 'releaseLease'>;

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { createTcpListener } from '../net/tcp-listener.ts';
+import { realTimer, type SetTimer } from '../net/timers.ts';
 import { commandTable } from './commands/index.ts';
 import type { Command, Pop3Deps } from './commands/types.ts';
 import { Pop3Connection } from './connection.ts';
-import { realTimer, type SetTimer } from './timers.ts';
 
 export interface Pop3ServerOptions {
   /** Implicit TLS (port 995) with these options; plain TCP otherwise. */

@@ -7,12 +7,12 @@ import { readSettings } from '../config/settings.ts';
 import { PochtaError } from '../errors.ts';
 import { loadOptionalListenerTls } from '../net/listener-tls.ts';
 import { isLoopback } from '../net/tcp-listener.ts';
+import { realSleep, realTimer, type SetTimer } from '../net/timers.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { Pop3Deps } from './commands/types.ts';
 import { lockMaildrop } from './maildrop-lock.ts';
 import { createPasswordCheck } from './password-check.ts';
 import { createPop3Server } from './server.ts';
-import { realSleep, realTimer, type SetTimer } from './timers.ts';
 
 export interface Pop3ServiceOverrides {
   readonly authenticate?: Pop3Deps['authenticate'];

@@ -7,11 +7,13 @@ import path from 'node:path';
 import { ensureTlsFiles } from '../../../firmware/net/tls.ts';
 import { leaseName } from '../../../firmware/pop3/maildrop-lock.ts';
 import { createPop3Service, type Pop3ServiceOverrides } from '../../../firmware/pop3/service.ts';
-import type { SetTimer } from '../../../firmware/pop3/timers.ts';
 import { hashPassword, type LevelMailStore, openStore } from '../../../firmware/store/index.ts';
 import type { Account } from '../../../firmware/store/types.ts';
 import type { ListenAddress, ListenerName, Logger, Service, TlsFiles } from '../../../firmware/supervisor/service.ts';
+import { manualTimers } from '../../support/manual-timers.ts';
 import { Pop3TestClient } from './client.ts';
+
+export { manualTimers };
 
 export const silentLog: Logger = {
   trace: () => undefined,
@@ -25,26 +27,6 @@ export const silentLog: Logger = {
 
 export const PASSWORD = 'correct horse battery';
 export const USER = 'alice@example.com';
-
-/** Timers that only fire when the test says so. */
-export function manualTimers(): { setTimer: SetTimer; fire(ms?: number): void; pending(ms?: number): number } {
-  const timers = new Set<{ ms: number; fn: () => void }>();
-  return {
-    setTimer(ms, fn) {
-      const t = { ms, fn };
-      timers.add(t);
-      return () => timers.delete(t);
-    },
-    fire(ms) {
-      for (const t of [...timers]) {
-        if (ms !== undefined && t.ms !== ms) continue;
-        timers.delete(t);
-        t.fn();
-      }
-    },
-    pending: (ms) => [...timers].filter((t) => ms === undefined || t.ms === ms).length,
-  };
-}
 
 export interface Pop3Service extends Service {
   address(): ListenAddress | undefined;

@@ -5,13 +5,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ImapDeps } from '../../../firmware/imap/commands/types.ts';
-import type { SetTimer } from '../../../firmware/imap/connection.ts';
 import { createImapServer, type ImapServer, type ImapServerOptions } from '../../../firmware/imap/server.ts';
 import { analyze } from '../../../firmware/mime/index.ts';
 import { type LevelMailStore, openStore, verifyPassword } from '../../../firmware/store/index.ts';
 import type { Account } from '../../../firmware/store/types.ts';
 import type { Logger } from '../../../firmware/supervisor/service.ts';
+import { manualTimers } from '../../support/manual-timers.ts';
 import { TestClient } from './client.ts';
+
+export { manualTimers };
 
 export const silentLog: Logger = {
   trace: () => undefined,
@@ -33,26 +35,6 @@ export function cheapHash(password: string): string {
   const salt = randomBytes(16);
   const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
   return `$scrypt$ln=10,r=8,p=1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
-
-/** Timers that only fire when the test says so. */
-export function manualTimers(): { setTimer: SetTimer; fire(ms?: number): void; pending(): number } {
-  const timers = new Set<{ ms: number; fn: () => void }>();
-  return {
-    setTimer(ms, fn) {
-      const t = { ms, fn };
-      timers.add(t);
-      return () => timers.delete(t);
-    },
-    fire(ms) {
-      for (const t of [...timers]) {
-        if (ms !== undefined && t.ms !== ms) continue;
-        timers.delete(t);
-        t.fn();
-      }
-    },
-    pending: () => timers.size,
-  };
 }
 
 export interface Fixture {

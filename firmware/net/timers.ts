@@ -1,4 +1,5 @@
-// Time seams of the POP3 listener, injected so tests fake time.
+// Time seams of the socket listeners (IMAP, POP3, the shared TCP listener),
+// injected so tests fake time.
 
 /** Starts a timer and returns its cancel function. */
 export type SetTimer = (ms: number, fn: () => void) => () => void;
