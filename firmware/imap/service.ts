@@ -4,9 +4,9 @@
 
 import { readSettings } from '../config/settings.ts';
 import { PochtaError } from '../errors.ts';
+import { isLoopback } from '../net/cidr.ts';
 import { loadOptionalListenerTls } from '../net/listener-tls.ts';
-import { isLoopback } from '../net/tcp-listener.ts';
-import type { SetTimer } from '../net/timers.ts';
+import { realSleep, type SetTimer } from '../net/timers.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { ImapDeps } from './commands/types.ts';
 import { createPasswordCheck } from './password-check.ts';
@@ -33,7 +33,7 @@ export async function createImapService(
   const settings = await readSettings(ctx.store, { dev: ctx.dev });
 
   const source = await loadOptionalListenerTls(ctx.tls, log, { implicitTls, upgradeCommand: 'STARTTLS' });
-  const sleep = overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = overrides.sleep ?? realSleep;
 
   const deps: ImapDeps = {
     store: ctx.store,

@@ -200,3 +200,10 @@ export function reverseName(ip: IpAddress): string {
 export function ptrName(ip: IpAddress): string {
   return `${reverseName(ip)}.${ip.family === 4 ? 'in-addr.arpa' : 'ip6.arpa'}`;
 }
+
+const LOOPBACK = CidrList.parse(['127.0.0.0/8', '::1/128']);
+
+/** True for an address in 127.0.0.0/8 or ::1 (IPv4-mapped included); false for any other address and for text that is not an address. */
+export function isLoopback(address: string): boolean {
+  return LOOPBACK.contains(address);
+}

@@ -6,7 +6,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../supervisor/service.ts';
-import { CidrList } from './cidr.ts';
 
 import type { SetTimer } from './timers.ts';
 
@@ -116,11 +115,4 @@ export function createTcpListener<C extends ListenerConnection>(options: TcpList
       await closed;
     },
   };
-}
-
-const LOOPBACK = CidrList.parse(['127.0.0.0/8', '::1/128']);
-
-/** True for an address in 127.0.0.0/8 or ::1; false for any other address and for text that is not an address. */
-export function isLoopback(address: string): boolean {
-  return LOOPBACK.contains(address);
 }

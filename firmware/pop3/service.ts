@@ -5,8 +5,8 @@
 
 import { readSettings } from '../config/settings.ts';
 import { PochtaError } from '../errors.ts';
+import { isLoopback } from '../net/cidr.ts';
 import { loadOptionalListenerTls } from '../net/listener-tls.ts';
-import { isLoopback } from '../net/tcp-listener.ts';
 import { realSleep, realTimer, type SetTimer } from '../net/timers.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { Pop3Deps } from './commands/types.ts';

@@ -8,7 +8,7 @@ import type { Settings } from '../config/settings.ts';
 import { errorSummary } from '../delivery/index.ts';
 // address-policy, not the filters' index: the index also loads mailauth, which a listener needs only once mail arrives.
 import { checkRecipientAddress, checkSenderAddress } from '../filters/address-policy.ts';
-import { CidrList } from '../net/cidr.ts';
+import { CidrList, isLoopback } from '../net/cidr.ts';
 import type { ListenAddress } from '../supervisor/service.ts';
 import { checkLogin, senderAllowed } from './auth.ts';
 import { AuthThrottle, ConnectionCounter, SlidingWindow } from './limits.ts';
@@ -45,9 +45,6 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
     if (trustedCache?.source !== source) trustedCache = { source, list: CidrList.parse(source) };
     return trustedCache.list;
   };
-
-  const loopback = CidrList.parse(['127.0.0.0/8', '::1/128']);
-  const isLoopback = (ip: string) => loopback.contains(ip);
 
   const options: SMTPServerOptions = {
     name: deps.hostname,
