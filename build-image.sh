@@ -8,7 +8,8 @@
 #   ./build-image.sh --bundle-only   only the update bundle (no image)
 #   ./build-image.sh --rootfs-only   only make (or find) the cached root filesystem
 #   options: --out DIR (default ./out), --cache DIR (default /var/cache/pochta-image),
-#            --no-apt (do not install build tools), --kernel debian|raspberrypi
+#            --no-apt (do not install build tools), --kernel debian|raspberrypi,
+#            --front-panel sysfs|kernel (default sysfs: which GPIO driver config.txt sets up)
 set -euo pipefail
 
 ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,6 +24,7 @@ MAKE_BUNDLE=0
 ROOTFS_ONLY=0
 INSTALL_TOOLS=1
 KERNEL=debian
+FRONT_PANEL=${POCHTA_FRONT_PANEL:-sysfs}
 
 log() { printf '[build-image %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -38,13 +40,15 @@ while (($#)); do
   --out) OUT=$(realpath -m "$2"); shift ;;
   --cache) CACHE=$(realpath -m "$2"); shift ;;
   --kernel) KERNEL=$2; shift ;;
-  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --front-panel) FRONT_PANEL=$2; shift ;;
+  -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) die "unknown option $1 (see --help)" ;;
   esac
   shift
 done
 
 [[ $KERNEL == debian ]] || die "--kernel $KERNEL: only Debian's kernel (Pi 3/4) is built here; the Raspberry Pi kernel (Pi 5) needs its archive, see image/README.md"
+[[ $FRONT_PANEL == sysfs || $FRONT_PANEL == kernel ]] || die "--front-panel $FRONT_PANEL: expected sysfs or kernel"
 [[ $(id -u) == 0 ]] || die "run as root (mmdebstrap --mode=root, file ownership in the image)"
 
 # shellcheck source=image/build/tools.sh
@@ -53,6 +57,8 @@ source "$IMAGE_DIR/build/tools.sh"
 source "$IMAGE_DIR/build/rootfs.sh"
 # shellcheck source=image/build/app.sh
 source "$IMAGE_DIR/build/app.sh"
+# shellcheck source=image/build/front-panel.sh
+source "$IMAGE_DIR/build/front-panel.sh"
 # shellcheck source=image/build/overlay.sh
 source "$IMAGE_DIR/build/overlay.sh"
 # shellcheck source=image/build/assemble.sh

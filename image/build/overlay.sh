@@ -49,7 +49,7 @@ CMA=64M
 CONF
   {
     echo "# Pochta (image/build/overlay.sh): appended by raspi-firmware to config.txt"
-    "$NODE_BIN" "$IMAGE_DIR/tools/config-txt.ts"
+    "$NODE_BIN" "$IMAGE_DIR/tools/config-txt.ts" --front-panel "$FRONT_PANEL"
   } >"$ROOT/etc/default/raspi-firmware-custom"
   # The hook writes "rw"; a later "ro" wins (kernel and initramfs-tools alike),
   # so the root is never mounted writable, not even before fstab is read.
@@ -66,6 +66,8 @@ CONF
   done
   umount "$ROOT/proc"
   grep -q 'dtparam=watchdog=on' "$ROOT/boot/firmware/config.txt" || die "config.txt lacks the front panel lines"
+  grep -q 'dtoverlay=pochta-leds' "$ROOT/boot/firmware/config.txt" || die "config.txt does not name the front-panel overlays"
+  front_panel_install "$ROOT"
   grep -q 'root=LABEL=POCHTA-ROOT' "$ROOT/boot/firmware/cmdline.txt" || die "cmdline.txt does not name the root by label"
 
   log "overlay: services"

@@ -1,7 +1,7 @@
 # Sourced by build-image.sh: the Debian tools the build needs.
 
 # The last three are for `npm run test:image` (QEMU boot test), not the build itself.
-TOOLS_PACKAGES=(mmdebstrap qemu-user-static binfmt-support arch-test dosfstools mtools e2fsprogs fdisk zstd xz-utils g++-aarch64-linux-gnu file qemu-system-arm swaks openssh-client)
+TOOLS_PACKAGES=(mmdebstrap qemu-user-static binfmt-support arch-test dosfstools mtools e2fsprogs fdisk zstd xz-utils g++-aarch64-linux-gnu file device-tree-compiler qemu-system-arm swaks openssh-client)
 
 tools_install() {
   local missing=()
@@ -17,7 +17,7 @@ tools_install() {
 
 tools_check() {
   local t
-  for t in mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk zstd xz tar; do
+  for t in mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk zstd xz tar dtc fdtput fdtget; do
     command -v "$t" >/dev/null || die "missing tool $t (run without --no-apt)"
   done
   # arm64 binaries must run through qemu-user (binfmt_misc) for mmdebstrap.
