@@ -10,11 +10,14 @@ import { errorCodeOf, PochtaError } from '../errors.ts';
 import { applyUpdate, type HealthReport, rollbackRelease, type UpdateDeps } from './apply.ts';
 import { boxHealthCheck } from './health.ts';
 import { listReleases, readReleaseLinks } from './releases.ts';
+import { runUpdateRequest } from './request.ts';
 
 export const UPDATE_USAGE = `usage: pochta update FILE       verify a signed bundle, install it beside the running release,
                              switch, restart, check health; rolls back by itself on failure
        pochta update --rollback  go back to the previous release
        pochta update --status    the releases on this box
+       pochta update --request DIR   run the web UI's request in DIR (request.json, incoming/,
+                             status.json); for the root unit pochta-update.service
 options: --root DIR (/opt/pochta) --key PEM (/etc/pochta/update-key.pem)
          --service UNIT (pochta.service) --admin-socket PATH (/var/lib/pochta/admin.sock)
          --timeout SECONDS (180) --json`;
@@ -26,10 +29,13 @@ export interface UpdateCliOptions {
   readonly restart?: () => Promise<void>;
   /** Replaces the admin socket + /health check (tests). */
   readonly health?: () => Promise<HealthReport>;
+  /** The clock for --request's status times (tests). */
+  readonly now?: () => Date;
 }
 
 interface Args {
   file?: string;
+  request?: string;
   rollback: boolean;
   status: boolean;
   json: boolean;
@@ -60,6 +66,7 @@ function parseArgs(argv: readonly string[]): Args {
     };
     if (a === '--rollback') args.rollback = true;
     else if (a === '--status') args.status = true;
+    else if (a === '--request') args.request = value();
     else if (a === '--json') args.json = true;
     else if (a === '--root') args.root = value();
     else if (a === '--key') args.key = value();
@@ -73,8 +80,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (args.file === undefined) args.file = a;
     else throw new PochtaError('INVALID_ARGUMENT', `one bundle at a time (got ${args.file} and ${a})`);
   }
-  const modes = Number(args.file !== undefined) + Number(args.rollback) + Number(args.status);
-  if (modes !== 1) throw new PochtaError('INVALID_ARGUMENT', 'give a bundle FILE, --rollback or --status');
+  const modes = Number(args.file !== undefined) + Number(args.rollback) + Number(args.status) + Number(args.request !== undefined);
+  if (modes !== 1) throw new PochtaError('INVALID_ARGUMENT', 'give a bundle FILE, --rollback or --status (or --request DIR)');
   return args;
 }
 
@@ -103,6 +110,8 @@ export async function runUpdateCli(argv: readonly string[], options: UpdateCliOp
     const deps: UpdateDeps = {
       root: args.root,
       publicKey: await readFile(args.key, 'utf8').catch(() => {
+        // A request must still be claimed and answered (status.json), or the path unit would start us again and again.
+        if (args.request !== undefined) return '';
         throw new PochtaError('BAD_CONFIG', `cannot read the update key ${args.key}`);
       }),
       restart: options.restart ?? (() => systemctlRestart(args.service)),
@@ -111,6 +120,15 @@ export async function runUpdateCli(argv: readonly string[], options: UpdateCliOp
         if (!args.json) err(`pochta update: ${line}\n`);
       },
     };
+    if (args.request !== undefined) {
+      const status = await runUpdateRequest({ dir: args.request, deps, ...(options.now ? { now: options.now } : {}) });
+      if (status === undefined) {
+        print({ state: 'none' }, `no update request in ${args.request}`);
+        return 0;
+      }
+      print(status, `${status.state}: ${status.message}`);
+      return status.state === 'installed' ? 0 : 1;
+    }
     if (args.rollback) {
       const r = await rollbackRelease(deps);
       print(r, `now running ${r.to} (was ${r.from}): ${r.health.ok ? 'healthy' : 'NOT healthy'} - ${r.health.detail}`);

@@ -12,3 +12,5 @@ export type { BoxHealthOptions } from './health.ts';
 export { boxHealthCheck, checkOnce } from './health.ts';
 export type { ReleaseLinks } from './releases.ts';
 export { listReleases, pruneReleases, readReleaseLinks, setReleaseLink, unpackRelease } from './releases.ts';
+export type { UpdateRequestOptions, UpdateState, UpdateStatus } from './request.ts';
+export { CLAIMED_FILE, INCOMING_DIR, REQUEST_FILE, runUpdateRequest, STATUS_FILE } from './request.ts';

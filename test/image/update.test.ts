@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, readlink, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,11 +17,10 @@ import {
   readReleaseLinks,
   rollbackRelease,
   runUpdateCli,
-  setReleaseLink,
   type UpdateDeps,
   verifyBundle,
-  writeBundle,
 } from '../../firmware/update/index.ts';
+import { type UpdateFixtures, updateFixtures } from './update-fixtures.ts';
 
 let dir: string;
 const keys = generateSigningKeys();
@@ -29,44 +28,15 @@ const otherKeys = generateSigningKeys();
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pochta-update-'));
+  fx = updateFixtures(dir, keys.privateKeyPem);
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A release tree as build-image.sh stages it (a shell script stands in for Node). */
-async function releaseTree(version: string, releaseJsonVersion = version): Promise<string> {
-  const tree = join(dir, 'trees', version);
-  await mkdir(join(tree, 'node', 'bin'), { recursive: true });
-  await mkdir(join(tree, 'app', 'bin'), { recursive: true });
-  await writeFile(join(tree, 'node', 'bin', 'node'), '#!/bin/sh\necho fake node\n');
-  await chmod(join(tree, 'node', 'bin', 'node'), 0o755);
-  await writeFile(join(tree, 'app', 'bin', 'pochta.js'), `// release ${version}\n`);
-  await writeFile(
-    join(tree, 'release.json'),
-    JSON.stringify({ version: releaseJsonVersion, node: '24.21.0', commit: 'abc', built: 'now' }),
-  );
-  return tree;
-}
-
-async function bundle(version: string, opts: { key?: string; releaseJsonVersion?: string } = {}): Promise<string> {
-  const tree = await releaseTree(version, opts.releaseJsonVersion);
-  const payload = join(dir, `${version}.tar.gz`);
-  execFileSync('tar', ['-czf', payload, '-C', tree, '.']);
-  const out = join(dir, `${version}-${Math.random().toString(36).slice(2)}.bundle`);
-  await writeBundle(out, payload, { version, node: '24.21.0', commit: 'abc', created: 'now' }, opts.key ?? keys.privateKeyPem);
-  return out;
-}
-
-/** An apps dir with release `v1` installed and current, as a fresh image has it. */
-async function appsRoot(): Promise<string> {
-  const root = await mkdtemp(join(dir, 'opt-'));
-  const tree = await releaseTree('v1');
-  await mkdir(join(root, 'releases'));
-  execFileSync('cp', ['-a', tree, join(root, 'releases', 'v1')]);
-  await setReleaseLink(root, 'current', 'v1');
-  return root;
-}
+let fx: UpdateFixtures;
+const bundle: UpdateFixtures['bundle'] = (version, opts) => fx.bundle(version, opts);
+const appsRoot = (): Promise<string> => fx.appsRoot();
 
 function deps(root: string, healthy: (current: string | undefined) => boolean) {
   const calls = { restarts: 0, ranAfterRestart: [] as (string | undefined)[] };
