@@ -17,7 +17,7 @@ overlay_apply() {
   rm -f "$ROOT/etc/resolv.conf" # may be the build host's copy or a symlink
   cp -a --no-preserve=ownership "$IMAGE_DIR/overlay/." "$ROOT/"
   chmod 0440 "$ROOT/etc/sudoers.d/pochta-admin"
-  install -m 0644 "$IMAGE_DIR"/systemd/*.service "$ROOT/etc/systemd/system/"
+  install -m 0644 "$IMAGE_DIR"/systemd/*.service "$IMAGE_DIR"/systemd/*.path "$ROOT/etc/systemd/system/"
   [[ -f $IMAGE_DIR/systemd/pochta.service ]] || die "image/systemd/pochta.service is missing"
 
   in_root useradd --system --user-group --home-dir /var/lib/pochta --shell /usr/sbin/nologin --comment 'Pochta mail daemon' pochta
@@ -77,7 +77,7 @@ CONF
     ln -sf /dev/null "$ROOT/etc/systemd/system/$unit"
   done
   for unit in systemd-networkd.service systemd-timesyncd.service ssh.service avahi-daemon.service unbound.service \
-    pochta-firstboot.service pochta.service; do
+    pochta-firstboot.service pochta.service pochta-update.path; do
     in_root systemctl enable "$unit" >/dev/null 2>&1 || die "systemctl enable $unit failed"
   done
   in_root systemctl disable systemd-networkd-wait-online.service >/dev/null 2>&1 || true

@@ -4,7 +4,9 @@
 // /health, checks what first boot did (SSH key from the boot partition,
 // hostname, grown data partition, read-only root), delivers a message with
 // swaks and reads it back over IMAP; then applies a signed update bundle and a
-// deliberately broken one (which must roll back by itself), and powers off.
+// deliberately broken one (which must roll back by itself), and one the way
+// the web UI asks for it (request.json picked up by pochta-update.path); checks
+// the front-panel overlays on the boot partition, and powers off.
 //
 // Slow (minutes under emulation), so not part of `npm test`: run it with
 // `npm run test:image` after `./build-image.sh` (as root). POCHTA_IMAGE picks an
@@ -337,6 +339,59 @@ test('a signed update applies; a broken one rolls back by itself', { skip }, asy
   assert.match(await ssh(`sudo pochta user show ${user}`), /alice@pochta\.test/);
   const back = await ssh('sudo pochta update --rollback 2>&1', 600_000);
   assert.match(back, new RegExp(`now running ${before.replace(/[.+]/g, '\\$&')} `));
+});
+
+test('an update the web UI asks for is applied by the root unit (pochta-update.path)', { skip }, async () => {
+  const before = (await ssh('readlink /opt/pochta/current')).trim().split('/').pop()!;
+  const bundle = await makeBundle(`${before}-web`, false);
+  await run('scp', [
+    ...['-i', sshKey, '-P', String(ports.ssh), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null'],
+    ...['-o', 'LogLevel=ERROR', bundle, 'admin@127.0.0.1:web.bundle'],
+  ]);
+  // Emulation is slow: a runtime drop-in gives the unit's health wait more time (the image keeps 180 s).
+  await ssh(
+    'sudo mkdir -p /run/systemd/system/pochta-update.service.d && ' +
+      "printf '[Service]\\nExecStart=\\nExecStart=/usr/local/bin/pochta update --timeout 400 --request /var/lib/pochta/update\\n' | " +
+      'sudo tee /run/systemd/system/pochta-update.service.d/test.conf >/dev/null && sudo systemctl daemon-reload',
+  );
+  // What the web UI does, as the daemon's user: the bundle into incoming/, then request.json, both temp-then-rename.
+  const dirFacts = await ssh(
+    'systemctl is-enabled pochta-update.path; systemctl is-active pochta-update.path; sudo stat -c %U:%a /var/lib/pochta/update',
+  );
+  assert.deepEqual(dirFacts.trim().split('\n'), ['enabled', 'active', 'pochta:750']);
+  const target = '/var/lib/pochta/update/incoming/1764284400000.bundle';
+  const started = Date.now();
+  await ssh(
+    `sudo install -o pochta -g pochta -m 0640 ~/web.bundle /var/lib/pochta/update/incoming/.upload && sudo -u pochta mv /var/lib/pochta/update/incoming/.upload ${target} && ` +
+      `echo '{"bundle":"${target}","requestedAt":"${new Date().toISOString()}"}' | sudo -u pochta tee /var/lib/pochta/update/.request >/dev/null && ` +
+      'sudo -u pochta mv /var/lib/pochta/update/.request /var/lib/pochta/update/request.json',
+  );
+  const states: string[] = [];
+  const status = await until('status.json to settle', Date.now() + 900_000, async () => {
+    const text = await ssh('sudo -u pochta cat /var/lib/pochta/update/status.json 2>/dev/null || true').catch(() => '');
+    if (!text.trim()) return undefined;
+    const s = JSON.parse(text) as { state: string; message: string; version?: string };
+    if (states.at(-1) !== s.state) states.push(s.state);
+    return ['installed', 'rolled-back', 'failed'].includes(s.state) ? s : undefined;
+  });
+  log(`web UI update (${((Date.now() - started) / 1000).toFixed(0)} s, states ${states.join(' -> ')}): ${status.message}`);
+  assert.equal(status.state, 'installed', status.message);
+  assert.equal(status.version, `${before}-web`);
+  assert.equal((await ssh('readlink /opt/pochta/current')).trim(), `releases/${before}-web`);
+  assert.equal((await ssh(`sudo test -e ${target} && echo left || echo deleted`)).trim(), 'deleted');
+  const left = (await ssh('sudo ls -A /var/lib/pochta/update')).trim().split('\n');
+  assert.ok(!left.includes('request.json') && !left.includes('request.claimed.json'), left.join(' '));
+  assert.match(await ssh(`sudo pochta user show ${user}`), /alice@pochta\.test/);
+});
+
+test('the front-panel overlays are on the boot partition and named in config.txt', { skip }, async () => {
+  const facts = await ssh('sudo ls /boot/firmware/overlays; sudo grep -E "dtoverlay=pochta" /boot/firmware/config.txt');
+  assert.deepEqual(facts.trim().split('\n').sort(), [
+    '#dtoverlay=pochta-button',
+    '#dtoverlay=pochta-leds',
+    'pochta-button.dtbo',
+    'pochta-leds.dtbo',
+  ]);
 });
 
 test('the box powers off cleanly', { skip }, async () => {
