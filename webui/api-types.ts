@@ -394,6 +394,106 @@ export interface RestoreState {
   readonly appliesAt: 'next-start';
 }
 
+export interface BackupScheduleInput {
+  /** Default true; false keeps the settings but stops the runs. */
+  readonly enabled?: boolean;
+  /** A full path: a drive under /media or /mnt, or a folder inside it. */
+  readonly target: string;
+  /** Every N hours (1..168); give this or dailyAt. */
+  readonly everyHours?: number;
+  /** Once a day at "HH:MM", the box's local time; give this or everyHours. */
+  readonly dailyAt?: string;
+  /** How many backups to keep on the drive (1..100, default 7). */
+  readonly keep?: number;
+}
+
+export interface BackupScheduleView {
+  readonly enabled: boolean;
+  readonly target: string;
+  readonly everyHours?: number;
+  readonly dailyAt?: string;
+  readonly keep: number;
+  readonly savedAt: number;
+}
+
+export interface BackupRunView {
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly ok: boolean;
+  /** Full path of the backup written (ok runs). */
+  readonly file?: string;
+  readonly bytes?: number;
+  /** What went wrong, in plain words. */
+  readonly error?: string;
+  /** Older backups deleted to keep `keep`. */
+  readonly pruned?: readonly string[];
+  readonly trigger: 'schedule' | 'now';
+}
+
+export interface BackupTargetView {
+  readonly path: string;
+  /** False when the drive is gone (not mounted), the folder is missing or not writable. */
+  readonly present: boolean;
+  /** Why not present, or a caution, in plain words. */
+  readonly reason?: string;
+  readonly drive?: { readonly mountPoint: string; readonly device: string; readonly fsType: string };
+  readonly freeBytes?: number;
+}
+
+export interface BackupTargetCandidate {
+  /** A drive's mount point under /media or /mnt that the box can write to. */
+  readonly path: string;
+  readonly device: string;
+  readonly fsType: string;
+  readonly freeBytes?: number;
+  readonly totalBytes?: number;
+}
+
+export interface BackupScheduleState {
+  readonly schedule?: BackupScheduleView;
+  /** The schedule's target as it is now. */
+  readonly target?: BackupTargetView;
+  /** Drives present now. */
+  readonly candidates: readonly BackupTargetCandidate[];
+  readonly last?: BackupRunView;
+  /** The last run that worked (may be older than `last`). */
+  readonly lastOk?: BackupRunView;
+  /** When the next scheduled run is due (in the past: at the next minute). */
+  readonly nextAt?: number;
+  /** Set while a backup is being written (since when). */
+  readonly runningSince?: number;
+}
+
+// ---- update
+
+export type UpdateStateName = 'waiting' | 'running' | 'installed' | 'rolled-back' | 'failed';
+
+/** `<data>/update/status.json`, written by the root side (`pochta update --request`). */
+export interface UpdateStatusView {
+  readonly state: UpdateStateName;
+  readonly bundle?: string;
+  readonly version?: string;
+  readonly message: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+}
+
+export interface UpdateState {
+  /** The running release. */
+  readonly version: string;
+  /**
+   * 'systemd': the box's path unit picks up a request and installs it as root.
+   * 'absent': dev mode, nothing picks requests up (no update happens).
+   */
+  readonly installer: 'systemd' | 'absent';
+  /** The request waiting in `<data>/update/request.json`, if any. */
+  readonly request?: { readonly bundle: string; readonly requestedAt: string };
+  /** What the installer last said; absent before the first update. */
+  readonly status?: UpdateStatusView;
+  /** Largest bundle the upload takes. */
+  readonly maxBytes: number;
+}
+
 // ---- mail health and DNS
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'unknown';
@@ -411,6 +511,13 @@ export interface HealthCheck {
 export interface HealthResponse {
   readonly checkedAt: number;
   readonly checks: readonly HealthCheck[];
+  /** The public address the admin set for the outside checks; absent = the A record of the primary domain's MX host. */
+  readonly publicAddress?: string;
+}
+
+export interface PublicAddressRequest {
+  /** An IPv4 or IPv6 address; null or '' = find it through DNS again. */
+  readonly address: string | null;
 }
 
 export type DnsRecordType = 'MX' | 'TXT' | 'CNAME' | 'SRV' | 'A';

@@ -134,9 +134,12 @@ export const createService: ServiceFactory = async (ctx: ListenerContext): Promi
           });
         });
       }
+      // Scheduled backups are looked at every minute (see server/backup-schedule.ts for why they run here).
+      app.backups.start(60_000);
       ctx.log.info({ address: bound, https: !plainHttp, redirectPort }, 'web listening');
     },
     async stop(deadline) {
+      app.backups.stop();
       clearTimeout(reloadTimer);
       watcher?.close();
       // close() waits for open keep-alive connections (and live event streams); cut them at the deadline.

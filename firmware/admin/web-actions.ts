@@ -1,9 +1,20 @@
 // Admin actions the web UI needs beyond the CLI's: the admin credentials (kept
 // hashed in the store, never returned), sign-in checks, first-boot setup in
 // one validated step, the physical-presence request (front panel button), the
-// dashboard's mail counters, the log tail and the relay test. Registered in
+// dashboard's mail counters, the log tail, the relay test, the box's public
+// address for the health checks and the backup schedule. Registered in
 // actions.ts's table, so the CLI can call them too (`pochta` over the socket).
 
+import { isIP } from 'node:net';
+import {
+  BACKUP_LAST_RUN_KEY,
+  BACKUP_SCHEDULE_KEY,
+  type BackupLastRuns,
+  type BackupRun,
+  type BackupSchedule,
+  parseBackupSchedule,
+  readBackupSchedule,
+} from '../backup-schedule/schedule.ts';
 import { isHostname } from '../config/address.ts';
 import { prepareSettingsChange } from '../config/settings.ts';
 import { deliverDirect, deliverSmarthost } from '../delivery/outbound/route.ts';
@@ -21,6 +32,8 @@ import { resetAdminAccess } from './reset-admin-access.ts';
 export const ADMIN_CREDENTIALS_KEY = 'admin.credentials';
 /** Store setting: the box's mail host name chosen in setup (MX target, client settings). */
 export const BOX_HOSTNAME_KEY = 'box.hostname';
+/** Store setting: the box's public address as the admin gave it (mail health checks); absent = the A record of the MX host. */
+export const BOX_PUBLIC_ADDRESS_KEY = 'box.publicAddress';
 /** The user name the admin signs in with. */
 export const ADMIN_USERNAME = 'admin';
 
@@ -29,6 +42,8 @@ export interface WebStateView {
   /** The mail host name: the one chosen in setup, else the daemon's configured one. */
   readonly hostname: string;
   readonly hasAdminPassword: boolean;
+  /** The public address set for the health checks (box.address.set); absent = found through DNS. */
+  readonly publicAddress?: string;
   /** When the admin password was last set: a web session from before a change (reset, recovery) is ended. */
   readonly adminChangedAt?: number;
   readonly dev: boolean;
@@ -89,10 +104,12 @@ async function storeAdminPassword(deps: AdminDeps, password: string, field: stri
 
 const webState: AdminAction = async (deps): Promise<WebStateView> => {
   const stored = await credentials(deps);
+  const publicAddress = await deps.store.getSetting(BOX_PUBLIC_ADDRESS_KEY);
   return {
     setupDone: (await deps.store.getSetting('setup.done')) === true,
     hostname: await hostnameOf(deps),
     hasAdminPassword: stored !== undefined,
+    ...(typeof publicAddress === 'string' && isIP(publicAddress) ? { publicAddress } : {}),
     ...(stored ? { adminChangedAt: stored.changedAt } : {}),
     dev: deps.config.dev,
   };
@@ -343,6 +360,67 @@ const relayTest: AdminAction = async (deps, params) => {
   };
 };
 
+/** Set the box's public address for the health checks ({address}; null or '' = find it through DNS). */
+const boxAddressSet: AdminAction = async (deps, params) => {
+  const raw = params['address'];
+  if (raw === null || raw === undefined || raw === '') {
+    await deps.store.setSettings({ [BOX_PUBLIC_ADDRESS_KEY]: undefined });
+    return { address: null };
+  }
+  const address = typeof raw === 'string' ? raw.trim() : '';
+  if (isIP(address) === 0) throw new PochtaError('INVALID_ARGUMENT', `address: ${JSON.stringify(raw)} is not an IP address`);
+  await deps.store.setSettings({ [BOX_PUBLIC_ADDRESS_KEY]: address });
+  return { address };
+};
+
+export interface BackupScheduleView extends BackupLastRuns {
+  readonly schedule?: BackupSchedule;
+}
+
+async function lastRuns(deps: AdminDeps): Promise<BackupLastRuns> {
+  const value = await deps.store.getSetting(BACKUP_LAST_RUN_KEY);
+  return typeof value === 'object' && value !== null ? (value as BackupLastRuns) : {};
+}
+
+/** The backup schedule (absent when none is set) and the last run and last good run. */
+const backupScheduleGet: AdminAction = async (deps): Promise<BackupScheduleView> => {
+  const schedule = readBackupSchedule(await deps.store.getSetting(BACKUP_SCHEDULE_KEY));
+  return { ...(schedule ? { schedule } : {}), ...(await lastRuns(deps)) };
+};
+
+/** Save the schedule ({schedule: {enabled?, target, everyHours | dailyAt, keep}}; {schedule: null} removes it). */
+const backupScheduleSet: AdminAction = async (deps, params) => {
+  if (params['schedule'] === null) {
+    await deps.store.setSettings({ [BACKUP_SCHEDULE_KEY]: undefined });
+    return backupScheduleGet(deps, {});
+  }
+  const schedule = parseBackupSchedule(params['schedule'], deps.now());
+  await deps.store.setSettings({ [BACKUP_SCHEDULE_KEY]: schedule });
+  return backupScheduleGet(deps, {});
+};
+
+/** Keep a finished backup run ({run}); the web listener's scheduler calls it after each run. */
+const backupScheduleRecord: AdminAction = async (deps, params) => {
+  const run = params['run'] as Partial<BackupRun> | undefined;
+  if (
+    typeof run !== 'object' ||
+    run === null ||
+    typeof run.startedAt !== 'number' ||
+    typeof run.finishedAt !== 'number' ||
+    typeof run.ok !== 'boolean' ||
+    (run.trigger !== 'schedule' && run.trigger !== 'now')
+  ) {
+    throw new PochtaError('INVALID_ARGUMENT', 'run: expected {startedAt, finishedAt, ok, trigger, file?, bytes?, error?}');
+  }
+  const previous = await lastRuns(deps);
+  const kept: BackupLastRuns = {
+    last: run as BackupRun,
+    ...(run.ok ? { lastOk: run as BackupRun } : previous.lastOk ? { lastOk: previous.lastOk } : {}),
+  };
+  await deps.store.setSettings({ [BACKUP_LAST_RUN_KEY]: kept });
+  return kept;
+};
+
 export const WEB_ACTIONS: ReadonlyMap<string, AdminAction> = new Map<string, AdminAction>([
   ['web.state', webState],
   ['admin.password.set', adminPasswordSet],
@@ -355,4 +433,8 @@ export const WEB_ACTIONS: ReadonlyMap<string, AdminAction> = new Map<string, Adm
   ['stats.mail', statsMail],
   ['log.tail', logTail],
   ['relay.test', relayTest],
+  ['box.address.set', boxAddressSet],
+  ['backup.schedule.get', backupScheduleGet],
+  ['backup.schedule.set', backupScheduleSet],
+  ['backup.schedule.record', backupScheduleRecord],
 ]);

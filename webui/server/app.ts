@@ -4,6 +4,8 @@
 // the checks every request must pass live in gate.ts.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { BackupScheduler } from '../../firmware/backup-schedule/index.ts';
+import { createWebBackupScheduler } from './backup-schedule.ts';
 import { createBoxState, createRouteContext } from './context.ts';
 import type { WebDeps } from './deps.ts';
 import { toApiError } from './errors.ts';
@@ -11,6 +13,7 @@ import { installGate } from './gate.ts';
 import { createPresenceGate } from './presence.ts';
 import { createFailureLimiter } from './rate-limit.ts';
 import { autoconfigRoutes } from './routes/autoconfig.ts';
+import { backupScheduleRoutes } from './routes/backup-schedule.ts';
 import { checkRoutes } from './routes/checks.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { logRoutes } from './routes/logs.ts';
@@ -20,6 +23,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { setupRoutes } from './routes/setup.ts';
 import { statusRoutes } from './routes/status.ts';
+import { updateRoutes } from './routes/update.ts';
 import { createSessionStore } from './sessions.ts';
 import { createStaticFiles } from './static-files.ts';
 
@@ -37,7 +41,13 @@ export interface RouteInfo {
 /** Every route as registered, for the test that walks the table. */
 export type RouteTable = RouteInfo[];
 
-export function buildApp(deps: WebDeps, options: BuildOptions = {}): FastifyInstance & { routeTable: RouteTable } {
+export interface WebApp extends FastifyInstance {
+  readonly routeTable: RouteTable;
+  /** Scheduled backups: the Service ticks it (start/stop); tests call tick() with their own clock. */
+  readonly backups: BackupScheduler;
+}
+
+export function buildApp(deps: WebDeps, options: BuildOptions = {}): WebApp {
   const app = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
@@ -74,11 +84,14 @@ export function buildApp(deps: WebDeps, options: BuildOptions = {}): FastifyInst
     ...(deps.log ? { log: deps.log } : {}),
   });
 
+  const backups = createWebBackupScheduler(deps, async () => (await box.get()).hostname);
+
   installGate(app, ctx);
   // Event streams never end on their own: end them so close() does not wait for the browsers.
   app.addHook('preClose', async () => {
     for (const end of [...ctx.streams]) end();
   });
+  app.addHook('onClose', async () => backups.stop());
 
   app.setErrorHandler((err, request, reply) => {
     const mapped = toApiError(err);
@@ -97,6 +110,8 @@ export function buildApp(deps: WebDeps, options: BuildOptions = {}): FastifyInst
   app.register(async (scope) => queueRoutes(scope, ctx));
   app.register(async (scope) => logRoutes(scope, ctx));
   app.register(async (scope) => maintenanceRoutes(scope, ctx));
+  app.register(async (scope) => backupScheduleRoutes(scope, ctx, backups));
+  app.register(async (scope) => updateRoutes(scope, ctx));
   app.register(async (scope) => checkRoutes(scope, ctx));
   app.register(async (scope) => autoconfigRoutes(scope, ctx));
 
@@ -115,5 +130,5 @@ export function buildApp(deps: WebDeps, options: BuildOptions = {}): FastifyInst
     });
   });
 
-  return Object.assign(app, { routeTable });
+  return Object.assign(app, { routeTable, backups });
 }

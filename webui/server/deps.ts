@@ -2,9 +2,11 @@
 // admin socket in production, in-process in tests), the clock, paths and the
 // few seams tests replace (DNS, host facts, TCP probes).
 
+import type { TargetPaths } from '../../firmware/backup-schedule/index.ts';
 import type { Resolver } from '../../firmware/net/resolver.ts';
 import type { Logger, TlsFiles } from '../../firmware/supervisor/service.ts';
 import type { SystemFacts } from '../api-types.ts';
+import type { SrvLookup } from './srv-lookup.ts';
 
 /** Runs an admin action by name (firmware/admin's table); rejects with the PochtaError it answered. */
 export interface AdminCaller {
@@ -51,6 +53,17 @@ export interface WebDeps {
   readonly sessionTimes?: { readonly idleMs: number; readonly absoluteMs: number };
   /** The openssl binary for a new self-signed certificate. */
   readonly openssl?: string;
+  /** Where backup drives are looked for (default /proc/mounts, /media and /mnt). */
+  readonly backupTargets?: TargetPaths;
+  /** SRV lookups asking these servers (default node:dns at the dns.servers setting; the Resolver seam has no SRV). */
+  readonly srv?: (servers: readonly string[]) => SrvLookup;
+  /**
+   * The "port 25 from outside" check: the port it connects to (default 25) and whether
+   * a private or loopback address is tried anyway (default false: "cannot test from inside").
+   */
+  readonly inboundProbe?: { readonly port: number; readonly tryPrivate: boolean };
+  /** Web UI updates: where bundles and request.json go (default <dataDir>/update), upload limit (default 512 MiB). */
+  readonly update?: { readonly dir?: string; readonly maxBytes?: number };
   /** How often SSE streams look for changes (default status 2 s, panel 1 s, logs 1 s). */
   readonly pollMs?: { readonly status: number; readonly panel: number; readonly logs: number };
 }

@@ -5,6 +5,7 @@
 import type { Resolver } from '../../firmware/net/resolver.ts';
 import type { DnsAdviceResponse, DnsRecordAdvice } from '../api-types.ts';
 import { MAIL_PORTS } from './client-config.ts';
+import type { SrvLookup } from './srv-lookup.ts';
 
 export interface DnsAdviceInput {
   readonly domain: string;
@@ -29,7 +30,8 @@ async function look(fn: () => Promise<Published>): Promise<Published> {
   }
 }
 
-export async function dnsAdvice(input: DnsAdviceInput, resolver: Resolver): Promise<DnsAdviceResponse> {
+/** `srvLookup`: SRV lookups at the same servers; without it the SRV records are listed but not checked. */
+export async function dnsAdvice(input: DnsAdviceInput, resolver: Resolver, srvLookup?: SrvLookup): Promise<DnsAdviceResponse> {
   const { domain, hostname } = input;
   // Every lookup runs at once: on a box without internet each may take the resolver's whole timeout.
   const records: (Omit<DnsRecordAdvice, 'published'> & { published: Published | Promise<Published> })[] = [];
@@ -134,8 +136,15 @@ export async function dnsAdvice(input: DnsAdviceInput, resolver: Resolver): Prom
       name: `${label}.${domain}`,
       value: `${priority} 1 ${port} ${hostname}`,
       purpose: 'RFC 6186 service record: lets mail clients find the server and port for this domain.',
-      // The Resolver seam has no SRV lookup: not checked.
-      published: { status: 'unknown', answers: [] },
+      published: srvLookup
+        ? look(async () => {
+            const answer = await srvLookup(`${label}.${domain}`);
+            const answers = answer.records.map((r) => `${r.priority} ${r.weight} ${r.port} ${norm(r.name) || '.'}`);
+            if (answer.records.length === 0) return { status: 'missing', answers };
+            const ok = answer.records.some((r) => r.port === port && norm(r.name) === norm(hostname));
+            return { status: ok ? 'match' : 'different', answers };
+          })
+        : { status: 'unknown', answers: [] },
     });
   }
   return { domain, records: await Promise.all(records.map(async (r) => ({ ...r, published: await r.published }))) };

@@ -184,8 +184,8 @@ export async function runHealthChecks(input: HealthInputs): Promise<HealthCheck[
           },
         ];
       }
-      return advice.flatMap((a) =>
-        a.records
+      return advice.flatMap((a) => [
+        ...a.records
           .filter((r) => r.type !== 'SRV')
           .map((r): HealthCheck => {
             const label =
@@ -224,9 +224,32 @@ export async function runHealthChecks(input: HealthInputs): Promise<HealthCheck[
                 };
             }
           }),
-      );
+        ...srvCheck(a),
+      ]);
     })(),
   );
 
   return (await Promise.all(checks)).flat();
+}
+
+/** The RFC 6186 SRV records of a domain as one check: optional, so never worse than "check this". */
+function srvCheck(advice: DnsAdviceResponse): HealthCheck[] {
+  const srv = advice.records.filter((r) => r.type === 'SRV');
+  if (srv.length === 0) return [];
+  const id = `dns-srv-${advice.domain}`;
+  const title = `Mail app service records (SRV) for ${advice.domain}`;
+  const off = srv.filter((r) => r.published.status === 'missing' || r.published.status === 'different');
+  if (srv.every((r) => r.published.status === 'unknown')) {
+    return [{ id, title, status: 'unknown', detail: 'The DNS did not answer.', fix: 'Check the DNS servers in Settings (dns.servers).' }];
+  }
+  if (off.length === 0) return [{ id, title, status: 'ok', detail: `All ${srv.length} are published as they should be.` }];
+  return [
+    {
+      id,
+      title,
+      status: 'warn',
+      detail: `${off.length} of ${srv.length} are missing or different: ${off.map((r) => r.name.split('.').slice(0, 2).join('.')).join(', ')}.`,
+      fix: 'Optional, but they let mail apps set themselves up from the address alone: publish them from the DNS records page (copy buttons).',
+    },
+  ];
 }

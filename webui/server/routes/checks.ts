@@ -1,23 +1,36 @@
 // The mail health page and the DNS helper.
 
 import type { FastifyInstance } from 'fastify';
-import type { DnsAdviceResponse, DomainView, HealthResponse, ListenerView, QueueSummary, SettingView } from '../../api-types.ts';
+import type { DnsblZone } from '../../../firmware/config/settings.ts';
+import type {
+  DnsAdviceResponse,
+  DomainView,
+  HealthResponse,
+  ListenerView,
+  PublicAddressRequest,
+  QueueSummary,
+  SettingView,
+} from '../../api-types.ts';
 import type { RouteContext } from '../context.ts';
 import { dnsAdvice } from '../dns-advice.ts';
 import { ApiFailure } from '../errors.ts';
 import { runHealthChecks } from '../health-checks.ts';
+import { runOutsideChecks } from '../outside-checks.ts';
+import { readSmtpGreeting } from '../smtp-greeting.ts';
+import { nodeSrvLookup } from '../srv-lookup.ts';
 import { readCertificateInfo } from '../tls-files.ts';
 
 export async function checkRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   const { deps } = ctx;
   const setting = async <T>(key: string): Promise<T> => (await ctx.act<SettingView>('settings.get', { key })).value as T;
-  const resolver = async () => deps.resolver(await setting<string[]>('dns.servers'));
+  const servers = () => setting<string[]>('dns.servers');
+  const resolver = async () => deps.resolver(await servers());
   const smarthost = async () => {
     const value = await setting<{ host: string; port: number } | null>('relay.smarthost');
     return value ? { host: value.host, port: value.port } : null;
   };
   const adviceFor = async (domain: DomainView): Promise<DnsAdviceResponse> => {
-    const [state, relay, r] = await Promise.all([ctx.box.get(), smarthost(), resolver()]);
+    const [state, relay, list] = await Promise.all([ctx.box.get(), smarthost(), servers()]);
     return dnsAdvice(
       {
         domain: domain.name,
@@ -25,7 +38,8 @@ export async function checkRoutes(app: FastifyInstance, ctx: RouteContext): Prom
         ...(domain.dkim ? { dkim: domain.dkim } : {}),
         ...(relay ? { smarthost: relay.host } : {}),
       },
-      r,
+      deps.resolver(list),
+      (deps.srv ?? nodeSrvLookup)(list),
     );
   };
 
@@ -38,17 +52,62 @@ export async function checkRoutes(app: FastifyInstance, ctx: RouteContext): Prom
 
   app.get('/api/health-checks', async (): Promise<HealthResponse> => {
     const now = deps.now();
-    const checks = await runHealthChecks({
-      now,
-      listeners: async () => (await ctx.act<{ listeners: ListenerView[] }>('status')).listeners,
-      queue: () => ctx.act<QueueSummary[]>('queue.list'),
-      tls: () => readCertificateInfo(deps.tls, now),
-      system: () => deps.systemFacts(),
-      dns: async () => Promise.all((await ctx.act<DomainView[]>('domain.list')).map(adviceFor)),
-      smarthost,
-      resolver,
-      probeTcp: deps.probeTcp,
-    });
-    return { checkedAt: now, checks };
+    const outside = async () => {
+      const [state, domains, zones, r] = await Promise.all([
+        ctx.box.get(),
+        ctx.act<DomainView[]>('domain.list'),
+        setting<DnsblZone[]>('dnsbl.zones'),
+        resolver(),
+      ]);
+      const primary = [...domains].sort((a, b) => a.createdAt - b.createdAt)[0]?.name;
+      return runOutsideChecks({
+        primaryDomain: primary,
+        boxNames: [...new Set([state.hostname, deps.hostname])],
+        publicAddress: state.publicAddress,
+        zones,
+        resolver: r,
+        greeting: readSmtpGreeting,
+        probe: deps.inboundProbe ?? { port: 25, tryPrivate: false },
+      });
+    };
+    const [state, outsideChecks, checks] = await Promise.all([
+      ctx.box.get(),
+      outside(),
+      runHealthChecks({
+        now,
+        listeners: async () => (await ctx.act<{ listeners: ListenerView[] }>('status')).listeners,
+        queue: () => ctx.act<QueueSummary[]>('queue.list'),
+        tls: () => readCertificateInfo(deps.tls, now),
+        system: () => deps.systemFacts(),
+        dns: async () => Promise.all((await ctx.act<DomainView[]>('domain.list')).map(adviceFor)),
+        smarthost,
+        resolver,
+        probeTcp: deps.probeTcp,
+      }),
+    ]);
+    return {
+      checkedAt: now,
+      checks: [...checks, ...outsideChecks],
+      ...(state.publicAddress ? { publicAddress: state.publicAddress } : {}),
+    };
   });
+
+  app.put<{ Body: PublicAddressRequest }>(
+    '/api/health-checks/address',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['address'],
+          additionalProperties: false,
+          properties: { address: { type: ['string', 'null'], maxLength: 64 } },
+        },
+      },
+    },
+    async (request) => {
+      const result = await ctx.act<{ address: string | null }>('box.address.set', { address: request.body.address });
+      ctx.box.invalidate();
+      return result;
+    },
+  );
 }
