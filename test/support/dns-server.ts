@@ -8,14 +8,23 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { parseIp, reverseName } from '../../firmware/net/cidr.ts';
 
-export type RecordType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS' | 'SOA';
+export type RecordType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS' | 'SOA' | 'SRV';
 
 export type TestRecord =
   | { readonly type: 'A' | 'AAAA'; readonly address: string; readonly ttl?: number }
   | { readonly type: 'MX'; readonly exchange: string; readonly priority: number; readonly ttl?: number }
   /** One TXT record; a string longer than 255 bytes is split into character-strings. */
   | { readonly type: 'TXT'; readonly text: string | readonly string[]; readonly ttl?: number }
-  | { readonly type: 'PTR' | 'CNAME'; readonly target: string; readonly ttl?: number };
+  | { readonly type: 'PTR' | 'CNAME'; readonly target: string; readonly ttl?: number }
+  /** RFC 2782; target '.' = "no such service here". */
+  | {
+      readonly type: 'SRV';
+      readonly priority: number;
+      readonly weight: number;
+      readonly port: number;
+      readonly target: string;
+      readonly ttl?: number;
+    };
 
 export type Behaviour =
   | { readonly kind: 'delay'; readonly ms: number }
@@ -23,7 +32,7 @@ export type Behaviour =
   | { readonly kind: 'refused' }
   | { readonly kind: 'drop' };
 
-const TYPE_CODES: Record<string, number> = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28 };
+const TYPE_CODES: Record<string, number> = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33 };
 const TYPE_NAMES = new Map(Object.entries(TYPE_CODES).map(([k, v]) => [v, k]));
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 const DEFAULT_TTL = 300;
@@ -314,6 +323,13 @@ function encodeRdata(r: TestRecord): Buffer {
     case 'PTR':
     case 'CNAME':
       return encodeName(r.target);
+    case 'SRV': {
+      const fixed = Buffer.alloc(6);
+      fixed.writeUInt16BE(r.priority, 0);
+      fixed.writeUInt16BE(r.weight, 2);
+      fixed.writeUInt16BE(r.port, 4);
+      return Buffer.concat([fixed, r.target === '.' ? Buffer.from([0]) : encodeName(r.target)]);
+    }
   }
 }
 

@@ -59,9 +59,10 @@ export interface WebDeps {
   readonly srv?: (servers: readonly string[]) => SrvLookup;
   /**
    * The "port 25 from outside" check: the port it connects to (default 25) and whether
-   * a private or loopback address is tried anyway (default false: "cannot test from inside").
+   * a private or loopback address is tried anyway (default false: "cannot test from inside"),
+   * how long it waits for the greeting (default 5 s).
    */
-  readonly inboundProbe?: { readonly port: number; readonly tryPrivate: boolean };
+  readonly inboundProbe?: { readonly port: number; readonly tryPrivate: boolean; readonly timeoutMs?: number };
   /** Web UI updates: where bundles and request.json go (default <dataDir>/update), upload limit (default 512 MiB). */
   readonly update?: { readonly dir?: string; readonly maxBytes?: number };
   /** How often SSE streams look for changes (default status 2 s, panel 1 s, logs 1 s). */

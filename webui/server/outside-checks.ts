@@ -22,7 +22,7 @@ export interface OutsideInputs {
   /** The greeting of host:port (rejects when nothing answers). */
   readonly greeting: (host: string, port: number, timeoutMs: number) => Promise<string>;
   /** Where the port-25 check connects, and whether private addresses are tried anyway (tests). */
-  readonly probe: { readonly port: number; readonly tryPrivate: boolean };
+  readonly probe: { readonly port: number; readonly tryPrivate: boolean; readonly timeoutMs?: number };
 }
 
 type Result = Omit<HealthCheck, 'id' | 'title'>;
@@ -160,7 +160,7 @@ async function inboundPort25(found: FoundAddress, input: OutsideInputs): Promise
   }
   let greeting: string;
   try {
-    greeting = await input.greeting(found.address, port, 5000);
+    greeting = await input.greeting(found.address, port, input.probe.timeoutMs ?? 5000);
   } catch (err) {
     return {
       status: 'fail',
