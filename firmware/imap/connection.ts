@@ -293,6 +293,7 @@ export class ImapConnection {
       session: this.session,
       deps: this.deps,
       send: (response) => this.send(response),
+      write: (chunks) => this.output.write(chunks),
       readLine: (prompt) => this.readLine(prompt),
       capabilities: () => this.capabilities(),
       flushUpdates: async (allowExpunge) => {

@@ -72,6 +72,33 @@ export async function loadMessages(store: MailStore, mailboxId: string, uids: re
   return all.filter((m) => wanted.has(m.uid));
 }
 
+/**
+ * The messages of a listing (UID order) with the given UIDs (ascending), in
+ * that order; UIDs the listing lacks (expunged meanwhile) are left out.
+ */
+export function pickMessages(listing: readonly MessageMeta[], uids: readonly number[]): MessageMeta[] {
+  const out: MessageMeta[] = [];
+  let j = 0;
+  for (const uid of uids) {
+    // a short set jumps, a long one walks
+    if (uids.length < 64) j = lowerBoundUid(listing, uid, j);
+    else while (j < listing.length && listing[j]!.uid < uid) j++;
+    if (j < listing.length && listing[j]!.uid === uid) out.push(listing[j]!);
+  }
+  return out;
+}
+
+function lowerBoundUid(listing: readonly MessageMeta[], uid: number, from: number): number {
+  let lo = from;
+  let hi = listing.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (listing[mid]!.uid < uid) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Run fn over items with at most `limit` at once; results keep the input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);

@@ -10,6 +10,8 @@ import { realTimer, type SetTimer } from '../net/timers.ts';
 import { commandTable } from './commands/index.ts';
 import type { Command, ImapDeps, UserSessionLimit } from './commands/types.ts';
 import { ImapConnection } from './connection.ts';
+import { HeaderFieldsCache } from './header-cache.ts';
+import { MessageCache } from './message-cache.ts';
 import type { StreamLimits } from './stream.ts';
 
 export interface ImapServerOptions {
@@ -40,7 +42,13 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 export const DEFAULT_SESSIONS_PER_USER = 50;
 
 export function createImapServer(baseDeps: ImapDeps, options: ImapServerOptions = {}): ImapServer {
-  const deps: ImapDeps = { ...baseDeps, userSessions: userSessionLimit(options.maxSessionsPerUser ?? DEFAULT_SESSIONS_PER_USER) };
+  const messageCache = baseDeps.messageCache ?? new MessageCache(baseDeps.store);
+  const deps: ImapDeps = {
+    ...baseDeps,
+    userSessions: userSessionLimit(options.maxSessionsPerUser ?? DEFAULT_SESSIONS_PER_USER),
+    messageCache,
+    headerCache: baseDeps.headerCache ?? new HeaderFieldsCache(),
+  };
   const commands = options.commands ?? commandTable();
   const setTimer = options.setTimer ?? realTimer;
   // Ids unique across restarts of the listener: a random prefix plus a counter.
@@ -65,7 +73,18 @@ export function createImapServer(baseDeps: ImapDeps, options: ImapServerOptions 
       }),
   });
 
-  return listener;
+  return {
+    listen: (port, host) => listener.listen(port, host),
+    async close(deadline) {
+      try {
+        await listener.close(deadline);
+      } finally {
+        // the cache follows the change feed until the listener is gone
+        messageCache.close();
+      }
+    },
+    connections: listener.connections,
+  };
 }
 
 function userSessionLimit(max: number): UserSessionLimit {

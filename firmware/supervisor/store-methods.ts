@@ -39,6 +39,8 @@ export const REMOTE_METHODS = [
   'getBodyInfo',
   'getBodyInfos',
   'getBodyHeads',
+  'listMessageColumns',
+  'getHeaderFields',
   'searchCandidates',
   'readBody',
   'setFlags',

@@ -2,10 +2,11 @@
 // tag UID FETCH sequence-set (att ...) [(CHANGEDSINCE modseq [VANISHED])]
 
 import type { MessageMeta } from '../../store/types.ts';
-import { atom, type ImapValue } from '../compiler.ts';
+import { atom, compileResponse, type ImapValue } from '../compiler.ts';
+import { quickFetch, quickItems } from '../fetch-quick.ts';
 import { fetchKeys, fetchValues, isTopHeader, needsStructure, setsSeen, UnknownTransferEncoding } from '../fetch-response.ts';
 import { MessageContent } from '../message-content.ts';
-import { absentUids, loadMessages, mapLimit, resolveSet } from '../message-set.ts';
+import { absentUids, loadMessages, mapLimit, pickMessages, resolveSet } from '../message-set.ts';
 import { bad, type CommandResult, code, no, ok } from '../responses.ts';
 import { type FetchArgs, type FetchItem, parseFetchArgs } from '../syntax/fetch.ts';
 import { enableCondstore } from './condstore.ts';
@@ -51,7 +52,10 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
     const vanished = absentUids(args.set, view.uids, (box?.uidNext ?? 1) - 1);
     if (vanished !== '') await ctx.send({ type: 'data', values: [atom('VANISHED'), [atom('EARLIER')], atom(vanished)] });
   }
-  let metas = await loadMessages(store, view.mailboxId, uids);
+  // the listener's copy of the listing when it has one (SELECT made it): one mailbox read, no listing
+  const cache = ctx.deps.messageCache;
+  const listing = cache?.has(view.mailboxId) === true ? await cache.listingById(view.mailboxId) : undefined;
+  let metas = listing === undefined ? await loadMessages(store, view.mailboxId, uids) : pickMessages(listing.messages, uids);
   if (args.changedSince !== undefined) {
     const since = args.changedSince;
     metas = metas.filter((m) => m.modseq > since);
@@ -74,6 +78,22 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
     }
   }
   const reportsFlags = has(items, 'FLAGS');
+  const quick = cache !== undefined && ctx.deps.headerCache !== undefined && seenUids.size === 0 ? quickItems(items) : undefined;
+  if (cache !== undefined && ctx.deps.headerCache !== undefined && quick !== undefined) {
+    // metadata and kept header fields only: written straight to bytes
+    const content = new MessageContent(store);
+    const keys = fetchKeys(items);
+    const deps = {
+      store,
+      messages: cache,
+      headers: ctx.deps.headerCache,
+      write: (chunks: Parameters<typeof ctx.write>[0]) => ctx.write(chunks),
+      fallback: async (m: MessageMeta, seq: number) =>
+        compileResponse({ type: 'data', values: [seq, atom('FETCH'), await fetchValues(m, items, content, keys)] }),
+    };
+    await quickFetch(deps, view, metas, quick, reportsFlags);
+    return ok(byUid ? 'UID FETCH completed' : 'FETCH completed');
+  }
   const withFlags = reportsFlags ? items : [...items, FLAGS_ITEM];
   const withSeen = view.condstore
     ? [...(has(withFlags, 'UID') ? withFlags : [UID_ITEM, ...withFlags]), ...(has(withFlags, 'MODSEQ') ? [] : [MODSEQ_ITEM])]

@@ -6,7 +6,9 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Account, MailStore } from '../../store/types.ts';
 import type { Logger } from '../../supervisor/service.ts';
-import type { ImapResponse } from '../compiler.ts';
+import type { ImapResponse, OutputChunk } from '../compiler.ts';
+import type { HeaderFieldsCache } from '../header-cache.ts';
+import type { MessageCache } from '../message-cache.ts';
 import type { CommandResult } from '../responses.ts';
 import type { SearchCandidates } from '../search/candidates.ts';
 import type { Session, SessionState } from '../session.ts';
@@ -33,6 +35,10 @@ export interface ImapDeps {
   readonly searchCandidates?: SearchCandidates;
   /** Sessions per account; the server supplies it when it has a per-user limit. */
   readonly userSessions?: UserSessionLimit;
+  /** Message listings shared by this listener's sessions (the server supplies one); commands list the store without. */
+  readonly messageCache?: MessageCache;
+  /** HEADER.FIELDS results shared by this listener's sessions (the server supplies one). */
+  readonly headerCache?: HeaderFieldsCache;
 }
 
 /** Counts logged-in sessions per account on this listener. */
@@ -62,6 +68,8 @@ export interface CommandContext {
   readonly deps: ImapDeps;
   /** Send an untagged or continuation response now. */
   send(response: ImapResponse): Promise<void>;
+  /** Send responses already compiled to wire bytes (in order with send). */
+  write(chunks: OutputChunk[]): Promise<void>;
   /**
    * Send a continuation and read the client's next line raw (AUTHENTICATE).
    * Resolves undefined when the connection closed first.

@@ -1,0 +1,189 @@
+// The FETCH of a client's first sync, `1:* (UID FLAGS INTERNALDATE
+// RFC822.SIZE BODY.PEEK[HEADER.FIELDS (...)])` and its kin, written straight
+// to response bytes: the metadata comes from the listener's message cache,
+// the header fields from its header cache or, for bodies not seen yet, from
+// one getHeaderFields call per batch (selected in the store, the next batch
+// read while this one is written). No response values, no compiler, one
+// buffer per batch. Anything else (a body without a kept header) goes through
+// the general path, message by message, in order.
+
+import type { MailStore, MessageMeta } from '../store/types.ts';
+import type { OutputChunk } from './compiler.ts';
+import { HeaderFieldsCache } from './header-cache.ts';
+import { isWireFlag, type MailboxView } from './mailbox-view.ts';
+import type { MessageCache } from './message-cache.ts';
+import { type FetchItem, fetchItemKey } from './syntax/fetch.ts';
+
+type QuickItem =
+  | { readonly kind: 'uid' | 'flags' | 'date' | 'size' | 'modseq'; readonly key: string }
+  | {
+      readonly kind: 'fields';
+      readonly key: string;
+      readonly names: readonly string[];
+      readonly not: boolean;
+      readonly listKey: string;
+    };
+
+const SIMPLE_KINDS: Readonly<Record<string, 'uid' | 'flags' | 'date' | 'size' | 'modseq'>> = {
+  UID: 'uid',
+  FLAGS: 'flags',
+  INTERNALDATE: 'date',
+  'RFC822.SIZE': 'size',
+  MODSEQ: 'modseq',
+};
+
+/** The first batch is small so output starts at once; the others large, for few store calls. */
+const FIRST_BATCH = 256;
+const BATCH = 1024;
+
+/**
+ * The items as a quick FETCH does them, or undefined when one needs more
+ * than metadata and the kept header's fields, or would set \Seen.
+ */
+export function quickItems(items: readonly FetchItem[]): QuickItem[] | undefined {
+  const out: QuickItem[] = [];
+  for (const item of items) {
+    if (item.kind === 'simple') {
+      const kind = SIMPLE_KINDS[item.name];
+      if (kind === undefined) return undefined;
+      out.push({ kind, key: item.name });
+    } else if (
+      item.kind === 'body' &&
+      item.peek &&
+      item.partial === undefined &&
+      item.section.part.length === 0 &&
+      (item.section.text === 'HEADER.FIELDS' || item.section.text === 'HEADER.FIELDS.NOT')
+    ) {
+      const names = item.section.fields ?? [];
+      const not = item.section.text === 'HEADER.FIELDS.NOT';
+      out.push({ kind: 'fields', key: fetchItemKey(item), names, not, listKey: HeaderFieldsCache.listKey(names, not) });
+    } else {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+export interface QuickFetchDeps {
+  readonly store: MailStore;
+  readonly messages: MessageCache;
+  readonly headers: HeaderFieldsCache;
+  /** Queue response bytes on the connection. */
+  write(chunks: OutputChunk[]): Promise<void>;
+  /** The general path for one message (a body without a kept header): its compiled response. */
+  fallback(meta: MessageMeta, seq: number): Promise<OutputChunk[]>;
+}
+
+/**
+ * Answer `metas` (in order) with `items`. `reportsFlags`: the client is told
+ * each message's flags (the view records the modseq it saw).
+ */
+export async function quickFetch(
+  deps: QuickFetchDeps,
+  view: MailboxView,
+  metas: readonly MessageMeta[],
+  items: readonly QuickItem[],
+  reportsFlags: boolean,
+): Promise<void> {
+  const fieldItems = items.filter((i) => i.kind === 'fields');
+  const flagTexts = new Map<readonly string[], string>();
+  const batches: Array<readonly MessageMeta[]> = [];
+  for (let start = 0; start < metas.length; ) {
+    const end = Math.min(metas.length, start + (start === 0 ? FIRST_BATCH : BATCH));
+    batches.push(metas.slice(start, end));
+    start = end;
+  }
+  const load = (batch: readonly MessageMeta[]) => Promise.all(fieldItems.map((item) => loadFields(deps, item, batch)));
+  let next = batches.length > 0 && fieldItems.length > 0 ? load(batches[0]!) : undefined;
+  let written: Promise<void> | undefined;
+  for (const [b, batch] of batches.entries()) {
+    const fields = next === undefined ? [] : await next;
+    next = b + 1 < batches.length && fieldItems.length > 0 ? load(batches[b + 1]!) : undefined;
+    // a failed read of the following batch surfaces when it is awaited
+    next?.catch(() => undefined);
+    let text = '';
+    const chunks: OutputChunk[] = [];
+    for (const meta of batch) {
+      const seq = view.seqOf(meta.uid);
+      if (seq === 0) continue;
+      let line = `* ${seq} FETCH (`;
+      let complete = true;
+      let f = 0;
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        if (i > 0) line += ' ';
+        switch (item.kind) {
+          case 'uid':
+            line += `UID ${meta.uid}`;
+            break;
+          case 'flags': {
+            let flags = flagTexts.get(meta.flags);
+            if (flags === undefined) {
+              flags = `FLAGS (${meta.flags.filter(isWireFlag).join(' ')})`;
+              flagTexts.set(meta.flags, flags);
+            }
+            line += flags;
+            break;
+          }
+          case 'date':
+            line += `INTERNALDATE "${deps.messages.dateText(meta)}"`;
+            break;
+          case 'size':
+            line += `RFC822.SIZE ${meta.size}`;
+            break;
+          case 'modseq':
+            line += `MODSEQ (${meta.modseq})`;
+            break;
+          case 'fields': {
+            const value = fields[f++]!.get(meta.blobId);
+            if (value === undefined || value === '') complete = false;
+            else line += `${item.key} {${value.length}}\r\n${value}`;
+            break;
+          }
+        }
+      }
+      if (reportsFlags) view.reported(meta.uid, meta.modseq);
+      if (complete) {
+        text += `${line})\r\n`;
+        continue;
+      }
+      // no kept header: this one message the general way, in its place
+      if (text !== '') chunks.push(Buffer.from(text, 'latin1'));
+      text = '';
+      chunks.push(...(await deps.fallback(meta, seq)));
+    }
+    if (text !== '') chunks.push(Buffer.from(text, 'latin1'));
+    // Writes are queued in order. Waiting for the previous batch's, not this
+    // one's, bounds what is held to two batches while the next one is built
+    // as the client reads.
+    await written;
+    written = chunks.length > 0 ? deps.write(chunks) : undefined;
+  }
+  await written;
+}
+
+/** The selected fields of a batch's bodies, by blob id: from the cache, the rest in one store call. */
+async function loadFields(
+  deps: QuickFetchDeps,
+  item: Extract<QuickItem, { kind: 'fields' }>,
+  batch: readonly MessageMeta[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const known = deps.headers.entries(item.listKey);
+  const missing = new Set<string>();
+  for (const meta of batch) {
+    const value = known?.get(meta.blobId);
+    if (value !== undefined) out.set(meta.blobId, value);
+    else missing.add(meta.blobId);
+  }
+  if (missing.size === 0) return out;
+  const unique = [...missing];
+  const packed = await deps.store.getHeaderFields(unique, item.names, item.not);
+  const bytes = Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.byteLength);
+  for (let i = 0; i < unique.length; i++) {
+    const value = bytes.toString('latin1', packed.offsets[i]!, packed.offsets[i + 1]!);
+    out.set(unique[i]!, value);
+    deps.headers.set(item.listKey, unique[i]!, value);
+  }
+  return out;
+}

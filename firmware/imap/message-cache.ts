@@ -1,0 +1,253 @@
+// The message listings of recently used mailboxes, kept in the IMAP listener
+// thread and shared by its sessions: SELECT, FETCH and SEARCH of a mailbox of
+// 10,000 messages then read one mailbox record across the worker bridge
+// instead of listing (and cloning) 10,000 message records each time.
+//
+// Kept current from the store's change feed (flags and expunges applied in
+// place, new messages read as a tail listing when next used) and checked on
+// every use against the mailbox record the caller read: HIGHESTMODSEQ, UIDNEXT
+// and the message count move with every change to a message, so when the
+// listing's own figures equal the record's, the listing is exactly that state;
+// otherwise (an event missed or still in flight) the mailbox is listed again.
+// Every event is applied idempotently, because a listing may already hold
+// the changes whose events arrive after it.
+
+import type { Mailbox, MailStore, MessageColumns, MessageMeta, StoreEvent } from '../store/types.ts';
+import { lowerBound } from './mailbox-view.ts';
+import { formatDateTime } from './syntax/dates.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Messages kept over all mailboxes; the least recently used mailbox goes first. */
+export const DEFAULT_MAX_MESSAGES = 200_000;
+
+/** A mailbox's messages in UID order, consistent with one state of the mailbox (or newer). */
+export interface MailboxListing {
+  readonly messages: readonly MessageMeta[];
+  /** HIGHESTMODSEQ to announce with this listing: never newer than the listing. */
+  readonly highestModseq: number;
+  /** UIDNEXT to announce: above every listed UID. */
+  readonly uidNext: number;
+}
+
+interface Entry {
+  messages: MessageMeta[];
+  uids: number[];
+  /** Figures of the state the listing is (derived from the events applied); -1: unknown, list again. */
+  highestModseq: number;
+  uidNext: number;
+  /** Lowest UID announced by message-added and not read yet. */
+  pendingFrom: number | undefined;
+  /** Events applied so far: one applied while a tail was read may be missing from that tail. */
+  version: number;
+}
+
+function sameState(entry: Entry, mailbox: Mailbox): boolean {
+  return (
+    entry.pendingFrom === undefined &&
+    entry.highestModseq === mailbox.highestModseq &&
+    entry.uidNext === mailbox.uidNext &&
+    entry.messages.length === mailbox.messages
+  );
+}
+
+export class MessageCache {
+  private readonly store: MailStore;
+  private readonly maxMessages: number;
+  private readonly entries = new Map<string, Entry>();
+  /** Flag lists shared by the cached messages: one array per distinct list. */
+  private readonly flagLists = new Map<string, readonly string[]>();
+  /** `17-Jul-1996 ` by day number: messages of one day share it, the time is arithmetic. */
+  private readonly days = new Map<number, string>();
+  private unsubscribe: (() => void) | undefined;
+  private size = 0;
+
+  constructor(store: MailStore, options: { readonly maxMessages?: number } = {}) {
+    this.store = store;
+    this.maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
+  }
+
+  /**
+   * The listing of `mailbox` (a record the caller just read): the kept one
+   * when it is that state, else read again. Messages may be newer than the
+   * record (changed meanwhile), never older.
+   */
+  async listing(mailbox: Mailbox): Promise<MailboxListing> {
+    // The feed starts before the first listing, so no change after it is missed.
+    this.unsubscribe ??= this.store.subscribe((event) => this.apply(event));
+    let entry = this.entries.get(mailbox.id);
+    if (entry !== undefined && entry.pendingFrom !== undefined && entry.highestModseq >= 0) await this.readTail(mailbox.id, entry);
+    entry = this.entries.get(mailbox.id);
+    if (entry !== undefined && sameState(entry, mailbox)) {
+      this.touch(mailbox.id, entry);
+      return { messages: entry.messages, highestModseq: mailbox.highestModseq, uidNext: mailbox.uidNext };
+    }
+    const columns = await this.store.listMessageColumns(mailbox.id);
+    if (columns === undefined) return { messages: [], highestModseq: mailbox.highestModseq, uidNext: mailbox.uidNext };
+    const messages = this.toMessages(mailbox.id, columns);
+    const lastUid = messages.at(-1)?.uid ?? 0;
+    const fresh: Entry = {
+      messages,
+      uids: messages.map((m) => m.uid),
+      highestModseq: columns.exact ? columns.mailbox.highestModseq : -1,
+      uidNext: Math.max(columns.mailbox.uidNext, lastUid + 1),
+      pendingFrom: undefined,
+      version: 0,
+    };
+    this.forget(mailbox.id);
+    if (messages.length <= this.maxMessages) {
+      this.entries.set(mailbox.id, fresh);
+      this.size += messages.length;
+      this.evict();
+    }
+    return { messages, highestModseq: columns.mailbox.highestModseq, uidNext: fresh.uidNext };
+  }
+
+  /** Is a listing of this mailbox kept (SELECT made one)? */
+  has(mailboxId: string): boolean {
+    return this.entries.has(mailboxId);
+  }
+
+  /** The listing of a mailbox by id (reads its record first); undefined when it is gone. */
+  async listingById(mailboxId: string): Promise<MailboxListing | undefined> {
+    const mailbox = await this.store.getMailboxById(mailboxId);
+    return mailbox === undefined ? undefined : this.listing(mailbox);
+  }
+
+  /** INTERNALDATE of a message in its wire form (formatDateTime's), cheaply: FETCH asks it of every message. */
+  dateText(meta: MessageMeta): string {
+    const ms = meta.internalDate;
+    const day = Math.floor(ms / DAY_MS);
+    let prefix = this.days.get(day);
+    if (prefix === undefined) {
+      prefix = formatDateTime(day * DAY_MS).slice(0, -14);
+      if (this.days.size > 4096) this.days.clear();
+      this.days.set(day, prefix);
+    }
+    const seconds = Math.floor((ms - day * DAY_MS) / 1000);
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor(seconds / 60) % 60;
+    const s = seconds % 60;
+    return `${prefix}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s} +0000`;
+  }
+
+  /** Stop following the change feed and drop everything. */
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.entries.clear();
+    this.size = 0;
+  }
+
+  /** Record a committed change; public for the feed, idempotent. */
+  apply(event: StoreEvent): void {
+    if (!('mailboxId' in event)) return;
+    const entry = this.entries.get(event.mailboxId);
+    if (entry === undefined) return;
+    entry.version += 1;
+    switch (event.type) {
+      case 'message-added':
+        entry.highestModseq = entry.highestModseq < 0 ? -1 : Math.max(entry.highestModseq, event.modseq);
+        entry.uidNext = Math.max(entry.uidNext, event.uid + 1);
+        if (event.uid > (entry.uids.at(-1) ?? 0)) entry.pendingFrom = Math.min(entry.pendingFrom ?? event.uid, event.uid);
+        break;
+      case 'flags-changed':
+        for (const change of event.changes) {
+          if (entry.highestModseq >= 0) entry.highestModseq = Math.max(entry.highestModseq, change.modseq);
+          const i = lowerBound(entry.uids, change.uid);
+          const old = entry.messages[i];
+          if (old === undefined || old.uid !== change.uid || old.modseq >= change.modseq) continue;
+          entry.messages[i] = { ...old, flags: this.shared(change.flags), modseq: change.modseq };
+        }
+        break;
+      case 'expunged': {
+        if (entry.highestModseq >= 0) entry.highestModseq = Math.max(entry.highestModseq, event.modseq);
+        const gone = new Set(event.uids);
+        const before = entry.messages.length;
+        entry.messages = entry.messages.filter((m) => !gone.has(m.uid));
+        if (entry.messages.length !== before) {
+          entry.uids = entry.messages.map((m) => m.uid);
+          this.size -= before - entry.messages.length;
+        }
+        break;
+      }
+      case 'mailbox-deleted':
+      case 'mailbox-renamed':
+        // a rename of INBOX moves its messages away: list again
+        this.forget(event.mailboxId);
+        break;
+    }
+  }
+
+  /** Messages added since the listing (announced by the feed), read as one tail listing. */
+  private async readTail(mailboxId: string, entry: Entry): Promise<void> {
+    const from = entry.pendingFrom!;
+    const version = entry.version;
+    const columns = await this.store.listMessageColumns(mailboxId, { from });
+    if (this.entries.get(mailboxId) !== entry) return;
+    if (columns === undefined) {
+      this.forget(mailboxId);
+      return;
+    }
+    // A change told while the tail was read may be missing from it: list again.
+    if (entry.version !== version) entry.highestModseq = -1;
+    const tail = this.toMessages(mailboxId, columns);
+    // Anything announced after `from` while reading is either in the tail or still pending.
+    const cut = lowerBound(entry.uids, from);
+    const kept = entry.messages.slice(0, cut);
+    this.size += tail.length - (entry.messages.length - cut);
+    entry.messages = kept.concat(tail);
+    entry.uids = entry.messages.map((m) => m.uid);
+    if (entry.pendingFrom === from) entry.pendingFrom = undefined;
+    const lastUid = entry.uids.at(-1) ?? 0;
+    entry.uidNext = Math.max(entry.uidNext, lastUid + 1);
+    this.evict();
+  }
+
+  private toMessages(mailboxId: string, columns: MessageColumns): MessageMeta[] {
+    const flags = columns.flagSets.map((list) => this.shared(list));
+    const blobIds = columns.blobIds === '' ? [] : columns.blobIds.split('\n');
+    const out = new Array<MessageMeta>(columns.uids.length);
+    for (let i = 0; i < out.length; i++) {
+      out[i] = {
+        mailboxId,
+        uid: columns.uids[i]!,
+        blobId: blobIds[i]!,
+        size: columns.sizes[i]!,
+        internalDate: columns.internalDates[i]!,
+        flags: flags[columns.flagIndex[i]!]!,
+        modseq: columns.modseqs[i]!,
+      };
+    }
+    return out;
+  }
+
+  /** One frozen array per distinct flag list (FETCH formats each list once). */
+  private shared(list: readonly string[]): readonly string[] {
+    const key = list.join('\n');
+    let found = this.flagLists.get(key);
+    if (found === undefined) {
+      found = Object.freeze([...list]);
+      // keyword combinations are few; a store that has thousands starts over
+      if (this.flagLists.size > 4096) this.flagLists.clear();
+      this.flagLists.set(key, found);
+    }
+    return found;
+  }
+
+  private touch(mailboxId: string, entry: Entry): void {
+    this.entries.delete(mailboxId);
+    this.entries.set(mailboxId, entry);
+  }
+
+  private forget(mailboxId: string): void {
+    const entry = this.entries.get(mailboxId);
+    if (entry === undefined) return;
+    this.entries.delete(mailboxId);
+    this.size -= entry.messages.length;
+  }
+
+  private evict(): void {
+    while (this.size > this.maxMessages && this.entries.size > 0) this.forget(this.entries.keys().next().value!);
+  }
+}
