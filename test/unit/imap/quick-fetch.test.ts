@@ -1,0 +1,164 @@
+// The first-sync FETCH written straight to bytes (fetch-quick.ts) from the
+// listener's message and header caches must say exactly what the general
+// path says: every MIME fixture and some edge shapes (bare LF, no blank line,
+// a header too long to be kept, 8-bit bytes, keywords) go into a mailbox, and
+// each FETCH line is compared byte for byte with the general path's
+// (fetchValues + the compiler, reading the structure and the blob). Then
+// changes made by another session must show, in the untagged updates and in
+// the next FETCH.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { atom, compileToBuffer } from '../../../firmware/imap/compiler.ts';
+import { fetchValues } from '../../../firmware/imap/fetch-response.ts';
+import { HeaderFieldsCache } from '../../../firmware/imap/header-cache.ts';
+import { MessageContent } from '../../../firmware/imap/message-content.ts';
+import type { FetchItem } from '../../../firmware/imap/syntax/fetch.ts';
+import type { MessageMeta } from '../../../firmware/store/types.ts';
+import { type Fixture, startFixture } from './fixture.ts';
+
+const CORPUS = path.join(import.meta.dirname, '..', '..', 'fixtures', 'mime');
+
+function filler(lines: number): string {
+  return Array.from({ length: lines }, (_, i) => `X-Filler-${i}: ${'v'.repeat(60)}`).join('\r\n');
+}
+
+const EDGES: Buffer[] = [
+  Buffer.from('Subject: only a header, no blank line, no end of line'),
+  Buffer.from('Subject: lf only\nFrom: a@example.com\n\nbody\n'),
+  Buffer.from('From: a@example.com\r\nSubject: x\r\n\r\n'),
+  Buffer.from('From : spaced@example.com\r\nsubject:lower\r\nTo:\r\n folded@example.com\r\n\r\nbody\r\n'),
+  Buffer.from('Received: x\r\ngarbage line\r\nFrom: after-garbage@example.com\r\n\r\nbody\r\n'),
+  Buffer.concat([Buffer.from('From: =?x?= '), Buffer.from([0xe9, 0xff, 0x80]), Buffer.from(' <8bit@example.com>\r\n\r\nbody\r\n')]),
+  Buffer.from(`Subject: longer than kept\r\n${filler(400)}\r\n\r\nbody\r\n`),
+  Buffer.from('Subject: boundary right after\r\n--not-a-field\r\n\r\nbody\r\n'),
+];
+
+const FIELDS = ['FROM', 'TO', 'SUBJECT', 'DATE', 'MESSAGE-ID'];
+const fields = (not: boolean): FetchItem => ({
+  kind: 'body',
+  peek: true,
+  section: { part: [], text: not ? 'HEADER.FIELDS.NOT' : 'HEADER.FIELDS', fields: FIELDS },
+});
+const simple = (name: 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'MODSEQ'): FetchItem => ({ kind: 'simple', name });
+
+/** What the general path sends for one message: fetchValues over the structure and blob, compiled. */
+async function expected(f: Fixture, metas: readonly MessageMeta[], items: readonly FetchItem[]): Promise<string[]> {
+  const content = new MessageContent(f.store);
+  const out: string[] = [];
+  for (const [i, meta] of metas.entries()) {
+    const values = await fetchValues(meta, items, content);
+    out.push(
+      compileToBuffer({ type: 'data', values: [i + 1, atom('FETCH'), values] })
+        .toString('latin1')
+        .slice(0, -2),
+    );
+  }
+  return out;
+}
+
+describe('the first-sync FETCH from the listener caches', () => {
+  let f: Fixture;
+  let inbox: string;
+  const headers = new HeaderFieldsCache();
+  before(async () => {
+    f = await startFixture({ headerCache: headers });
+    inbox = (await f.store.getMailbox(f.account.id, 'INBOX'))!.id;
+    const bodies = [
+      ...readdirSync(CORPUS)
+        .filter((n) => n.endsWith('.eml'))
+        .map((n) => readFileSync(path.join(CORPUS, n))),
+      ...EDGES,
+    ];
+    const flagSets = [[], ['\\Seen'], ['\\Seen', '$Label1'], ['\\Answered', '\\Flagged']];
+    for (const [i, body] of bodies.entries()) {
+      await f.store.appendMessage(inbox, body, {
+        flags: flagSets[i % flagSets.length]!,
+        internalDate: Date.UTC(2020, 1, 29, 23, 59, 59) + i * 3_600_123,
+      });
+    }
+    // a copy of the first body: two messages, one kept header
+    await f.store.appendMessage(inbox, bodies[0]!, { flags: ['\\Seen'] });
+  });
+  after(() => f.close());
+
+  for (const not of [false, true]) {
+    it(`says byte for byte what the general path says (HEADER.FIELDS${not ? '.NOT' : ''}), cold and from the caches`, async () => {
+      const c = await f.login();
+      await c.command('SELECT INBOX');
+      const metas = await f.store.listMessages(inbox);
+      const items = [simple('UID'), simple('FLAGS'), simple('INTERNALDATE'), simple('RFC822.SIZE'), fields(not)];
+      const want = await expected(f, metas, items);
+      const command = `FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS${not ? '.NOT' : ''} (From To Subject Date Message-ID)])`;
+      for (let round = 0; round < 2; round++) {
+        const got = await c.command(command);
+        assert.equal(got.at(-1)?.split(' ')[1], 'OK');
+        assert.deepEqual(got.slice(0, -1), want, `round ${round}`);
+      }
+      // the quick path ran: the fields of every distinct body were selected and kept
+      const kept = headers.entries(HeaderFieldsCache.listKey(FIELDS, not));
+      assert.equal(kept?.size, new Set(metas.map((m) => m.blobId)).size);
+      assert.ok([...kept!.values()].filter((v) => v === '').length <= 3, 'bodies without a kept header');
+      c.close();
+    });
+  }
+
+  it('answers UID FETCH with MODSEQ and a subset, in order', async () => {
+    const c = await f.login();
+    await c.command('SELECT INBOX (CONDSTORE)');
+    const metas = await f.store.listMessages(inbox);
+    const picked = metas.filter((_, i) => i % 3 !== 1);
+    const items = [simple('UID'), simple('MODSEQ'), fields(false)];
+    const want = (await expected(f, metas, items)).filter((_, i) => i % 3 !== 1);
+    const set = picked.map((m) => m.uid).join(',');
+    const got = await c.command(`UID FETCH ${set} (MODSEQ BODY.PEEK[HEADER.FIELDS (From To Subject Date Message-ID)])`);
+    assert.deepEqual(got.slice(0, -1), want);
+    c.close();
+  });
+
+  it('shows flag changes, expunges and new mail made by another session', async () => {
+    const a = await f.login();
+    const b = await f.login();
+    await a.command('SELECT INBOX');
+    await b.command('SELECT INBOX');
+    const first = await a.command('FETCH 1:* (UID FLAGS)');
+    const count = first.length - 1;
+    await b.command('STORE 2 +FLAGS.SILENT (\\Flagged $Urgent)');
+    await b.command('STORE 3 +FLAGS.SILENT (\\Deleted)');
+    await b.command('EXPUNGE');
+    await f.store.appendMessage(inbox, Buffer.from('From: late@example.com\r\nSubject: late\r\n\r\nbody\r\n'));
+    const noop = await a.command('NOOP');
+    assert.ok(noop.includes('* 3 EXPUNGE'), noop.join('\n'));
+    assert.ok(noop.includes(`* ${count} EXISTS`), noop.join('\n'));
+    assert.ok(
+      noop.some((l) => /^\* 2 FETCH \(FLAGS \(.*\\Flagged.*\)\)$/.test(l) && l.includes('$Urgent')),
+      noop.join('\n'),
+    );
+    const metas = await f.store.listMessages(inbox);
+    const want = await expected(f, metas, [simple('UID'), simple('FLAGS'), fields(false)]);
+    const got = await a.command('FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (From To Subject Date Message-ID)])');
+    assert.deepEqual(got.slice(0, -1), want);
+    a.close();
+    b.close();
+  });
+
+  it('leaves an expunged message out of a FETCH until the session is told', async () => {
+    const a = await f.login();
+    const b = await f.login();
+    await a.command('SELECT INBOX');
+    await b.command('SELECT INBOX');
+    const before = await a.command('FETCH 1:* (UID)');
+    await b.command('STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await b.command('EXPUNGE');
+    // FETCH may not send EXPUNGE (RFC 3501 7.4.1): message 1 keeps its number and is left out
+    const during = await a.command('FETCH 1:* (UID FLAGS)');
+    assert.equal(during.length, before.length - 1);
+    assert.ok(!during.some((l) => l.includes('EXPUNGE')));
+    assert.ok(during[0]!.startsWith('* 2 FETCH'), during[0]);
+    const noop = await a.command('NOOP');
+    assert.ok(noop.includes('* 1 EXPUNGE'), noop.join('\n'));
+    a.close();
+    b.close();
+  });
+});
