@@ -16,7 +16,8 @@ export type WebErrorCode =
   | 'PRESENCE_PENDING'
   | 'RATE_LIMITED'
   | 'PAYLOAD_TOO_LARGE'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  | 'UPDATE_IN_PROGRESS';
 
 /**
  * Every error response: `field` names the input that caused it (a JSON body

@@ -106,19 +106,22 @@ export async function updateRoutes(app: FastifyInstance, ctx: RouteContext): Pro
       const name = `${stamp(deps.now())}.bundle`;
       const final = join(incoming, name);
       const temp = join(incoming, `.${name}.partial`);
+      const tooBig = () => new ApiFailure(413, 'PAYLOAD_TOO_LARGE', `An update bundle is at most ${maxBytes} bytes.`, 'file');
+      if (Number(request.headers['content-length'] ?? 0) > maxBytes) throw tooBig();
       let seen = 0;
       let head = Buffer.alloc(0);
+      // Past the limit the rest is read and dropped, not cut off: a reset connection would hide the 413 from the browser.
       const limit = new Transform({
         transform(chunk: Buffer, _enc, next) {
           seen += chunk.length;
           if (head.length < BUNDLE_MAGIC.length + 1) head = Buffer.concat([head, chunk]).subarray(0, BUNDLE_MAGIC.length + 1);
-          if (seen > maxBytes) next(new ApiFailure(413, 'PAYLOAD_TOO_LARGE', `An update bundle is at most ${maxBytes} bytes.`, 'file'));
-          else next(null, chunk);
+          next(null, seen > maxBytes ? undefined : chunk);
         },
       });
       const file = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
       try {
         await pipeline(request.body as NodeJS.ReadableStream, limit, file);
+        if (seen > maxBytes) throw tooBig();
         if (head.toString('latin1') !== `${BUNDLE_MAGIC}\n`) {
           throw new ApiFailure(400, 'INVALID_ARGUMENT', 'This is not a Pochta update bundle (a .bundle file of a release).', 'file');
         }
