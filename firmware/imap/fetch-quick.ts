@@ -96,21 +96,31 @@ export async function quickFetch(
   const load = (batch: readonly MessageMeta[]) => Promise.all(fieldItems.map((item) => loadFields(deps, item, batch)));
   let next = batches.length > 0 && fieldItems.length > 0 ? load(batches[0]!) : undefined;
   let written: Promise<void> | undefined;
+  // the view's index of the message being answered: both lists ascend, so it only moves forward
+  const viewUids = view.uids;
+  let k = 0;
   for (const [b, batch] of batches.entries()) {
     const fields = next === undefined ? [] : await next;
     next = b + 1 < batches.length && fieldItems.length > 0 ? load(batches[b + 1]!) : undefined;
     // a failed read of the following batch surfaces when it is awaited
     next?.catch(() => undefined);
-    let text = '';
-    const chunks: OutputChunk[] = [];
+    const out = new BatchBytes();
     for (const meta of batch) {
-      const seq = view.seqOf(meta.uid);
-      if (seq === 0) continue;
+      while (k < viewUids.length && viewUids[k]! < meta.uid) k++;
+      if (viewUids[k] !== meta.uid) continue;
+      const seq = k + 1;
       let line = `* ${seq} FETCH (`;
+      let literal: string | undefined;
       let complete = true;
       let f = 0;
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!;
+        if (literal !== undefined) {
+          // after a literal the line goes on in a new part
+          out.add(line, literal);
+          line = '';
+          literal = undefined;
+        }
         if (i > 0) line += ' ';
         switch (item.kind) {
           case 'uid':
@@ -135,55 +145,122 @@ export async function quickFetch(
             line += `MODSEQ (${meta.modseq})`;
             break;
           case 'fields': {
-            const value = fields[f++]!.get(meta.blobId);
+            const loaded = fields[f++]!;
+            const value = loaded.fresh.get(meta.blobId) ?? loaded.known?.get(meta.blobId);
             if (value === undefined || value === '') complete = false;
-            else line += `${item.key} {${value.length}}\r\n${value}`;
+            else {
+              line += `${item.key} {${value.length}}\r\n`;
+              literal = value;
+            }
             break;
           }
         }
+        if (!complete) break;
       }
-      if (reportsFlags) view.reported(meta.uid, meta.modseq);
+      if (reportsFlags) view.reportedAt(k, meta.uid, meta.modseq);
       if (complete) {
-        text += `${line})\r\n`;
+        out.add(line, literal);
+        out.end();
         continue;
       }
       // no kept header: this one message the general way, in its place
-      if (text !== '') chunks.push(Buffer.from(text, 'latin1'));
-      text = '';
-      chunks.push(...(await deps.fallback(meta, seq)));
+      out.undo();
+      out.push(...(await deps.fallback(meta, seq)));
     }
-    if (text !== '') chunks.push(Buffer.from(text, 'latin1'));
     // Writes are queued in order. Waiting for the previous batch's, not this
     // one's, bounds what is held to two batches while the next one is built
     // as the client reads.
+    const chunks = out.take();
     await written;
     written = chunks.length > 0 ? deps.write(chunks) : undefined;
   }
   await written;
 }
 
-/** The selected fields of a batch's bodies, by blob id: from the cache, the rest in one store call. */
+/**
+ * A batch's response text as strings, written into one buffer at the end
+ * (far cheaper than joining them into one string first); compiled chunks of
+ * the general path go between.
+ */
+class BatchBytes {
+  private parts: string[] = [];
+  private length = 0;
+  /** Parts of the message being added, dropped by undo(). */
+  private mark = 0;
+  private markLength = 0;
+  private readonly chunks: OutputChunk[] = [];
+
+  add(a: string, b?: string): void {
+    this.parts.push(a);
+    this.length += a.length;
+    if (b !== undefined) {
+      this.parts.push(b);
+      this.length += b.length;
+    }
+  }
+
+  /** The message's response is complete: undo() goes back to here. */
+  end(): void {
+    this.add(')\r\n');
+    this.mark = this.parts.length;
+    this.markLength = this.length;
+  }
+
+  /** Drop what was added since the last complete response. */
+  undo(): void {
+    this.parts.length = this.mark;
+    this.length = this.markLength;
+  }
+
+  push(...chunks: OutputChunk[]): void {
+    this.flush();
+    this.chunks.push(...chunks);
+  }
+
+  take(): OutputChunk[] {
+    this.flush();
+    return this.chunks;
+  }
+
+  private flush(): void {
+    if (this.length > 0) {
+      const buf = Buffer.allocUnsafe(this.length);
+      let at = 0;
+      for (const part of this.parts) at += buf.write(part, at, 'latin1');
+      this.chunks.push(buf);
+    }
+    this.parts = [];
+    this.length = 0;
+    this.mark = 0;
+    this.markLength = 0;
+  }
+}
+
+/** A batch's selected fields: those read now, and the cache's list for the rest. */
+interface LoadedFields {
+  readonly fresh: ReadonlyMap<string, string>;
+  readonly known: ReadonlyMap<string, string> | undefined;
+}
+
+/** The selected fields of a batch's bodies: from the cache, the rest in one store call. */
 async function loadFields(
   deps: QuickFetchDeps,
   item: Extract<QuickItem, { kind: 'fields' }>,
   batch: readonly MessageMeta[],
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+): Promise<LoadedFields> {
+  const fresh = new Map<string, string>();
   const known = deps.headers.entries(item.listKey);
   const missing = new Set<string>();
-  for (const meta of batch) {
-    const value = known?.get(meta.blobId);
-    if (value !== undefined) out.set(meta.blobId, value);
-    else missing.add(meta.blobId);
-  }
-  if (missing.size === 0) return out;
+  for (const meta of batch) if (known?.get(meta.blobId) === undefined) missing.add(meta.blobId);
+  if (missing.size === 0) return { fresh, known };
   const unique = [...missing];
   const packed = await deps.store.getHeaderFields(unique, item.names, item.not);
   const bytes = Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.byteLength);
   for (let i = 0; i < unique.length; i++) {
     const value = bytes.toString('latin1', packed.offsets[i]!, packed.offsets[i + 1]!);
-    out.set(unique[i]!, value);
+    fresh.set(unique[i]!, value);
     deps.headers.set(item.listKey, unique[i]!, value);
   }
-  return out;
+  // an entry evicted before the batch is written is answered the general way
+  return { fresh, known: deps.headers.entries(item.listKey) };
 }

@@ -113,6 +113,12 @@ export class MailboxView {
     if (this.uids[i] === uid && this.modseqs[i]! < modseq) this.modseqs[i] = modseq;
   }
 
+  /** reported() for the message at `index` of uids (a caller walking the view in order). */
+  reportedAt(index: number, uid: number, modseq: number): void {
+    if (this.uids[index] === uid && this.modseqs[index]! < modseq) this.modseqs[index] = modseq;
+    else if (this.uids[index] !== uid) this.reported(uid, modseq);
+  }
+
   /** Remember keywords a message now has; true when one is new to this view. */
   noteKeywords(flags: readonly string[]): boolean {
     let added = false;
