@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -229,6 +229,43 @@ describe('the web app in chromium', { skip, timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Restore this backup' }).waitFor();
   });
 
+  step('scheduled backup: a folder, a field error, "back up now", the result on the page', async () => {
+    const page = browser.page;
+    // Dev mode takes a folder on the same disk (a laptop has no USB stick for the test); the box does not.
+    const target = join(browser.scratch, 'usb-backups');
+    await mkdir(target, { recursive: true });
+    await page.goto(`${base}/#/backup`);
+    await settled(page);
+    await page.getByLabel('Folder').fill(target);
+    await page.getByLabel('How often').selectOption('hours');
+    await page.getByLabel('Every how many hours').fill('500');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.locator('#bsched-everyHours-error').waitFor();
+    await page.getByLabel('Every how many hours').fill('6');
+    await page.getByLabel('Backups to keep').fill('3');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.getByText('Schedule saved.').waitFor();
+    await page.getByTestId('schedule-status').waitFor();
+    // A new schedule runs within the minute anyway; the button does it now.
+    await page.getByTestId('backup-now').click();
+    await page.getByTestId('last-ok').waitFor({ timeout: 60_000 });
+    const files = (await readdir(target)).filter((n) => /^pochta-backup-.*\.tar$/.test(n));
+    assert.equal(files.length >= 1, true, `a backup in the folder: ${files.join(', ')}`);
+    assert.match((await page.getByTestId('last-ok').textContent()) ?? '', /pochta-backup-/);
+    await browser.screenshot('09-backup-scheduled');
+  });
+
+  step('software update: the running version; in dev mode it says plainly that nothing installs', async () => {
+    const page = browser.page;
+    await page.goto(`${base}/#/update`);
+    await settled(page);
+    await page.getByTestId('installer-absent').waitFor();
+    assert.match((await page.getByTestId('running-version').textContent()) ?? '', /\d+\.\d+/);
+    await page.getByRole('button', { name: 'Upload and install' }).click();
+    await page.locator('#update-file-error').waitFor();
+    await browser.screenshot('09-update');
+  });
+
   step('settings: a bad network is shown under the list, naming its line; a good one is saved', async () => {
     const page = browser.page;
     await page.goto(`${base}/#/relay`);
@@ -263,6 +300,7 @@ describe('the web app in chromium', { skip, timeout: 240_000 }, () => {
       '/tls',
       '/ssh',
       '/logs',
+      '/update',
       '/account',
     ];
     let checkedControls = 0;

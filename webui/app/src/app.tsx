@@ -23,6 +23,7 @@ import { SetupWizard } from './pages/setup.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { SshPage } from './pages/ssh.tsx';
 import { TlsPage } from './pages/tls.tsx';
+import { UpdatePage } from './pages/update.tsx';
 import { UsersPage } from './pages/users.tsx';
 import { href, navigate, useRoute } from './router.tsx';
 import { ApiContext, useApi } from './ui.tsx';
@@ -72,6 +73,7 @@ const SECTIONS: readonly { readonly title: string; readonly pages: readonly Page
     pages: [
       { route: '/logs', title: 'Logs', page: LogsPage },
       { route: '/backup', title: 'Backup and restore', page: BackupPage },
+      { route: '/update', title: 'Software update', page: UpdatePage },
       { route: '/account', title: 'My password', page: AccountPage },
     ],
   },

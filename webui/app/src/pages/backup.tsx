@@ -1,9 +1,11 @@
 // Backup and restore. A backup is a tar of the store taken while the box
-// runs; a restore is staged and replaces the data when the daemon next starts.
+// runs; a restore is staged and replaces the data when the daemon next starts;
+// a schedule writes backups to a USB drive or network share by itself.
 
 import { useState } from 'preact/hooks';
 import type { RestoreState } from '../../../api-types.ts';
 import { Card, confirmed, FormStatus, formatBytes, formatTime, Loading, Submit, useApi, useForm, useLoad } from '../ui.tsx';
+import { ScheduleCard } from './backup-schedule.tsx';
 
 export function BackupPage() {
   const api = useApi();
@@ -41,6 +43,7 @@ export function BackupPage() {
           Download backup
         </a>
       </Card>
+      <ScheduleCard />
       <Card title="Restore from a backup">
         <Loading loaded={restore}>
           {(state) =>

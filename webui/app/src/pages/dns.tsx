@@ -89,7 +89,9 @@ function Records({ domain }: { readonly domain: string }) {
                     <CopyButton text={r.name} label={`Copy the name of the ${r.type} record ${r.name}`} />
                   </div>
                   <div class="value" style={{ marginTop: '.3rem' }}>
-                    <span class="what">{r.type === 'MX' ? 'Priority and value' : 'Value'}</span>
+                    <span class="what">
+                      {r.type === 'MX' ? 'Priority and value' : r.type === 'SRV' ? 'Priority, weight, port, target' : 'Value'}
+                    </span>
                     <code>{value}</code>
                     <CopyButton text={value} label={`Copy the value of the ${r.type} record ${r.name}`} />
                   </div>

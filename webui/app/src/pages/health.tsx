@@ -1,9 +1,11 @@
 // Mail health: every check green or red, with what to do about the red ones.
-// Re-checked every minute while the page is open.
+// Re-checked every minute while the page is open. The checks of how the
+// internet sees the box use its public address: found through DNS, or given
+// here when the DNS does not say it yet.
 
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { CheckStatus, HealthResponse } from '../../../api-types.ts';
-import { Badge, Card, formatTime, Loading, useLoad } from '../ui.tsx';
+import { Badge, Card, Field, FormStatus, formatTime, Loading, Submit, useApi, useForm, useLoad } from '../ui.tsx';
 
 const WORDS: Readonly<Record<CheckStatus, [string, 'ok' | 'bad' | 'warn' | 'off']>> = {
   ok: ['Good', 'ok'],
@@ -40,7 +42,7 @@ export function HealthPage() {
                 <span class="small">Checked {formatTime(h.checkedAt)}.</span>
               </p>
               <Card>
-                <ul class="plain">
+                <ul class="plain" data-testid="checks">
                   {sorted.map((c) => {
                     const [word, kind] = WORDS[c.status];
                     return (
@@ -62,10 +64,44 @@ export function HealthPage() {
                   })}
                 </ul>
               </Card>
+              <AddressCard current={h.publicAddress} onSaved={reload} />
             </>
           );
         }}
       </Loading>
     </>
+  );
+}
+
+function AddressCard({ current, onSaved }: { readonly current: string | undefined; readonly onSaved: () => void }) {
+  const api = useApi();
+  const form = useForm('health', ['address']);
+  const [address, setAddress] = useState(current ?? '');
+  const save = (e: Event) => {
+    e.preventDefault();
+    void form.run(async () => {
+      await api.send('PUT', '/api/health-checks/address', { address: address.trim() === '' ? null : address.trim() });
+      onSaved();
+      return address.trim() === '' ? 'The address is taken from the DNS again.' : 'Saved; the checks use it now.';
+    });
+  };
+  return (
+    <Card title="The office's public address">
+      <form class="stack" onSubmit={save} noValidate>
+        <Field
+          form={form}
+          prefix="health"
+          name="address"
+          label="Public IP address"
+          hint="Leave empty to use the address the DNS gives for your mail server (MX). Your internet provider or the router's status page tells it."
+          placeholder="203.0.113.25"
+          value={address}
+          onValue={setAddress}
+          autoComplete="off"
+        />
+        <FormStatus form={form} />
+        <Submit form={form}>Save address</Submit>
+      </form>
+    </Card>
   );
 }
