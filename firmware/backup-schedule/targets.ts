@@ -70,6 +70,33 @@ export async function readMounts(file: string): Promise<MountEntry[]> {
   return mounts;
 }
 
+// Mounted, but not storage: a backup there would fill the memory or vanish at a restart.
+const MEMORY_FS = new Set([
+  'tmpfs',
+  'ramfs',
+  'devtmpfs',
+  'proc',
+  'sysfs',
+  'devpts',
+  'cgroup',
+  'cgroup2',
+  'securityfs',
+  'debugfs',
+  'tracefs',
+  'mqueue',
+  'hugetlbfs',
+  'pstore',
+  'bpf',
+  'configfs',
+  'fusectl',
+  'autofs',
+  'efivarfs',
+  'binfmt_misc',
+  'rpc_pipefs',
+  'overlay',
+  'squashfs',
+]);
+
 const inside = (path: string, dir: string) => path === dir || path.startsWith(dir === '/' ? '/' : `${dir}/`);
 
 /** The mount holding `path` (the longest mount point that contains it; later mounts hide earlier ones). */
@@ -121,7 +148,7 @@ export async function listBackupTargets(paths: TargetPaths): Promise<TargetCandi
   const mounts = await readMounts(paths.mountsFile);
   const found: TargetCandidate[] = [];
   for (const m of mounts) {
-    if (m.readOnly || !paths.roots.some((root) => m.mountPoint.startsWith(`${root}/`))) continue;
+    if (m.readOnly || MEMORY_FS.has(m.fsType) || !paths.roots.some((root) => m.mountPoint.startsWith(`${root}/`))) continue;
     if (!(await writable(m.mountPoint))) continue;
     found.push({ path: m.mountPoint, device: m.device, fsType: m.fsType, ...(await space(m.mountPoint)) });
   }
@@ -155,6 +182,14 @@ export async function checkBackupTarget(target: string, options: CheckOptions): 
     };
   }
   if (mount?.readOnly) return { path: target, present: false, drive: drive!, reason: 'The drive is mounted read-only.' };
+  if (mount && MEMORY_FS.has(mount.fsType)) {
+    return {
+      path: target,
+      present: false,
+      drive: drive!,
+      reason: `Not a drive: ${mount.mountPoint} is ${mount.fsType} (the box's memory or system), lost at the next restart.`,
+    };
+  }
   let exists = await stat(path).then(
     (s) => s.isDirectory(),
     () => false,

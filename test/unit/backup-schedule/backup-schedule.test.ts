@@ -111,6 +111,7 @@ describe('backup targets and runs', () => {
     const lines = ['/dev/root / ext4 rw,noatime 0 0', 'proc /proc proc rw 0 0'];
     if (withUsb) lines.push(`/dev/sda1 ${usb.replaceAll(' ', '\\040')} vfat rw,relatime 0 0`);
     lines.push(`/dev/sdb1 ${join(media, 'ro-stick')} vfat ro 0 0`);
+    lines.push(`tmpfs ${join(dir, 'run')} tmpfs rw,nosuid 0 0`);
     await writeFile(mounts, `${lines.join('\n')}\n`);
   };
   const paths = () => ({ mountsFile: mounts, roots: [media] });
@@ -168,6 +169,9 @@ describe('backup targets and runs', () => {
     const ro = await checkBackupTarget(join(media, 'ro-stick'), { paths: paths(), dataDir });
     assert.equal(ro.present, false);
     assert.match(ro.reason!, /read-only/);
+    const ram = await checkBackupTarget(join(dir, 'run', 'x'), { paths: paths(), dataDir });
+    assert.equal(ram.present, false, 'a memory file system is no backup drive');
+    assert.match(ram.reason!, /tmpfs/);
   });
 
   it('writes a whole dated tar, removes a leftover partial, keeps the newest K', async () => {
