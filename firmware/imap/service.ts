@@ -46,7 +46,15 @@ export async function createImapService(
     allowInsecureAuth: (remote) => ctx.dev && isLoopback(remote),
     maxMessageBytes: settings['limits.messageSize'],
     // the store's search index narrows BODY/TEXT to candidates; SEARCH confirms each one
-    searchCandidates: async (mailboxId, terms) => {
+    searchCandidates: async (mailboxId, terms, messages) => {
+      if (messages !== undefined) {
+        // the listing is at hand: only these bodies' signatures are read
+        const blobIds = [...new Set(messages.map((m) => m.blobId))];
+        const verdicts = await ctx.store.searchBodyCandidates(blobIds, terms);
+        if (verdicts === undefined) return undefined;
+        const maybe = new Set(blobIds.filter((_, i) => verdicts[i] === 1));
+        return new Set(messages.filter((m) => maybe.has(m.blobId)).map((m) => m.uid));
+      }
       const uids = await ctx.store.searchCandidates(mailboxId, terms);
       return uids === undefined ? undefined : new Set(uids);
     },

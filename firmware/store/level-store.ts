@@ -12,6 +12,7 @@ import { fsck } from './fsck.ts';
 import { keys, OPEN_MARKER_KEY } from './keys.ts';
 import { normalizeMailboxName } from './mailbox-names.ts';
 import * as mailboxes from './mailbox-ops.ts';
+import { getHeaderFields, listMessageColumns, searchBodyCandidates } from './message-columns.ts';
 import { getHeaderFields, listMessageColumns } from './message-columns.ts';
 import * as messages from './message-ops.ts';
 import * as queue from './queue-ops.ts';
@@ -34,6 +35,7 @@ import type {
   Mailbox,
   MailboxIndex,
   MailStore,
+  MessageColumns,
   MessageColumns,
   MessageMeta,
   NewAccount,
@@ -261,6 +263,18 @@ export class LevelMailStore implements MailStore {
   }
   async getHeaderFields(blobIds: readonly string[], names: readonly string[], not: boolean): Promise<BodyHeads> {
     return getHeaderFields(this.#core, blobIds, names, not);
+  }
+  async listMessageColumns(
+    mailboxId: string,
+    range?: { readonly from?: number; readonly to?: number },
+  ): Promise<MessageColumns | undefined> {
+    return listMessageColumns(this.#core, mailboxId, range);
+  }
+  async getHeaderFields(blobIds: readonly string[], names: readonly string[], not: boolean): Promise<BodyHeads> {
+    return getHeaderFields(this.#core, blobIds, names, not);
+  }
+  async searchBodyCandidates(blobIds: readonly string[], terms: readonly string[]): Promise<Uint8Array | undefined> {
+    return searchBodyCandidates(this.#core, blobIds, terms);
   }
   // The structure (small) is read synchronously; the text, which may be
   // megabytes, through the thread pool so its read does not stall this thread.

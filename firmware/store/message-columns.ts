@@ -11,6 +11,7 @@ import { selectHeaderFields } from '../mime/index.ts';
 import { isBlobId } from './blob-files.ts';
 import { type StoreCore, storageError } from './core.ts';
 import { keys } from './keys.ts';
+import { compileQuery, mayContain } from './search-index.ts';
 import type { BodyHeads, Mailbox, MessageColumns, MessageMeta } from './types.ts';
 
 function mailboxState(mailbox: Mailbox): string {
@@ -104,6 +105,40 @@ export async function getHeaderFields(
   }
   const bytes = Buffer.from(parts.join(''), 'latin1');
   return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), offsets };
+}
+
+/** Keys read per getMany: the thread pool reads the next chunk while this thread decodes one. */
+const SIGNATURE_CHUNK = 2048;
+
+/**
+ * searchCandidates for bodies the caller has listed already: for each blob id
+ * 1 when the body MAY contain every term (0 when its signature rules it out);
+ * undefined when no term is long enough to narrow.
+ */
+export async function searchBodyCandidates(
+  core: StoreCore,
+  blobIds: readonly string[],
+  terms: readonly string[],
+): Promise<Uint8Array | undefined> {
+  const query = compileQuery(terms);
+  if (query === undefined) return undefined;
+  core.assertOpen();
+  const out = new Uint8Array(blobIds.length);
+  const chunks: Promise<void>[] = [];
+  for (let start = 0; start < blobIds.length; start += SIGNATURE_CHUNK) {
+    const ids = blobIds.slice(start, start + SIGNATURE_CHUNK);
+    chunks.push(
+      core.db.getMany(ids.map((id) => keys.searchSignature(isBlobId(id) ? id : '-'))).then((signatures) => {
+        for (let i = 0; i < ids.length; i++) out[start + i] = mayContain(signatures[i], query) ? 1 : 0;
+      }),
+    );
+  }
+  try {
+    await Promise.all(chunks);
+  } catch (err) {
+    throw storageError(err);
+  }
+  return out;
 }
 
 const TAB = 9;

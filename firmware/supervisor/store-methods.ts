@@ -41,6 +41,7 @@ export const REMOTE_METHODS = [
   'getBodyHeads',
   'listMessageColumns',
   'getHeaderFields',
+  'searchBodyCandidates',
   'searchCandidates',
   'readBody',
   'setFlags',

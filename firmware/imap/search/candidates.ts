@@ -3,6 +3,7 @@
 // candidates. Search stays exact without one: every candidate is confirmed.
 
 import { normalizeSearchText } from '../../mime/index.ts';
+import type { MessageMeta } from '../../store/types.ts';
 import type { SearchKey } from '../syntax/search.ts';
 
 /**
@@ -11,7 +12,12 @@ import type { SearchKey } from '../syntax/search.ts';
  * It must include every message it cannot rule out (a message whose indexed
  * text was truncated, for one). Resolves undefined when it cannot narrow.
  */
-export type SearchCandidates = (mailboxId: string, terms: readonly string[]) => Promise<ReadonlySet<number> | undefined>;
+export type SearchCandidates = (
+  mailboxId: string,
+  terms: readonly string[],
+  /** The messages to narrow when the caller has them listed already: only their bodies are looked up. */
+  messages?: readonly MessageMeta[],
+) => Promise<ReadonlySet<number> | undefined>;
 
 /**
  * BODY and TEXT strings every match must contain: those ANDed at the top of

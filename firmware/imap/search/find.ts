@@ -10,8 +10,8 @@ import type { SearchKey } from '../syntax/search.ts';
 import { requiredTerms } from './candidates.ts';
 import { type Candidate, matches, quick } from './evaluate.ts';
 
-/** Messages read at the same time by the full pass. */
-const PARALLEL = 4;
+/** Messages read at the same time by the full pass (each waits on a store round trip and a file read). */
+const PARALLEL = 16;
 
 /** Does the key use `$` (SEARCHRES, RFC 5182), which this server does not offer? */
 function usesSaved(key: SearchKey): boolean {
@@ -35,7 +35,9 @@ export async function findMatches(ctx: CommandContext, key: SearchKey, content: 
   if (usesSaved(key)) throw new ImapSyntaxError('No saved search result');
   const view = ctx.session.selected!;
   // Messages expunged by others but not yet told stay numbered; the store no longer has them and they match nothing.
-  const metas = await ctx.deps.store.listMessages(view.mailboxId);
+  const cache = ctx.deps.messageCache;
+  const listing = cache?.has(view.mailboxId) === true ? await cache.listingById(view.mailboxId) : undefined;
+  const metas = listing?.messages ?? (await ctx.deps.store.listMessages(view.mailboxId));
   const scope = { count: view.exists, maxUid: view.uids.at(-1) ?? 0 };
   const matched: Candidate[] = [];
   const undecided: Candidate[] = [];
@@ -50,7 +52,11 @@ export async function findMatches(ctx: CommandContext, key: SearchKey, content: 
   let toRead = undecided;
   const terms = requiredTerms(key);
   if (toRead.length > 0 && terms.length > 0 && ctx.deps.searchCandidates !== undefined) {
-    const candidates = await ctx.deps.searchCandidates(view.mailboxId, terms);
+    const candidates = await ctx.deps.searchCandidates(
+      view.mailboxId,
+      terms,
+      toRead.map((m) => m.meta),
+    );
     if (candidates !== undefined) toRead = toRead.filter((m) => candidates.has(m.meta.uid));
   }
   const verdicts = await mapLimit(toRead, PARALLEL, (m) => matches(key, m, scope, content));

@@ -108,6 +108,22 @@ describe('the listener message cache', () => {
     cache.close();
   });
 
+  it('narrows a body search over listed bodies as searchCandidates does', async () => {
+    await store.appendMessage(inbox, Buffer.from('Subject: s\r\n\r\nthe walrus sings\r\n'));
+    await store.appendMessage(inbox, Buffer.from('Subject: walrus in the subject\r\n\r\nnothing\r\n'));
+    const metas = await store.listMessages(inbox);
+    for (const terms of [['walrus'], ['walrus', 'sings'], ['message 3'], ['nowhere at all']]) {
+      const verdicts = await store.searchBodyCandidates(
+        metas.map((m) => m.blobId),
+        terms,
+      );
+      const uids = metas.filter((_, i) => verdicts?.[i] === 1).map((m) => m.uid);
+      assert.deepEqual(uids, await store.searchCandidates(inbox, terms), terms.join());
+    }
+    assert.equal(await store.searchBodyCandidates([metas[0]!.blobId], ['ab']), undefined);
+    assert.deepEqual([...(await store.searchBodyCandidates(['not-a-blob'], ['walrus']))!], [1]);
+  });
+
   it('formats INTERNALDATE as formatDateTime does', () => {
     const cache = new MessageCache(store);
     const dates = [0, -1, -86_400_001, 951_868_799_999, Date.UTC(2024, 1, 29, 23, 59, 59, 999), 253_402_300_799_000];
