@@ -13,7 +13,6 @@ import { keys, OPEN_MARKER_KEY } from './keys.ts';
 import { normalizeMailboxName } from './mailbox-names.ts';
 import * as mailboxes from './mailbox-ops.ts';
 import { getHeaderFields, listMessageColumns, searchBodyCandidates } from './message-columns.ts';
-import { getHeaderFields, listMessageColumns } from './message-columns.ts';
 import * as messages from './message-ops.ts';
 import * as queue from './queue-ops.ts';
 import type { BlobRecord } from './records.ts';
@@ -35,7 +34,6 @@ import type {
   Mailbox,
   MailboxIndex,
   MailStore,
-  MessageColumns,
   MessageColumns,
   MessageMeta,
   NewAccount,
@@ -254,15 +252,6 @@ export class LevelMailStore implements MailStore {
       throw storageError(err);
     }
     return packHeads(values);
-  }
-  async listMessageColumns(
-    mailboxId: string,
-    range?: { readonly from?: number; readonly to?: number },
-  ): Promise<MessageColumns | undefined> {
-    return listMessageColumns(this.#core, mailboxId, range);
-  }
-  async getHeaderFields(blobIds: readonly string[], names: readonly string[], not: boolean): Promise<BodyHeads> {
-    return getHeaderFields(this.#core, blobIds, names, not);
   }
   async listMessageColumns(
     mailboxId: string,

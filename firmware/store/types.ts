@@ -117,28 +117,6 @@ export interface MessageColumns {
   readonly flagIndex: Uint32Array;
 }
 
-/**
- * A mailbox's message records as columns (listMessageColumns): a few typed
- * arrays and strings instead of one object per message, for a listener that
- * keeps its own copy of a big mailbox's listing.
- */
-export interface MessageColumns {
-  /** The mailbox as read before the listing. */
-  readonly mailbox: Mailbox;
-  /** The mailbox record was the same after the listing: the columns are exactly that state. */
-  readonly exact: boolean;
-  /** UIDs in ascending order; the other columns follow them. */
-  readonly uids: Uint32Array;
-  readonly modseqs: Float64Array;
-  readonly sizes: Float64Array;
-  readonly internalDates: Float64Array;
-  /** The messages' blob ids joined by '\n'. */
-  readonly blobIds: string;
-  /** The distinct flag lists; message i has flagSets[flagIndex[i]]. */
-  readonly flagSets: ReadonlyArray<readonly string[]>;
-  readonly flagIndex: Uint32Array;
-}
-
 /** What the MIME room computes once per body at delivery; kept beside the blob. */
 export interface BodyInfo {
   /** Parsed structure (ENVELOPE, BODYSTRUCTURE, part offsets) as JSON; opaque to the store. */
@@ -394,19 +372,6 @@ export interface MailStore {
    * searchCandidates); undefined when no term has 3 or more characters.
    */
   searchBodyCandidates(blobIds: readonly string[], terms: readonly string[]): Promise<Uint8Array | undefined>;
-  /**
-   * listMessages as columns (see MessageColumns); undefined for an unknown
-   * mailbox. One copy across the worker bridge instead of one object each.
-   */
-  listMessageColumns(mailboxId: string, range?: { readonly from?: number; readonly to?: number }): Promise<MessageColumns | undefined>;
-  /**
-   * BODY[HEADER.FIELDS (names)] (HEADER.FIELDS.NOT when `not`) of the
-   * top-level headers kept at delivery, selected in the store and packed like
-   * getBodyHeads, in the order asked: the same bytes as selecting on
-   * getBodyHeads' result, but only those cross to the caller. Empty where no
-   * header is kept (read the blob then).
-   */
-  getHeaderFields(blobIds: readonly string[], names: readonly string[], not: boolean): Promise<BodyHeads>;
   /** Bytes [start, end) of a body (whole body by default). Blobs are immutable, so readers may also open blobPath(). */
   readBody(blobId: string, start?: number, end?: number): Promise<Uint8Array | undefined>;
   /** Absolute path of a blob file, for streaming reads of large bodies. */
