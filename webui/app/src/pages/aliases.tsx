@@ -3,7 +3,8 @@
 
 import { useState } from 'preact/hooks';
 import type { AliasView } from '../../../api-types.ts';
-import { Card, confirmed, Field, FormStatus, Loading, Submit, useApi, useForm, useLoad } from '../ui.tsx';
+import { ListTable, useRowEditor } from '../list-table.tsx';
+import { Card, confirmed, Field, FormStatus, Submit, useApi, useForm, useLoad } from '../ui.tsx';
 
 /** Targets typed one per line or separated by commas. */
 function parseTargets(text: string): string[] {
@@ -20,8 +21,7 @@ function kindOf(alias: AliasView): string {
 
 export function AliasesPage() {
   const aliases = useLoad<AliasView[]>('/api/aliases');
-  const [editing, setEditing] = useState<string | undefined>();
-  const current = aliases.data?.find((a) => a.address === editing);
+  const editor = useRowEditor(aliases, (a) => a.address);
   return (
     <>
       <h1 tabIndex={-1}>Aliases and lists</h1>
@@ -30,53 +30,25 @@ export function AliasesPage() {
         <code>@example.com</code>) receives mail sent to any address of the domain that does not exist.
       </p>
       <Card title="Forwarding addresses">
-        <Loading loaded={aliases}>
-          {(list) =>
-            list.length === 0 ? (
-              <p class="muted">No aliases yet.</p>
-            ) : (
-              <table class="responsive">
-                <thead>
-                  <tr>
-                    <th>Address</th>
-                    <th>Kind</th>
-                    <th>Goes to</th>
-                    <th>
-                      <span class="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((a) => (
-                    <tr key={a.address}>
-                      <td data-label="Address">{a.address}</td>
-                      <td data-label="Kind">{kindOf(a)}</td>
-                      <td data-label="Goes to">{a.targets.join(', ')}</td>
-                      <td class="actions">
-                        <button
-                          type="button"
-                          class="small secondary"
-                          aria-expanded={editing === a.address}
-                          onClick={() => setEditing(editing === a.address ? undefined : a.address)}
-                        >
-                          {editing === a.address ? 'Close' : 'Change'}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
-        </Loading>
+        <ListTable
+          loaded={aliases}
+          empty="No aliases yet."
+          rowKey={(a) => a.address}
+          columns={[
+            { title: 'Address', cell: (a) => a.address },
+            { title: 'Kind', cell: kindOf },
+            { title: 'Goes to', cell: (a) => a.targets.join(', ') },
+          ]}
+          actions={editor.toggle}
+        />
       </Card>
-      {current ? (
+      {editor.current ? (
         <EditAlias
-          key={current.address}
-          alias={current}
+          key={editor.current.address}
+          alias={editor.current}
           onChanged={aliases.reload}
           onRemoved={() => {
-            setEditing(undefined);
+            editor.close();
             aliases.reload();
           }}
         />

@@ -2,8 +2,9 @@
 
 import { useState } from 'preact/hooks';
 import type { DomainView } from '../../../api-types.ts';
+import { ListTable } from '../list-table.tsx';
 import { href } from '../router.tsx';
-import { Card, confirmed, Field, FormStatus, formatTime, Loading, Submit, useApi, useForm, useLoad } from '../ui.tsx';
+import { Card, confirmed, Field, FormStatus, formatTime, Submit, useApi, useForm, useLoad } from '../ui.tsx';
 
 export function DomainsPage() {
   const api = useApi();
@@ -37,43 +38,26 @@ export function DomainsPage() {
       <p class="muted">The part after the @ in your mail addresses. The box accepts mail for these domains.</p>
       <Card title="Your domains">
         <FormStatus form={listForm} />
-        <Loading loaded={domains}>
-          {(list) =>
-            list.length === 0 ? (
-              <p class="muted">No domains yet.</p>
-            ) : (
-              <table class="responsive">
-                <thead>
-                  <tr>
-                    <th>Domain</th>
-                    <th>Added</th>
-                    <th>DKIM key</th>
-                    <th>
-                      <span class="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((d) => (
-                    <tr key={d.name}>
-                      <td data-label="Domain">{d.name}</td>
-                      <td data-label="Added">{formatTime(d.createdAt)}</td>
-                      <td data-label="DKIM key">{d.dkim ? 'made' : 'none'}</td>
-                      <td class="actions">
-                        <a class="button secondary small" href={href(`/dns?domain=${encodeURIComponent(d.name)}`)}>
-                          DNS records
-                        </a>{' '}
-                        <button type="button" class="small danger" onClick={() => remove(d.name)}>
-                          Remove
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
-        </Loading>
+        <ListTable
+          loaded={domains}
+          empty="No domains yet."
+          rowKey={(d) => d.name}
+          columns={[
+            { title: 'Domain', cell: (d) => d.name },
+            { title: 'Added', cell: (d) => formatTime(d.createdAt) },
+            { title: 'DKIM key', cell: (d) => (d.dkim ? 'made' : 'none') },
+          ]}
+          actions={(d) => (
+            <>
+              <a class="button secondary small" href={href(`/dns?domain=${encodeURIComponent(d.name)}`)}>
+                DNS records
+              </a>{' '}
+              <button type="button" class="small danger" onClick={() => remove(d.name)}>
+                Remove
+              </button>
+            </>
+          )}
+        />
       </Card>
       <Card title="Add a domain">
         <form class="stack" onSubmit={add} noValidate>

@@ -2,7 +2,8 @@
 
 import { useState } from 'preact/hooks';
 import type { DomainView, UserView } from '../../../api-types.ts';
-import { Badge, Card, confirmed, Field, FormStatus, formatBytes, Loading, Submit, UsageBar, useApi, useForm, useLoad } from '../ui.tsx';
+import { ListTable, useRowEditor } from '../list-table.tsx';
+import { Badge, Card, confirmed, Field, FormStatus, formatBytes, Submit, UsageBar, useApi, useForm, useLoad } from '../ui.tsx';
 
 function quotaText(bytes: number): string {
   if (bytes === 0) return '0';
@@ -14,66 +15,43 @@ function quotaText(bytes: number): string {
 
 export function UsersPage() {
   const users = useLoad<UserView[]>('/api/users');
-  const [editing, setEditing] = useState<string | undefined>();
+  const editor = useRowEditor(users, (u) => u.address);
   return (
     <>
       <h1 tabIndex={-1}>Users</h1>
       <p class="muted">Each user has a mailbox and signs in to mail apps with their address and password.</p>
       <Card title="Mailboxes">
-        <Loading loaded={users}>
-          {(list) =>
-            list.length === 0 ? (
-              <p class="muted">No users yet. Add the first one below.</p>
-            ) : (
-              <table class="responsive" data-testid="users-table">
-                <thead>
-                  <tr>
-                    <th>Address</th>
-                    <th>Name</th>
-                    <th>Mailbox use</th>
-                    <th>State</th>
-                    <th>
-                      <span class="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((u) => (
-                    <tr key={u.id}>
-                      <td data-label="Address">{u.address}</td>
-                      <td data-label="Name">{u.displayName || <span class="muted">—</span>}</td>
-                      <td data-label="Mailbox use">
-                        <span class="small">
-                          {formatBytes(u.usedBytes)} {u.quotaBytes > 0 ? `of ${formatBytes(u.quotaBytes)}` : '(no limit)'}
-                        </span>
-                        {u.quotaBytes > 0 ? <UsageBar used={u.usedBytes} total={u.quotaBytes} label={`Mailbox of ${u.address}`} /> : null}
-                      </td>
-                      <td data-label="State">{u.enabled ? <Badge kind="ok">Active</Badge> : <Badge kind="off">Disabled</Badge>}</td>
-                      <td class="actions">
-                        <button
-                          type="button"
-                          class="small secondary"
-                          aria-expanded={editing === u.address}
-                          onClick={() => setEditing(editing === u.address ? undefined : u.address)}
-                        >
-                          {editing === u.address ? 'Close' : 'Change'}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
-        </Loading>
+        <ListTable
+          loaded={users}
+          empty="No users yet. Add the first one below."
+          testId="users-table"
+          rowKey={(u) => u.id}
+          columns={[
+            { title: 'Address', cell: (u) => u.address },
+            { title: 'Name', cell: (u) => u.displayName || <span class="muted">—</span> },
+            {
+              title: 'Mailbox use',
+              cell: (u) => (
+                <>
+                  <span class="small">
+                    {formatBytes(u.usedBytes)} {u.quotaBytes > 0 ? `of ${formatBytes(u.quotaBytes)}` : '(no limit)'}
+                  </span>
+                  {u.quotaBytes > 0 ? <UsageBar used={u.usedBytes} total={u.quotaBytes} label={`Mailbox of ${u.address}`} /> : null}
+                </>
+              ),
+            },
+            { title: 'State', cell: (u) => (u.enabled ? <Badge kind="ok">Active</Badge> : <Badge kind="off">Disabled</Badge>) },
+          ]}
+          actions={editor.toggle}
+        />
       </Card>
-      {editing && users.data?.find((u) => u.address === editing) ? (
+      {editor.current ? (
         <EditUser
-          key={editing}
-          user={users.data.find((u) => u.address === editing)!}
+          key={editor.current.address}
+          user={editor.current}
           onChanged={users.reload}
           onRemoved={() => {
-            setEditing(undefined);
+            editor.close();
             users.reload();
           }}
         />
