@@ -45,14 +45,19 @@ describe('mail health: outside checks, SRV records', () => {
     });
     admin = await completeSetup(h, { domain: 'example.test', hostname: 'mail.example.test' });
     const set = await admin.req('PATCH', '/api/settings', {
-      values: { 'dns.servers': [dns.address], 'dnsbl.zones': [{ zone: 'clean.bl.test' }, { zone: 'dirty.bl.test', codes: ['127.0.0.2'] }] },
+      values: {
+        'dns.servers': [dns.address],
+        'dnsbl.zones': [{ zone: 'clean.bl.test' }, { zone: 'dirty.bl.test', codes: ['127.0.0.2'] }, { zone: 'picky.bl.test' }],
+      },
     });
     assert.equal(set.status, 200, set.body);
     dns
       .set('example.test', { type: 'MX', exchange: 'mail.example.test', priority: 10 })
       .set('mail.example.test', { type: 'A', address: PUBLIC })
       .set('7.113.0.203.in-addr.arpa', { type: 'PTR', target: 'mail.example.test' })
-      .dnsblList('dirty.bl.test', PUBLIC);
+      .dnsblList('dirty.bl.test', PUBLIC)
+      // A list that refuses queries from public resolvers answers with an error code, never a listing.
+      .dnsblList('picky.bl.test', PUBLIC, { code: '127.255.255.254' });
   });
   after(async () => {
     await h.close();
@@ -68,6 +73,9 @@ describe('mail health: outside checks, SRV records', () => {
     assert.equal(dirty.status, 'fail');
     assert.match(dirty.detail, /listed on dirty\.bl\.test/);
     assert.ok(dirty.fix && dirty.fix.length > 20, 'says what to do');
+    const picky = c.get('dnsbl-picky.bl.test')!;
+    assert.equal(picky.status, 'unknown');
+    assert.match(picky.detail, /refused to answer/);
     // The lookups went to the test server, through the dns.servers setting.
     assert.ok(dns.queries('7.113.0.203.dirty.bl.test', 'A') >= 1);
     assert.ok(dns.queries('mail.example.test', 'A') >= 1);
@@ -86,6 +94,22 @@ describe('mail health: outside checks, SRV records', () => {
     assert.equal(none.status, 'fail');
     assert.match(none.detail, /no reverse DNS/);
     dns.set('7.113.0.203.in-addr.arpa', { type: 'PTR', target: 'mail.example.test' });
+  });
+
+  it('an IPv6 address given by hand is confirmed through its AAAA record; no MX means "not known"', async () => {
+    await admin.req('PUT', '/api/health-checks/address', { address: '2001:db8::25' });
+    dns
+      .set('5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa', { type: 'PTR', target: 'mail.example.test' })
+      .add('mail.example.test', { type: 'AAAA', address: '2001:0db8:0000::0025' });
+    const rdns = (await checks()).get('rdns')!;
+    assert.equal(rdns.status, 'ok', rdns.detail);
+    await admin.req('PUT', '/api/health-checks/address', { address: null });
+    dns.remove('example.test');
+    const none = (await checks()).get('inbound-25')!;
+    assert.equal(none.status, 'unknown');
+    assert.match(none.detail, /no MX record/);
+    assert.match(none.fix!, /public address/);
+    dns.set('example.test', { type: 'MX', exchange: 'mail.example.test', priority: 10 });
   });
 
   it('a private address: "cannot test from inside", saying what to check instead', async () => {

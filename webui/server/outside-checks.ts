@@ -6,7 +6,7 @@
 // says so, and says what to check instead.
 
 import type { DnsblZone } from '../../firmware/config/settings.ts';
-import { CidrList, parseIp, ptrName, reverseName } from '../../firmware/net/cidr.ts';
+import { CidrList, formatIp, parseIp, ptrName, reverseName } from '../../firmware/net/cidr.ts';
 import type { Resolver } from '../../firmware/net/resolver.ts';
 import type { HealthCheck } from '../api-types.ts';
 
@@ -105,9 +105,15 @@ async function reverseDns(found: FoundAddress, input: OutsideInputs): Promise<Re
       fix: `Ask your internet provider (who owns the address) to set the reverse DNS (PTR) of ${found.address} to ${want}.`,
     };
   }
+  // Addresses compared in one canonical form: an IPv6 address has many spellings.
+  const canonical = (text: string) => {
+    const parsed = parseIp(text);
+    return parsed ? formatIp(parsed) : text;
+  };
+  const want4 = ip.family === 4;
   for (const name of names) {
-    const forward = await input.resolver.resolve4(name).catch(() => undefined);
-    if (forward?.records.some((r) => r.address === found.address)) {
+    const forward = await (want4 ? input.resolver.resolve4(name) : input.resolver.resolve6(name)).catch(() => undefined);
+    if (forward?.records.some((r) => canonical(r.address) === canonical(found.address))) {
       const matchesBox = input.boxNames.map(norm).includes(name) || name === found.mxHost;
       return {
         status: 'ok',
