@@ -66,7 +66,20 @@ export function createBackupScheduler(deps: SchedulerDeps): BackupScheduler {
   const launch = (schedule: BackupSchedule, trigger: BackupRun['trigger']): Promise<BackupRun> => {
     const since = deps.now();
     const done = (async () => {
-      const run = await deps.run(schedule, trigger);
+      let run: BackupRun;
+      try {
+        run = await deps.run(schedule, trigger);
+      } catch (err) {
+        // run() should not throw; if it does (the daemon went away), it is a failed run all the same.
+        const at = deps.now();
+        run = {
+          startedAt: since,
+          finishedAt: at,
+          ok: false,
+          trigger,
+          error: `The backup could not run: ${(err as Error)?.message ?? String(err)}`,
+        };
+      }
       try {
         await deps.record(run);
       } catch (err) {
@@ -77,9 +90,10 @@ export function createBackupScheduler(deps: SchedulerDeps): BackupScheduler {
       return run;
     })();
     current = { since, done };
-    void done.finally(() => {
+    const clear = () => {
       if (current?.done === done) current = undefined;
-    });
+    };
+    done.then(clear, clear);
     return done;
   };
 

@@ -271,6 +271,24 @@ describe('backup targets and runs', () => {
     now += RETRY_AFTER_FAILURE_MS;
     outcome = true;
     assert.equal((await scheduler.tick())?.ok, true);
+    // A run that throws (the daemon went away) is a failed run, recorded; nothing is left running.
+    now += 24 * HOUR;
+    const throwing = createBackupScheduler({
+      now: () => now,
+      setTimer: timers.setTimer,
+      load: async () => ({ schedule, runs: {} }),
+      record: async (run) => {
+        runs = { last: run };
+      },
+      run: async () => {
+        throw new Error('admin socket closed');
+      },
+    });
+    const failed = await throwing.runNow();
+    assert.equal(failed.ok, false);
+    assert.match(failed.error!, /admin socket closed/);
+    assert.equal(runs.last, failed);
+    assert.equal(throwing.runningSince(), undefined);
     // The timer drives tick() until stop().
     scheduler.start(60_000);
     assert.equal(timers.pending(60_000), 1);
