@@ -134,6 +134,11 @@ describe('scheduled backup', () => {
     assert.equal(s.lastOk?.ok, true);
     assert.equal(s.nextAt, clock + HOUR, 'tried again within the hour');
     assert.equal((await backups()).length, 2, 'nothing was written');
+    const health = await admin.req('GET', '/api/health-checks');
+    const check = (health.json.checks as { id: string; status: string; detail: string; fix?: string }[]).find((c) => c.id === 'backup')!;
+    assert.equal(check.status, 'warn', 'a good backup is recent, so not yet red');
+    assert.match(check.detail, /last backup failed/);
+    assert.match(check.fix!, /Plug the backup drive back in/);
   });
 
   it('"back up now" once the drive is back; refused without a session or the CSRF header', async () => {
@@ -163,5 +168,9 @@ describe('scheduled backup', () => {
     const removed = await admin.req('DELETE', '/api/backup/schedule');
     assert.equal(removed.status, 200);
     assert.equal(removed.json.schedule, undefined);
+    const health = await admin.req('GET', '/api/health-checks');
+    const check = (health.json.checks as { id: string; status: string; detail: string }[]).find((c) => c.id === 'backup')!;
+    assert.equal(check.status, 'warn');
+    assert.match(check.detail, /No scheduled backup/);
   });
 });

@@ -1,16 +1,19 @@
 // The mail health page and the DNS helper.
 
 import type { FastifyInstance } from 'fastify';
+import { checkBackupTarget, DEFAULT_TARGET_PATHS } from '../../../firmware/backup-schedule/index.ts';
 import type { DnsblZone } from '../../../firmware/config/settings.ts';
 import type {
   DnsAdviceResponse,
   DomainView,
+  HealthCheck,
   HealthResponse,
   ListenerView,
   PublicAddressRequest,
   QueueSummary,
   SettingView,
 } from '../../api-types.ts';
+import { backupHealth, type StoredBackupState } from '../backup-schedule.ts';
 import type { RouteContext } from '../context.ts';
 import { dnsAdvice } from '../dns-advice.ts';
 import { ApiFailure } from '../errors.ts';
@@ -52,13 +55,18 @@ export async function checkRoutes(app: FastifyInstance, ctx: RouteContext): Prom
 
   app.get('/api/health-checks', async (): Promise<HealthResponse> => {
     const now = deps.now();
-    const outside = async () => {
-      const [state, domains, zones, r] = await Promise.all([
-        ctx.box.get(),
-        ctx.act<DomainView[]>('domain.list'),
-        setting<DnsblZone[]>('dnsbl.zones'),
-        resolver(),
-      ]);
+    const outside = async (): Promise<HealthCheck[]> => {
+      let inputs: [Awaited<ReturnType<typeof ctx.box.get>>, DomainView[], DnsblZone[], Awaited<ReturnType<typeof resolver>>];
+      try {
+        inputs = await Promise.all([ctx.box.get(), ctx.act<DomainView[]>('domain.list'), setting<DnsblZone[]>('dnsbl.zones'), resolver()]);
+      } catch (err) {
+        const detail = `Could not check this: ${(err as Error)?.message ?? String(err)}`;
+        return [
+          { id: 'rdns', title: 'Reverse DNS of the box’s address', status: 'unknown', detail },
+          { id: 'inbound-25', title: 'Port 25 reachable from outside', status: 'unknown', detail },
+        ];
+      }
+      const [state, domains, zones, r] = inputs;
       const primary = [...domains].sort((a, b) => a.createdAt - b.createdAt)[0]?.name;
       return runOutsideChecks({
         primaryDomain: primary,
@@ -70,8 +78,25 @@ export async function checkRoutes(app: FastifyInstance, ctx: RouteContext): Prom
         probe: deps.inboundProbe ?? { port: 25, tryPrivate: false },
       });
     };
-    const [state, outsideChecks, checks] = await Promise.all([
+    const backup = async (): Promise<HealthCheck> => {
+      const title = 'Scheduled backup';
+      try {
+        const stored = await ctx.act<StoredBackupState>('backup.schedule.get');
+        const target = stored.schedule
+          ? await checkBackupTarget(stored.schedule.target, {
+              paths: deps.backupTargets ?? DEFAULT_TARGET_PATHS,
+              dataDir: deps.dataDir,
+              allowSameDisk: deps.dev,
+            })
+          : undefined;
+        return { id: 'backup', title, ...backupHealth(stored, target?.present, now) };
+      } catch (err) {
+        return { id: 'backup', title, status: 'unknown', detail: `Could not check this: ${(err as Error)?.message ?? String(err)}` };
+      }
+    };
+    const [state, backupCheck, outsideChecks, checks] = await Promise.all([
       ctx.box.get(),
+      backup(),
       outside(),
       runHealthChecks({
         now,
@@ -87,7 +112,7 @@ export async function checkRoutes(app: FastifyInstance, ctx: RouteContext): Prom
     ]);
     return {
       checkedAt: now,
-      checks: [...checks, ...outsideChecks],
+      checks: [...checks, backupCheck, ...outsideChecks],
       ...(state.publicAddress ? { publicAddress: state.publicAddress } : {}),
     };
   });
