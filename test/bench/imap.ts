@@ -168,21 +168,38 @@ class ImapClient {
         this.#partial.push(chunk.subarray(i));
         break;
       }
-      const piece = chunk.subarray(i, nl + 1);
-      const line = this.#partial.length > 0 ? Buffer.concat([...this.#partial, piece]) : piece;
-      this.#partial = [];
+      if (this.#partial.length > 0) {
+        const line = Buffer.concat([...this.#partial, chunk.subarray(i, nl + 1)]);
+        this.#partial = [];
+        this.#line(line, 0, line.length);
+      } else {
+        this.#line(chunk, i, nl + 1);
+      }
       i = nl + 1;
-      this.#line(line);
     }
   }
 
-  #line(raw: Buffer): void {
+  /** Bytes [start, end) of `buf` are one line, LF included. Only bytes are looked at until text is needed. */
+  #line(buf: Buffer, start: number, end: number): void {
     const head = this.#queue[0];
-    if (head) head.bytes += raw.length;
-    // only the end of a line can announce a literal
-    const tail = raw.subarray(Math.max(0, raw.length - 24)).toString('latin1');
-    const literal = /\{(\d+)\+?\}\r?\n$/.exec(tail);
-    const text = raw.toString('latin1').replace(/\r?\n$/, '');
+    if (head) head.bytes += end - start;
+    let stop = end - 1;
+    if (stop > start && buf[stop - 1] === 0x0d) stop--;
+    // only the end of a line can announce a literal: {n} or {n+}
+    let literal = -1;
+    if (buf[stop - 1] === 0x7d) {
+      let j = stop - 2;
+      if (buf[j] === 0x2b) j--;
+      let n = 0;
+      let scale = 1;
+      while (j >= start && buf[j]! >= 0x30 && buf[j]! <= 0x39) {
+        n += (buf[j]! - 0x30) * scale;
+        scale *= 10;
+        j--;
+      }
+      if (scale > 1 && buf[j] === 0x7b) literal = n;
+    }
+    const text = buf.toString('latin1', start, stop);
     if (this.#greeting) {
       const greet = this.#greeting;
       this.#greeting = undefined;
@@ -191,8 +208,8 @@ class ImapClient {
     }
     if (this.#atStart) this.#current = [text];
     else this.#current.push(text);
-    if (literal) {
-      this.#literal = Number(literal[1]);
+    if (literal >= 0) {
+      this.#literal = literal;
       this.#atStart = false;
       return;
     }

@@ -26,6 +26,12 @@ export interface SearchScope {
   readonly count: number;
   /** Highest UID in the view (for `*` in UID sets). */
   readonly maxUid: number;
+  /**
+   * The messages evaluated were narrowed by the search index for the BODY
+   * and TEXT terms: nearly all of them match, so BODY decodes the body at
+   * once instead of first reading the indexed text to rule the message out.
+   */
+  readonly narrowed?: boolean;
 }
 
 export interface Candidate {
@@ -211,8 +217,10 @@ async function evaluate(key: SearchKey, m: Candidate, scope: SearchScope, reader
       const wanted = normalizeSearchText(key.value);
       if (wanted === '') return true;
       // The indexed text holds the body's text and more: not in it, not in the body.
-      const indexed = await reader.indexedText();
-      if (indexed !== undefined && !indexed.includes(wanted)) return false;
+      if (scope.narrowed !== true) {
+        const indexed = await reader.indexedText();
+        if (indexed !== undefined && !indexed.includes(wanted)) return false;
+      }
       return bodySearchText(await reader.body(), await reader.structure()).includes(wanted);
     }
     default:

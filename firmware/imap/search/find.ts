@@ -50,6 +50,7 @@ export async function findMatches(ctx: CommandContext, key: SearchKey, content: 
     else if (verdict === undefined) undecided.push(m);
   }
   let toRead = undecided;
+  let narrowed = false;
   const terms = requiredTerms(key);
   if (toRead.length > 0 && terms.length > 0 && ctx.deps.searchCandidates !== undefined) {
     const candidates = await ctx.deps.searchCandidates(
@@ -57,9 +58,13 @@ export async function findMatches(ctx: CommandContext, key: SearchKey, content: 
       terms,
       toRead.map((m) => m.meta),
     );
-    if (candidates !== undefined) toRead = toRead.filter((m) => candidates.has(m.meta.uid));
+    if (candidates !== undefined) {
+      toRead = toRead.filter((m) => candidates.has(m.meta.uid));
+      narrowed = true;
+    }
   }
-  const verdicts = await mapLimit(toRead, PARALLEL, (m) => matches(key, m, scope, content));
+  const full = narrowed ? { ...scope, narrowed } : scope;
+  const verdicts = await mapLimit(toRead, PARALLEL, (m) => matches(key, m, full, content));
   toRead.forEach((m, i) => {
     if (verdicts[i]) matched.push(m);
   });

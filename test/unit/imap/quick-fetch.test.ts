@@ -162,3 +162,42 @@ describe('the first-sync FETCH from the listener caches', () => {
     b.close();
   });
 });
+
+describe('SEARCH narrowed by the index over the kept listing', () => {
+  let f: Fixture;
+  const asked: number[] = [];
+  before(async () => {
+    // the seam as the service wires it: only the listed bodies' signatures are read
+    f = await startFixture({
+      async searchCandidates(_mailboxId, terms, messages) {
+        assert.ok(messages !== undefined, 'the listing is passed');
+        asked.push(messages.length);
+        const verdicts = await f.store.searchBodyCandidates(
+          messages.map((m) => m.blobId),
+          terms,
+        );
+        return verdicts === undefined ? undefined : new Set(messages.filter((_, i) => verdicts[i] === 1).map((m) => m.uid));
+      },
+    });
+    const inbox = (await f.store.getMailbox(f.account.id, 'INBOX'))!.id;
+    const bodies = [
+      'Subject: plain\r\n\r\nthe Narwhal swims\r\n',
+      'Subject: narwhal in the header only\r\n\r\nnothing here\r\n',
+      `Subject: b64\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from('a NARWHAL, encoded').toString('base64')}\r\n`,
+      'Subject: qp\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nnar=\r\nwhal split by a soft break\r\n',
+      'Subject: none\r\n\r\nwalrus\r\n',
+    ];
+    for (const b of bodies) await f.store.appendMessage(inbox, Buffer.from(b));
+  });
+  after(() => f.close());
+
+  it('finds exactly the bodies that contain the word, decoded, and not the header-only one', async () => {
+    const c = await f.login();
+    await c.command('SELECT INBOX');
+    assert.deepEqual(await c.command('SEARCH BODY narwhal', 's1'), ['* SEARCH 1 3 4', 's1 OK SEARCH completed']);
+    assert.deepEqual(await c.command('SEARCH TEXT narwhal', 's2'), ['* SEARCH 1 2 3 4', 's2 OK SEARCH completed']);
+    assert.deepEqual(await c.command('SEARCH BODY "narwhal swims" NOT BODY walrus', 's3'), ['* SEARCH 1', 's3 OK SEARCH completed']);
+    assert.ok(asked.length >= 3 && asked.every((n) => n > 0));
+    c.close();
+  });
+});
