@@ -6,11 +6,12 @@
 // too big. One upload goes over a real socket with a streamed body.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { generateSigningKeys, writeBundle } from '../../firmware/update/index.ts';
+import { generateSigningKeys, readReleaseLinks, runUpdateCli, writeBundle } from '../../firmware/update/index.ts';
+import { type UpdateFixtures, updateFixtures } from '../image/update-fixtures.ts';
 import { type Client, completeSetup, type Harness, startHarness } from './support.ts';
 
 describe('update from the web UI', () => {
@@ -176,5 +177,78 @@ describe('update from the web UI', () => {
     } finally {
       await dev.close();
     }
+  });
+});
+
+// Both halves together: what the web UI writes is what `pochta update --request`
+// (the root side, run here as this user with stand-ins for systemd's restart and
+// the daemon's health) takes, and what it reports is what the page shows.
+describe('update from the web UI, with the root side', () => {
+  let h: Harness;
+  let admin: Client;
+  let work: string;
+  let keyFile: string;
+  let fx: UpdateFixtures;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'pochta-web-update-e2e-'));
+    await chmod(work, 0o755);
+    const keys = generateSigningKeys();
+    keyFile = join(work, 'update-key.pem');
+    await writeFile(keyFile, keys.publicKeyPem);
+    fx = updateFixtures(work, keys.privateKeyPem);
+    h = await startHarness({ dev: false });
+    admin = await completeSetup(h);
+  });
+  after(async () => {
+    await h.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  const uploadFile = async (file: string) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/api/update',
+      headers: {
+        cookie: admin.cookie!,
+        'x-pochta-csrf': admin.csrf,
+        'content-type': 'application/octet-stream',
+        'x-pochta-confirm': 'update',
+      },
+      payload: await readFile(file),
+    });
+  const rootSide = async (root: string, healthy: boolean) => {
+    const code = await runUpdateCli(['--request', join(h.deps.dataDir, 'update'), '--root', root, '--key', keyFile, '--json'], {
+      out: () => {},
+      err: () => {},
+      restart: async () => {},
+      health: async () => (healthy ? { ok: true, detail: 'all listeners up' } : { ok: false, detail: 'smtp did not start' }),
+    });
+    return code;
+  };
+
+  it('installed: the request is claimed, the upload deleted, the page shows the new version', async () => {
+    const root = await fx.appsRoot();
+    const res = await uploadFile(await fx.bundle('v2'));
+    assert.equal(res.statusCode, 202, res.body);
+    assert.equal(await rootSide(root, true), 0);
+    const shown = await admin.req('GET', '/api/update');
+    assert.equal(shown.json.request, undefined, 'request.json was claimed');
+    assert.equal(shown.json.status.state, 'installed', JSON.stringify(shown.json.status));
+    assert.equal(shown.json.status.version, 'v2');
+    assert.deepEqual(await readdir(join(h.deps.dataDir, 'update', 'incoming')), [], 'the upload is gone');
+    assert.equal((await readReleaseLinks(root)).current, 'v2');
+  });
+
+  it('unhealthy after the switch: rolled back, and the page says so', async () => {
+    const root = await fx.appsRoot();
+    const res = await uploadFile(await fx.bundle('v3'));
+    assert.equal(res.statusCode, 202, res.body);
+    await rootSide(root, false);
+    const shown = await admin.req('GET', '/api/update');
+    assert.equal(shown.json.status.state, 'rolled-back', JSON.stringify(shown.json.status));
+    assert.equal((await readReleaseLinks(root)).current, 'v1');
+    // A new upload is taken again once the installer has finished.
+    assert.equal((await uploadFile(await fx.bundle('v4'))).statusCode, 202);
   });
 });

@@ -8,8 +8,8 @@
 // never reads half a file.
 
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, open, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
@@ -64,8 +64,6 @@ export async function updateRoutes(app: FastifyInstance, ctx: RouteContext): Pro
   const { deps } = ctx;
   const dir = deps.update?.dir ?? join(deps.dataDir, 'update');
   const incoming = join(dir, 'incoming');
-  // request.json names the bundle by its absolute path: the root side runs elsewhere.
-  const absolute = (path: string) => resolve(path);
   const maxBytes = deps.update?.maxBytes ?? DEFAULT_UPDATE_MAX_BYTES;
 
   const state = async (): Promise<UpdateState> => {
@@ -144,7 +142,8 @@ export async function updateRoutes(app: FastifyInstance, ctx: RouteContext): Pro
       }
       await writeAtomic(
         join(dir, 'request.json'),
-        `${JSON.stringify({ bundle: absolute(final), requestedAt: new Date(deps.now()).toISOString() })}\n`,
+        // By its real absolute path: the root side runs elsewhere and checks the bundle is inside incoming/ by realpath.
+        `${JSON.stringify({ bundle: join(await realpath(incoming), name), requestedAt: new Date(deps.now()).toISOString() })}\n`,
       );
       deps.log?.warn({ bundle: final, bytes: seen }, 'an update was uploaded from the web UI');
       reply.code(202);
