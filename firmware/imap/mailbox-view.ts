@@ -86,8 +86,8 @@ export class MailboxView {
 
   /** Fill the view from the store's compact index (SELECT without QRESYNC). */
   loadIndex(uids: ArrayLike<number>, modseqs: ArrayLike<number>, keywords: readonly string[]): void {
-    this.uids = Array.from(uids);
-    this.modseqs = Array.from(modseqs);
+    this.uids = Array.isArray(uids) ? uids.slice() : Array.from(uids);
+    this.modseqs = Array.isArray(modseqs) ? modseqs.slice() : Array.from(modseqs);
     this.noteKeywords(keywords);
     this.keywordsChanged = false;
   }

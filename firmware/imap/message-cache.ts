@@ -28,6 +28,34 @@ export interface MailboxListing {
   readonly highestModseq: number;
   /** UIDNEXT to announce: above every listed UID. */
   readonly uidNext: number;
+  /** What SELECT announces of the listing, computed once per state of a kept listing. */
+  summary(): SelectSummary;
+}
+
+/** What SELECT needs of a listing. Read-only: the view copies what it changes. */
+export interface SelectSummary {
+  readonly uids: readonly number[];
+  readonly modseqs: readonly number[];
+  /** Every flag of every message, each distinct list once (the view keeps the keywords). */
+  readonly flags: readonly string[];
+  /** Sequence number of the first message without \Seen, 0 when none. */
+  readonly firstUnseen: number;
+}
+
+/** The SELECT summary of messages in UID order. */
+export function summarize(messages: readonly MessageMeta[]): SelectSummary {
+  const uids = new Array<number>(messages.length);
+  const modseqs = new Array<number>(messages.length);
+  const lists = new Set<readonly string[]>();
+  let firstUnseen = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    uids[i] = m.uid;
+    modseqs[i] = m.modseq;
+    if (!lists.has(m.flags)) lists.add(m.flags);
+    if (firstUnseen === 0 && !m.flags.includes('\\Seen')) firstUnseen = i + 1;
+  }
+  return { uids, modseqs, flags: [...new Set([...lists].flat())], firstUnseen };
 }
 
 interface Entry {
@@ -40,6 +68,8 @@ interface Entry {
   pendingFrom: number | undefined;
   /** Events applied so far: one applied while a tail was read may be missing from that tail. */
   version: number;
+  /** SELECT's summary of the listing as it is now; dropped by every change. */
+  summary: SelectSummary | undefined;
 }
 
 function sameState(entry: Entry, mailbox: Mailbox): boolean {
@@ -80,10 +110,19 @@ export class MessageCache {
     entry = this.entries.get(mailbox.id);
     if (entry !== undefined && sameState(entry, mailbox)) {
       this.touch(mailbox.id, entry);
-      return { messages: entry.messages, highestModseq: mailbox.highestModseq, uidNext: mailbox.uidNext };
+      const kept = entry;
+      const { messages, version } = kept;
+      const summary = () => {
+        if (kept.version !== version) return summarize(messages);
+        kept.summary ??= summarize(messages);
+        return kept.summary;
+      };
+      return { messages, highestModseq: mailbox.highestModseq, uidNext: mailbox.uidNext, summary };
     }
     const columns = await this.store.listMessageColumns(mailbox.id);
-    if (columns === undefined) return { messages: [], highestModseq: mailbox.highestModseq, uidNext: mailbox.uidNext };
+    if (columns === undefined) {
+      return { messages: [], highestModseq: mailbox.highestModseq, uidNext: mailbox.uidNext, summary: () => summarize([]) };
+    }
     const messages = this.toMessages(mailbox.id, columns);
     const lastUid = messages.at(-1)?.uid ?? 0;
     const fresh: Entry = {
@@ -93,6 +132,7 @@ export class MessageCache {
       uidNext: Math.max(columns.mailbox.uidNext, lastUid + 1),
       pendingFrom: undefined,
       version: 0,
+      summary: undefined,
     };
     this.forget(mailbox.id);
     if (messages.length <= this.maxMessages) {
@@ -100,7 +140,7 @@ export class MessageCache {
       this.size += messages.length;
       this.evict();
     }
-    return { messages, highestModseq: columns.mailbox.highestModseq, uidNext: fresh.uidNext };
+    return { messages, highestModseq: columns.mailbox.highestModseq, uidNext: fresh.uidNext, summary: () => summarize(messages) };
   }
 
   /** Is a listing of this mailbox kept (SELECT made one)? */
@@ -145,6 +185,7 @@ export class MessageCache {
     const entry = this.entries.get(event.mailboxId);
     if (entry === undefined) return;
     entry.version += 1;
+    entry.summary = undefined;
     switch (event.type) {
       case 'message-added':
         entry.highestModseq = entry.highestModseq < 0 ? -1 : Math.max(entry.highestModseq, event.modseq);
@@ -192,6 +233,8 @@ export class MessageCache {
     // A change told while the tail was read may be missing from it: list again.
     if (entry.version !== version) entry.highestModseq = -1;
     const tail = this.toMessages(mailboxId, columns);
+    entry.version += 1;
+    entry.summary = undefined;
     // Anything announced after `from` while reading is either in the tail or still pending.
     const cut = lowerBound(entry.uids, from);
     const kept = entry.messages.slice(0, cut);

@@ -47,16 +47,9 @@ export async function openMailbox(ctx: CommandContext, args: SelectArgs, readOnl
     if (qresync === undefined && cache !== undefined) {
       // the listener's copy of the listing: a repeated SELECT lists nothing
       const listing = await cache.listing(box);
-      const uids = new Array<number>(listing.messages.length);
-      const modseqs = new Array<number>(listing.messages.length);
-      const flagLists = new Set<readonly string[]>();
-      listing.messages.forEach((m, i) => {
-        uids[i] = m.uid;
-        modseqs[i] = m.modseq;
-        flagLists.add(m.flags);
-        if (firstUnseen === 0 && !m.flags.includes('\\Seen')) firstUnseen = i + 1;
-      });
-      view.loadIndex(uids, modseqs, [...flagLists].flat());
+      const summary = listing.summary();
+      view.loadIndex(summary.uids, summary.modseqs, summary.flags);
+      firstUnseen = summary.firstUnseen;
       highestModseq = listing.highestModseq;
       after = { ...box, uidNext: listing.uidNext };
     } else if (qresync === undefined) {

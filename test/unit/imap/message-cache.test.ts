@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MessageCache } from '../../../firmware/imap/message-cache.ts';
+import { MessageCache, summarize } from '../../../firmware/imap/message-cache.ts';
 import { formatDateTime } from '../../../firmware/imap/syntax/dates.ts';
 import { analyze, selectHeaderFields } from '../../../firmware/mime/index.ts';
 import { type LevelMailStore, openStore } from '../../../firmware/store/index.ts';
@@ -61,6 +61,9 @@ describe('the listener message cache', () => {
     );
     const box = (await store.getMailboxById(inbox))!;
     assert.ok(listing!.uidNext >= box.uidNext && listing!.highestModseq <= box.highestModseq);
+    // SELECT's summary follows every change too (it is kept per state)
+    const summary = listing!.summary();
+    assert.deepEqual({ ...summary, flags: [...summary.flags].sort() }, { ...summarize(want), flags: [...summarize(want).flags].sort() });
   };
 
   it('follows flags, deliveries, copies and expunges without listing again', async () => {
@@ -78,6 +81,8 @@ describe('the listener message cache', () => {
     await store.appendMessage(other, body(200));
     await store.copyMessages(other, [1], inbox);
     await store.setFlags(inbox, [2], 'replace', []);
+    await same(cache);
+    await store.setFlags(inbox, [2], 'add', ['\\Seen']);
     await same(cache);
     await store.moveMessages(inbox, [2, 3], other);
     await same(cache);
