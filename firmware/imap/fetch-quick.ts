@@ -2,8 +2,8 @@
 // RFC822.SIZE BODY.PEEK[HEADER.FIELDS (...)])` and its kin, written straight
 // to response bytes: the metadata comes from the listener's message cache,
 // the header fields from its header cache or, for bodies not seen yet, from
-// one getHeaderFields call per batch (selected in the store, the next batch
-// read while this one is written). No response values, no compiler, one
+// one getHeaderFields call per batch (selected in the store, the next
+// batches read while this one is written). No response values, no compiler, one
 // buffer per batch. Anything else (a body without a kept header) goes through
 // the general path, message by message, in order.
 
@@ -35,6 +35,8 @@ const SIMPLE_KINDS: Readonly<Record<string, 'uid' | 'flags' | 'date' | 'size' | 
 /** The first batch is small so output starts at once; the others large, for few store calls. */
 const FIRST_BATCH = 256;
 const BATCH = 1024;
+/** Batches whose fields are being read at once. */
+const AHEAD = 2;
 
 /**
  * The items as a quick FETCH does them, or undefined when one needs more
@@ -94,16 +96,25 @@ export async function quickFetch(
     start = end;
   }
   const load = (batch: readonly MessageMeta[]) => Promise.all(fieldItems.map((item) => loadFields(deps, item, batch)));
-  let next = batches.length > 0 && fieldItems.length > 0 ? load(batches[0]!) : undefined;
+  // Loads run AHEAD batches in front: the store reads one while it selects
+  // the fields of another and this thread writes a third.
+  const loads: Array<Promise<LoadedFields[]> | undefined> = [];
+  const startLoad = (b: number) => {
+    if (b >= batches.length || fieldItems.length === 0 || loads[b] !== undefined) return;
+    const p = load(batches[b]!);
+    // a failed read surfaces when its batch is awaited
+    p.catch(() => undefined);
+    loads[b] = p;
+  };
+  for (let b = 0; b < AHEAD; b++) startLoad(b);
   let written: Promise<void> | undefined;
   // the view's index of the message being answered: both lists ascend, so it only moves forward
   const viewUids = view.uids;
   let k = 0;
   for (const [b, batch] of batches.entries()) {
-    const fields = next === undefined ? [] : await next;
-    next = b + 1 < batches.length && fieldItems.length > 0 ? load(batches[b + 1]!) : undefined;
-    // a failed read of the following batch surfaces when it is awaited
-    next?.catch(() => undefined);
+    const fields = (await loads[b]) ?? [];
+    loads[b] = undefined;
+    startLoad(b + AHEAD);
     const out = new BatchBytes();
     for (const meta of batch) {
       while (k < viewUids.length && viewUids[k]! < meta.uid) k++;
