@@ -12,6 +12,8 @@ import { type Candidate, matches, quick } from './evaluate.ts';
 
 /** Messages read at the same time by the full pass (each waits on a store round trip and a file read). */
 const PARALLEL = 16;
+/** Candidates up to this many have their structures read in one call before the full pass. */
+const PRELOAD_STRUCTURES = 2048;
 
 /** Does the key use `$` (SEARCHRES, RFC 5182), which this server does not offer? */
 function usesSaved(key: SearchKey): boolean {
@@ -62,6 +64,15 @@ export async function findMatches(ctx: CommandContext, key: SearchKey, content: 
       toRead = toRead.filter((m) => candidates.has(m.meta.uid));
       narrowed = true;
     }
+  }
+  if (narrowed && toRead.length > 0 && toRead.length <= PRELOAD_STRUCTURES) {
+    // the structures of a few candidates in one store call, without their search text
+    content.install(
+      await content.load(
+        toRead.map((m) => m.meta),
+        { structures: true, heads: false },
+      ),
+    );
   }
   const full = narrowed ? { ...scope, narrowed } : scope;
   const verdicts = await mapLimit(toRead, PARALLEL, (m) => matches(key, m, full, content));
