@@ -7,7 +7,7 @@
 // written to the response buffer as they are.
 
 /** Characters (bytes) of selected header fields kept at most. */
-export const DEFAULT_MAX_BYTES = 24 * 1024 * 1024;
+export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 
 /** Overhead counted per entry besides its bytes (map slot, key). */
 const ENTRY_COST = 96;

@@ -18,8 +18,11 @@ import { formatDateTime } from './syntax/dates.ts';
 
 const DAY_MS = 86_400_000;
 
-/** Messages kept over all mailboxes; the least recently used mailbox goes first. */
-export const DEFAULT_MAX_MESSAGES = 200_000;
+/**
+ * Messages kept over all mailboxes (about 160 bytes each; each IMAP listener
+ * thread has its own cache); the least recently used mailbox goes first.
+ */
+export const DEFAULT_MAX_MESSAGES = 100_000;
 
 /** A mailbox's messages in UID order, consistent with one state of the mailbox (or newer). */
 export interface MailboxListing {

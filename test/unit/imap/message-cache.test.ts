@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { HeaderFieldsCache } from '../../../firmware/imap/header-cache.ts';
 import { MessageCache, summarize } from '../../../firmware/imap/message-cache.ts';
 import { formatDateTime } from '../../../firmware/imap/syntax/dates.ts';
 import { analyze, selectHeaderFields } from '../../../firmware/mime/index.ts';
@@ -137,6 +138,21 @@ describe('the listener message cache', () => {
       const meta = { mailboxId: inbox, uid: 1, blobId: 'x', size: 1, internalDate, flags: [], modseq: 1 };
       assert.equal(cache.dateText(meta), formatDateTime(internalDate), String(internalDate));
     }
+  });
+});
+
+describe('the header fields cache', () => {
+  it('stays within its bytes, oldest first, and keys field lists case-insensitively', () => {
+    const cache = new HeaderFieldsCache({ maxBytes: 10_000 });
+    const key = HeaderFieldsCache.listKey(['From', 'subject'], false);
+    assert.equal(key, HeaderFieldsCache.listKey(['FROM', 'SUBJECT'], false));
+    assert.notEqual(key, HeaderFieldsCache.listKey(['FROM', 'SUBJECT'], true));
+    for (let i = 0; i < 200; i++) cache.set(key, `blob${i}`, 'x'.repeat(100));
+    assert.ok(cache.size <= 10_000, String(cache.size));
+    const kept = cache.entries(key)!;
+    assert.equal(kept.has('blob0'), false);
+    assert.equal(kept.get('blob199'), 'x'.repeat(100));
+    new HeaderFieldsCache({ maxBytes: 0 }).set(key, 'b', 'v');
   });
 });
 
