@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { analyzeMessage, asMessageStructure, type MessageStructure } from '../mime/index.ts';
+import { isInlineBody } from '../store/helpers.ts';
 import type { BodyInfo, MailStore, MessageMeta } from '../store/types.ts';
 import { type LiteralValue, literal, type StreamValue } from './compiler.ts';
 
@@ -106,14 +107,19 @@ export class MessageContent {
   }
 
   /**
-   * Bytes [start, end) of the body, clamped to its size. Read from the blob
-   * file directly (blobs are immutable): in the daemon the store lives in
-   * another thread, and a FETCH of many headers should not cross to it twice
-   * per message. A body gone meanwhile (expunged elsewhere) reads as empty.
+   * Bytes [start, end) of the body, clamped to its size. A small body is kept
+   * in the database and comes from the store (one bridge round trip); a large
+   * one is read from its file directly (files are immutable), without
+   * crossing to the store's thread. A body gone meanwhile (expunged
+   * elsewhere) reads as empty.
    */
   async read(meta: MessageMeta, start: number, end: number): Promise<Buffer> {
     const [a, b] = clamp(meta, start, end);
     if (a === b) return Buffer.alloc(0);
+    if (isInlineBody(meta.size)) {
+      const bytes = await this.store.readBody(meta.blobId, a, b);
+      return bytes === undefined ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
     let handle: FileHandle;
     try {
       handle = await open(this.store.blobPath(meta.blobId), 'r');

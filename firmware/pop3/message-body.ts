@@ -1,11 +1,14 @@
-// RETR and TOP bodies from the immutable blob file. Large ones stream through
-// WireBody, so they never sit in memory; small ones (the common case) are read
-// and encoded whole, far fewer steps per RETR. TOP reads the first 16 KB and
+// RETR and TOP bodies. Bodies the store keeps in its database (up to
+// INLINE_BODY_LIMIT, most mail) come whole from the store; larger ones from
+// their immutable file. Large ones stream through WireBody, so they never sit
+// in memory; small ones (the common case) are read and encoded whole, far
+// fewer steps per RETR. TOP reads the first 16 KB and
 // reads on only if the header and lines asked for are not all in it. Files are
 // opened before +OK is sent, so a missing one is an -ERR, not a broken reply.
 
 import fs from 'node:fs';
 import { open } from 'node:fs/promises';
+import { isInlineBody } from '../store/helpers.ts';
 import type { MailStore } from '../store/types.ts';
 import type { MaildropMessage } from './maildrop.ts';
 import type { StreamedBody } from './replies.ts';
@@ -26,10 +29,16 @@ export function isSmallBody(message: Pick<MaildropMessage, 'size'>): boolean {
 
 /** RETR (bodyLines undefined) or TOP: the encoded body, read as little as needed. */
 export async function openMessageBody(
-  store: Pick<MailStore, 'blobPath'>,
+  store: Pick<MailStore, 'blobPath' | 'readBody'>,
   message: MaildropMessage,
   bodyLines?: number,
 ): Promise<StreamedBody> {
+  if (isInlineBody(message.size)) {
+    const bytes = await store.readBody(message.blobId);
+    if (bytes === undefined) throw Object.assign(new Error(`body ${message.blobId} is gone`), { code: 'ENOENT' });
+    const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return wholeBody(encodeWireBody(raw, bodyLines === undefined ? {} : { bodyLines }));
+  }
   const file = store.blobPath(message.blobId);
   if (bodyLines === undefined) {
     if (isSmallBody(message)) return wholeBody(encodeWireBody(await readPrefix(file, message.size)));

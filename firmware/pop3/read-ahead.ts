@@ -34,7 +34,7 @@ export class ReadAhead {
   }
 
   /** After RETR of `number`: read the following small bodies that are not read yet. */
-  fill(store: Pick<MailStore, 'blobPath'>, maildrop: Maildrop, number: number): void {
+  fill(store: Pick<MailStore, 'blobPath' | 'readBody'>, maildrop: Maildrop, number: number): void {
     let bytes = this.pending.reduce((sum, p) => sum + p.message.size, 0);
     let next = (this.pending.at(-1)?.message.number ?? number) + 1;
     while (this.pending.length < MAX_MESSAGES) {

@@ -1,8 +1,8 @@
 // Backups while the store is in use. LevelDB is read through one iterator,
 // which reads from a snapshot taken when it is created, so the copy is one
 // consistent moment even while mail keeps arriving. Bodies are immutable, so a
-// hard link (or a copy on another filesystem) of each body the snapshot
-// references is exact; unlinking of bodies is held back until the copy is done
+// hard link (or a copy on another filesystem) of each body file the snapshot
+// references is exact (bodies kept in the database come with the snapshot); unlinking of bodies is held back until the copy is done
 // so none vanishes between the snapshot and its copy.
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { ClassicLevel } from 'classic-level';
 import { PochtaError } from '../errors.ts';
 import type { StoreCore } from './core.ts';
 import { keys, OPEN_MARKER_KEY } from './keys.ts';
+import type { BlobRecord } from './records.ts';
 
 const CHUNK = 1000;
 
@@ -65,23 +66,30 @@ export async function backup(core: StoreCore, dir: string): Promise<{ files: num
     const target = new ClassicLevel<string, unknown>(path.join(dir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'json' });
     await target.open();
     const hashes: string[] = [];
+    let inlineBytes = 0;
     const blobRange = keys.blobs();
     try {
-      let chunk: Array<{ type: 'put'; key: string; value: unknown }> = [];
-      for await (const [key, value] of core.db.iterator()) {
+      // values copied as stored (JSON records and raw body bytes alike), never decoded
+      const raw = { valueEncoding: 'buffer' } as const;
+      let chunk: Array<{ type: 'put'; key: string; value: Buffer }> = [];
+      for await (const [key, value] of core.db.iterator<string, Buffer>({ keyEncoding: 'utf8', valueEncoding: 'buffer' })) {
         if (key === OPEN_MARKER_KEY) continue;
-        if (key >= blobRange.gte && key < blobRange.lt) hashes.push(keys.blobOf(key));
+        if (key >= blobRange.gte && key < blobRange.lt) {
+          const record = JSON.parse(value.toString('utf8')) as BlobRecord;
+          if (record.inline) inlineBytes += record.size;
+          else hashes.push(keys.blobOf(key));
+        }
         chunk.push({ type: 'put', key, value });
         if (chunk.length >= CHUNK) {
-          await target.batch(chunk);
+          await target.batch(chunk, raw);
           chunk = [];
         }
       }
-      await target.batch(chunk, { sync: true });
+      await target.batch(chunk, { ...raw, sync: true });
     } finally {
       await target.close();
     }
-    let bytes = 0;
+    let bytes = inlineBytes;
     const dirs = new Set<string>();
     for (const hash of hashes) {
       const from = core.blobs.path(hash);

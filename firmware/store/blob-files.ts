@@ -3,10 +3,14 @@
 // rename into place, fsync of the directory, so a rename that survives a crash
 // always names a complete file. Which files are referenced is LevelDB's
 // business (blob:<hash> records); this module only knows files.
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { FaultInjector, FaultStage } from './faults.ts';
+
+const execFileAsync = promisify(execFile);
 
 const HASH = /^[0-9a-f]{64}$/;
 const TEMP_DIR = 'tmp';
@@ -77,9 +81,14 @@ export class BlobFiles {
   /** Hash -> the write in flight, so two deliveries of one body share one write. */
   readonly #writing = new Map<string, Promise<void>>();
 
-  constructor(root: string, faults?: FaultInjector) {
+  /** Whether `sync -f` works here (undefined until tried). */
+  #syncfs: boolean | undefined;
+  readonly #syncCommand: string;
+
+  constructor(root: string, faults?: FaultInjector, options: { syncCommand?: string } = {}) {
     this.root = root;
     this.#faults = faults;
+    this.#syncCommand = options.syncCommand ?? 'sync';
   }
 
   /** Create the directory tree (idempotent) and fsync what was created. */
@@ -139,6 +148,60 @@ export class BlobFiles {
       this.#tempsInFlight.delete(tempName);
     }
     await this.#dirSyncer(path.dirname(final)).sync();
+  }
+
+  /**
+   * Write a body file without fsync (temp file, rename): for bodies already
+   * durable in the database, made durable together by syncAll() before the
+   * database lets go of them (body-mover.ts). Replaces any file of that name.
+   */
+  async writeUnsynced(hash: string, body: Uint8Array): Promise<void> {
+    const tempName = `${hash}.${randomBytes(6).toString('hex')}`;
+    const temp = path.join(this.root, TEMP_DIR, tempName);
+    this.#tempsInFlight.add(tempName);
+    try {
+      this.#fault('blob-write');
+      await fs.writeFile(temp, body, { flag: 'wx', mode: 0o640 });
+      this.#fault('blob-rename');
+      await fs.rename(temp, this.path(hash));
+    } catch (err) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      this.#tempsInFlight.delete(tempName);
+    }
+  }
+
+  /**
+   * Make the files of `hashes` and their names durable. One syncfs(2) of the
+   * file system (coreutils' `sync -f`) writes them all with a single journal
+   * commit, where an fsync per file and per directory would cost two disk
+   * flushes each; without `sync`, each file and directory is fsync'd.
+   */
+  async syncAll(hashes: readonly string[]): Promise<void> {
+    if (hashes.length === 0) return;
+    this.#fault('blob-fsync');
+    if (this.#syncfs !== false) {
+      try {
+        await execFileAsync(this.#syncCommand, ['-f', this.root]);
+        this.#syncfs = true;
+        return;
+      } catch (err) {
+        // only a missing command falls back; a failed sync is a failed sync
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        this.#syncfs = false;
+      }
+    }
+    for (const hash of hashes) {
+      const handle = await fs.open(this.path(hash), 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    this.#fault('dir-fsync');
+    await Promise.all([...new Set(hashes.map((hash) => path.dirname(this.path(hash))))].map((dir) => this.#dirSyncer(dir).sync()));
   }
 
   async read(hash: string, start?: number, end?: number): Promise<Uint8Array | undefined> {

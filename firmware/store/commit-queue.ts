@@ -16,7 +16,7 @@ import type { FaultInjector } from './faults.ts';
 import type { StoreEvent } from './types.ts';
 
 export type WriteOp =
-  | { readonly type: 'put'; readonly key: string; readonly value: unknown }
+  | { readonly type: 'put'; readonly key: string; readonly value: unknown; readonly valueEncoding?: 'view' }
   | { readonly type: 'del'; readonly key: string };
 
 export interface Batch {
@@ -56,6 +56,8 @@ export class CommitQueue {
   #epoch = 0;
   #writes = 0;
   #batches = 0;
+  /** The last batch whose caller has not been told yet (commit order is kept). */
+  #resolving: Promise<void> | undefined;
 
   constructor(options: {
     db: ClassicLevel<string, unknown>;
@@ -155,8 +157,27 @@ export class CommitQueue {
       if (entry && --entry.pending === 0) this.#overlay.delete(op.key);
     }
     for (const event of batch.events) this.#emit(event);
-    if (batch.afterCommit.length === 0) batch.resolve();
-    else void Promise.allSettled(batch.afterCommit.map((action) => action())).then(() => batch.resolve());
+    const waits: Array<Promise<void>> = [];
+    for (const action of batch.afterCommit) {
+      try {
+        const result = action();
+        if (result instanceof Promise) waits.push(result);
+      } catch {
+        // an after-commit action is cleanup; its failure does not undo the commit
+      }
+    }
+    // Callers hear back in commit order: a batch whose actions (unlinks) take
+    // a moment holds back the ones committed after it. Synchronous actions (a
+    // notice to the body mover) delay nobody.
+    if (waits.length === 0 && this.#resolving === undefined) {
+      batch.resolve();
+      return;
+    }
+    const tail = (this.#resolving ?? Promise.resolve()).then(() => Promise.allSettled(waits)).then(() => batch.resolve());
+    this.#resolving = tail;
+    void tail.then(() => {
+      if (this.#resolving === tail) this.#resolving = undefined;
+    });
   }
 
   #fail(batches: Queued[], err: unknown): void {

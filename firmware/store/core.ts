@@ -11,6 +11,7 @@ import type { ClassicLevel } from 'classic-level';
 import { errorCodeOf, PochtaError } from '../errors.ts';
 import type { BlobFiles } from './blob-files.ts';
 import { encodeHead } from './body-head.ts';
+import { isInlineBody } from './body-placement.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import { keys } from './keys.ts';
 import type { BlobRecord } from './records.ts';
@@ -24,6 +25,8 @@ export interface NewBlob {
   readonly info: () => BodyInfo | undefined;
   /** Its search index entry (computed with the BodyInfo, before the write mutex, when the body is new). */
   readonly signature?: () => string;
+  /** The bytes, for a body kept in the database (body-placement.ts): written in the same batch as its record. */
+  readonly bytes?: Uint8Array;
 }
 
 /** Map any failure of the disk or the database to the catalogue: DISK_FULL or STORAGE_FAILURE. */
@@ -43,6 +46,13 @@ export class StoreCore {
   readonly reserveBytes: number;
   readonly listeners = new Set<(event: StoreEvent) => void>();
   closed = false;
+  /** Moves bodies from the database to their files after delivery (set by openStore). */
+  mover: { notify(count?: number): void } | undefined;
+  /**
+   * Bytes of bodies kept in the database and not yet moved to their files:
+   * the mover will write them again, so the space check counts them as used.
+   */
+  inlineBytes = 0;
   #tail: Promise<void> = Promise.resolve();
   readonly #pins = new Map<string, number>();
   readonly #unlinking = new Map<string, Promise<void>>();
@@ -84,7 +94,7 @@ export class StoreCore {
         return; // no answer from statfs: the write itself will tell
       }
     }
-    if (this.#space.free - bytes < this.reserveBytes) {
+    if (this.#space.free - this.inlineBytes - bytes < this.reserveBytes) {
       this.#space = undefined; // look again next time: space may have been freed
       throw new PochtaError('DISK_FULL', `disk nearly full; ${this.reserveBytes} bytes kept in reserve for the database`);
     }
@@ -128,6 +138,26 @@ export class StoreCore {
     } catch (err) {
       throw storageError(err);
     }
+  }
+
+  /**
+   * Bytes [start, end) of a body kept in the database, or undefined when it is
+   * not there (a body stored as a file). A fresh buffer the caller may keep or
+   * transfer. getSync: a point read of a few KiB from the memtable or block
+   * cache, not worth a trip through a thread pool busy with fsyncs.
+   */
+  readInlineBody(hash: string, start?: number, end?: number): Uint8Array | undefined {
+    this.assertOpen();
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = this.db.getSync(keys.bodyData(hash), { valueEncoding: 'view' }) as Uint8Array | undefined;
+    } catch (err) {
+      throw storageError(err);
+    }
+    if (bytes === undefined) return undefined;
+    const from = Math.min(Math.max(0, start ?? 0), bytes.byteLength);
+    const to = Math.min(Math.max(from, end ?? bytes.byteLength), bytes.byteLength);
+    return from === 0 && to === bytes.byteLength ? bytes : bytes.slice(from, to);
   }
 
   async scan<T>(range: { gte: string; lt: string }): Promise<Array<[string, T]>> {
@@ -186,6 +216,14 @@ export class StoreCore {
           tx.del(keys.bodyText(hash));
           tx.del(keys.bodyHead(hash));
           tx.del(keys.searchSignature(hash));
+          // a body still in the database goes with this batch; a file (also one
+          // the mover may be writing for it) is unlinked once the batch is durable
+          if (record.inline) {
+            tx.del(keys.bodyData(hash));
+            tx.afterCommit.push(() => {
+              this.inlineBytes -= record.size;
+            });
+          }
           tx.afterCommit.push(() => this.collect(hash));
         }
       } else if (record) {
@@ -193,7 +231,16 @@ export class StoreCore {
       } else {
         const fresh = newBlobs?.get(hash);
         if (!fresh) throw new PochtaError('INTERNAL', `reference to body ${hash} that has no record`);
-        tx.put(keys.blob(hash), { refs, size: fresh.size, createdAt: this.now() } satisfies BlobRecord);
+        if (fresh.bytes !== undefined) {
+          tx.putBytes(keys.bodyData(hash), fresh.bytes);
+          tx.afterCommit.push(() => {
+            this.inlineBytes += fresh.size;
+            this.mover?.notify();
+          });
+          tx.put(keys.blob(hash), { refs, size: fresh.size, createdAt: this.now(), inline: true } satisfies BlobRecord);
+        } else {
+          tx.put(keys.blob(hash), { refs, size: fresh.size, createdAt: this.now() } satisfies BlobRecord);
+        }
         const info = fresh.info();
         if (info !== undefined) {
           // the text apart: a FETCH reads the structure of every message and never needs the text
@@ -211,10 +258,12 @@ export class StoreCore {
 
   /**
    * Write a body file (or find it written) and pin it: while pinned, the body
-   * is never collected, even if its last reference goes meanwhile.
+   * is never collected, even if its last reference goes meanwhile. A body kept
+   * in the database has no file: its bytes go into the batch of the change.
    */
   async pinBody(hash: string, body: Uint8Array, committed: boolean): Promise<void> {
     this.#pins.set(hash, (this.#pins.get(hash) ?? 0) + 1);
+    if (isInlineBody(body.byteLength)) return;
     try {
       await this.#unlinking.get(hash);
       await this.blobs.ensure(hash, body, committed);
@@ -235,6 +284,11 @@ export class StoreCore {
   /** Some body write or change that brings a body is still in flight. */
   get bodiesInFlight(): boolean {
     return this.#pins.size > 0;
+  }
+
+  /** A collection of this body (the unlink of its file) is running. */
+  isUnlinking(hash: string): boolean {
+    return this.#unlinking.has(hash);
   }
 
   isPinned(hash: string): boolean {

@@ -141,17 +141,37 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
   // refcounts against references
   for (const [hash, ref] of refs) {
     const record = blobRecords.get(hash);
-    const size = await core.blobs.size(hash);
+    // Where the bytes are: in the database until the mover has made the file
+    // durable (then both may exist for a moment), in the file after. The
+    // record's inline flag must agree with a body whose only copy is in the database.
+    const inlineSize = core.readInlineBody(hash)?.byteLength;
+    const fileSize = await core.blobs.size(hash);
+    const inDatabase = record?.inline === true ? inlineSize !== undefined : inlineSize !== undefined && fileSize === undefined;
+    const size = inDatabase ? inlineSize : fileSize;
+    let fixed: BlobRecord | undefined;
     if (size === undefined) {
-      problem('missing-blob', `body ${hash} (${ref.count} references) has no file`, false);
+      problem('missing-blob', `body ${hash} (${ref.count} references) has no ${record?.inline ? 'bytes in the database' : 'file'}`, false);
     } else if (size !== (record?.size ?? ref.size)) {
       problem('blob-size', `body ${hash} is ${size} bytes, expected ${record?.size ?? ref.size}`, false);
     }
+    if (!inDatabase && inlineSize !== undefined) {
+      problem('orphan-body-info', `body ${hash} is a file and still has a copy in the database`, true);
+      ops.push({ type: 'del', key: keys.bodyData(hash) });
+    }
     if (record?.refs !== ref.count) {
       problem('blob-refcount', `body ${hash}: stored ${record?.refs ?? 0} references, actual ${ref.count}`, true);
-      const fixed: BlobRecord = record ? { ...record, refs: ref.count } : { refs: ref.count, size: ref.size, createdAt: core.now() };
-      ops.push({ type: 'put', key: keys.blob(hash), value: fixed });
+      fixed = { ...(record ?? { size: ref.size, createdAt: core.now() }), refs: ref.count };
     }
+    if (size !== undefined && ((fixed ?? record)?.inline === true) !== inDatabase) {
+      problem(
+        'blob-record',
+        `body ${hash}: its record says ${inDatabase ? 'file' : 'database'}, its bytes are in the ${inDatabase ? 'database' : 'file'}`,
+        true,
+      );
+      const { inline: _stale, ...rest } = fixed ?? (record as BlobRecord);
+      fixed = inDatabase ? { ...rest, inline: true } : rest;
+    }
+    if (fixed) ops.push({ type: 'put', key: keys.blob(hash), value: fixed });
   }
   for (const [hash, record] of blobRecords) {
     if (refs.has(hash)) continue;
@@ -161,8 +181,9 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
       { type: 'del', key: keys.bodyInfo(hash) },
       { type: 'del', key: keys.bodyText(hash) },
       { type: 'del', key: keys.bodyHead(hash) },
+      { type: 'del', key: keys.bodyData(hash) },
     );
-    unlinks.push(hash);
+    if (!record.inline) unlinks.push(hash);
   }
   for (const [key] of await core.scan(keys.bodyInfos())) {
     const hash = keys.bodyInfoOf(key);
@@ -184,6 +205,14 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
     const hash = keys.bodyHeadOf(key);
     if (!refs.has(hash) && !blobRecords.has(hash)) {
       problem('orphan-body-info', `${key} has no body`, true);
+      ops.push({ type: 'del', key });
+    }
+  }
+
+  for await (const key of core.db.keys(keys.bodyDatas())) {
+    const hash = keys.bodyDataOf(key);
+    if (!refs.has(hash) && !blobRecords.has(hash)) {
+      problem('orphan-body-info', `${key} has no references`, true);
       ops.push({ type: 'del', key });
     }
   }
@@ -228,6 +257,6 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
   }
   return {
     problems,
-    checked: { accounts: accounts.size, mailboxes: mailboxes.size, messages: messageCount, blobs: files.length },
+    checked: { accounts: accounts.size, mailboxes: mailboxes.size, messages: messageCount, blobs: refs.size },
   };
 }

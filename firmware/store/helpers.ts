@@ -4,4 +4,5 @@
 // supervisor's bridge) and which would only slow every worker's start.
 
 export { isCatchAll, isValidAddress, isValidDomain, normalizeAddress } from './address.ts';
+export { INLINE_BODY_LIMIT, isInlineBody } from './body-placement.ts';
 export { checkPasswordStrength, hashPassword, verifyPassword } from './password.ts';

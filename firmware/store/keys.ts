@@ -18,6 +18,7 @@
 //   binfo:<sha256>                 BodyInfo without its text (the structure), lives and dies with blob:<sha256>
 //   btext:<sha256>                 BodyInfo.text (the search text), apart so a structure read does not parse it
 //   bhead:<sha256>                 the body's top-level header bytes (body-head.ts), lives and dies with blob:<sha256>
+//   bdata:<sha256>                 the bytes of a body kept in the database (body-placement.ts), raw, lives and dies with blob:<sha256>
 //   sidx:<sha256>                  search index signature (search-index.ts), lives and dies with blob:<sha256>
 //   queue:<id>                     QueueItem
 //   set:<key>                      setting value (JSON)
@@ -93,6 +94,9 @@ export const keys = {
   bodyHead: (hash: string) => `bhead:${hash}`,
   bodyHeads: () => under('bhead'),
   bodyHeadOf: (key: string) => key.slice('bhead:'.length),
+  bodyData: (hash: string) => `bdata:${hash}`,
+  bodyDatas: () => under('bdata'),
+  bodyDataOf: (key: string) => key.slice('bdata:'.length),
   searchSignature: (hash: string) => `sidx:${hash}`,
   searchSignatures: () => under('sidx'),
   searchSignatureOf: (key: string) => key.slice('sidx:'.length),

@@ -6,6 +6,8 @@ import { normalizeAddress } from './address.ts';
 import { backup } from './backup.ts';
 import { hashBody, isBlobId } from './blob-files.ts';
 import { packHeads } from './body-head.ts';
+import type { BodyMover } from './body-mover.ts';
+import { isInlineBody } from './body-placement.ts';
 import { type NewBlob, type StoreCore, storageError } from './core.ts';
 import * as directory from './directory-ops.ts';
 import { fsck } from './fsck.ts';
@@ -62,11 +64,22 @@ export class LevelMailStore implements MailStore {
   readonly #indexes = new Map<string, { readonly state: string; readonly index: IndexColumns }>();
   /** Leases by name; in memory because they only guard live sessions of this process. */
   readonly #leases = new Map<string, { readonly holder: string; readonly expires: number }>();
+  readonly #mover: BodyMover;
   readonly dir: string;
 
-  constructor(core: StoreCore, dir: string) {
+  constructor(core: StoreCore, dir: string, mover: BodyMover) {
     this.#core = core;
+    this.#mover = mover;
     this.dir = dir;
+  }
+
+  /**
+   * Move every body still kept in the database to its file now instead of a
+   * moment later (body-mover.ts). For tests and benchmarks; mail never needs it.
+   */
+  moveBodies(): Promise<void> {
+    this.#core.assertOpen();
+    return this.#mover.drain();
   }
 
   /** Group-commit counters: synchronous writes done and batches they carried. */
@@ -293,7 +306,8 @@ export class LevelMailStore implements MailStore {
   }
   async readBody(blobId: string, start?: number, end?: number): Promise<Uint8Array | undefined> {
     this.#core.assertOpen();
-    return isBlobId(blobId) ? this.#core.blobs.read(blobId, start, end) : undefined;
+    if (!isBlobId(blobId)) return undefined;
+    return this.#core.readInlineBody(blobId, start, end) ?? this.#core.blobs.read(blobId, start, end);
   }
   blobPath(blobId: string): string {
     if (!isBlobId(blobId)) throw new PochtaError('INVALID_ARGUMENT', 'not a body id');
@@ -404,6 +418,8 @@ export class LevelMailStore implements MailStore {
   /** Finish every queued change, then close; later calls fail with STORE_CLOSED. */
   async close(): Promise<void> {
     if (this.#core.closed) return;
+    // bodies not moved yet stay in the database, as durable as the rest; the next open moves them
+    await this.#mover.stop();
     await this.#core.exclusive(async () => {
       await this.#core.commits.settle();
       await this.#core.settleCollection();
@@ -459,7 +475,8 @@ export class LevelMailStore implements MailStore {
     await this.#core.pinBody(blobId, body, known);
     let referenced = false;
     try {
-      const out = await run(blobId, new Map([[blobId, { size: body.byteLength, info: analyze, signature: sign }]]));
+      const bytes = isInlineBody(body.byteLength) ? body : undefined;
+      const out = await run(blobId, new Map([[blobId, { size: body.byteLength, info: analyze, signature: sign, bytes }]]));
       referenced = out.referenced;
       return out.result;
     } finally {

@@ -82,7 +82,7 @@ export const MIGRATIONS: readonly Migration[] = [
       for await (const [key, record] of db.iterator(keys.blobs())) {
         const hash = keys.blobOf(key);
         const size = (record as { size?: unknown }).size;
-        const start = await readStart(context.blobPath(hash), buffer);
+        const start = (await readInlineStart(db, hash)) ?? (await readStart(context.blobPath(hash), buffer));
         // a missing file is fsck's business; a header the prefix cannot settle is read from the file as before
         if (start === undefined || typeof size !== 'number') continue;
         let head: Uint8Array | undefined;
@@ -96,7 +96,19 @@ export const MIGRATIONS: readonly Migration[] = [
       return ops;
     },
   },
+  {
+    version: 6,
+    description:
+      'bodies up to 64 KiB kept in the database (bdata:<sha256>, raw bytes; blob records say inline): firmware that knows only files must not open it',
+    up: async () => [],
+  },
 ];
+
+/** The first MIGRATION_PREFIX bytes of a body kept in the database (schema 6 on), or undefined. */
+async function readInlineStart(db: ClassicLevel<string, unknown>, hash: string): Promise<Uint8Array | undefined> {
+  const bytes = (await db.get(keys.bodyData(hash), { valueEncoding: 'view' })) as Uint8Array | undefined;
+  return bytes?.subarray(0, MIGRATION_PREFIX);
+}
 
 /** The first buffer.length bytes of a file (fewer if shorter), or undefined when it is missing. */
 async function readStart(file: string, buffer: Buffer): Promise<Buffer | undefined> {

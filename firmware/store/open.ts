@@ -7,12 +7,14 @@ import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { PochtaError } from '../errors.ts';
 import { BlobFiles } from './blob-files.ts';
+import { BodyMover, type BodyMoverOptions } from './body-mover.ts';
 import { CommitQueue } from './commit-queue.ts';
 import { StoreCore, storageError } from './core.ts';
 import type { FaultInjector } from './faults.ts';
 import { keys, OPEN_MARKER_KEY } from './keys.ts';
 import { LevelMailStore } from './level-store.ts';
 import { type Migration, migrate } from './migrations.ts';
+import type { BlobRecord } from './records.ts';
 import type { BodyInfo } from './types.ts';
 
 export interface OpenStoreOptions {
@@ -29,6 +31,8 @@ export interface OpenStoreOptions {
    * Default 64 MiB (more than LevelDB's 4 MiB write buffer needs to compact at open).
    */
   readonly reserveBytes?: number;
+  /** Test hook: when bodies move from the database to their files (body-mover.ts). */
+  readonly bodyMover?: BodyMoverOptions;
   /** Test hook: the schema migrations to run (default: the firmware's own). */
   readonly migrations?: readonly Migration[];
 }
@@ -60,7 +64,15 @@ export async function openStore(options: OpenStoreOptions): Promise<LevelMailSto
       onFailure: storageError,
     });
     core = new StoreCore({ db, blobs, commits, now, analyze: options.analyze, reserveBytes: options.reserveBytes ?? DEFAULT_RESERVE });
-    return new LevelMailStore(core, options.dir);
+    const mover = new BodyMover(core, options.bodyMover);
+    core.mover = mover;
+    // bodies a stop or a crash left in the database move now (few: the mover keeps up)
+    for await (const key of db.keys(keys.bodyDatas())) {
+      const record = db.getSync(keys.blob(keys.bodyDataOf(key))) as BlobRecord | undefined;
+      if (record?.inline) core.inlineBytes += record.size;
+      mover.notify();
+    }
+    return new LevelMailStore(core, options.dir, mover);
   } catch (err) {
     await db.close().catch(() => undefined);
     throw err instanceof PochtaError ? err : storageError(err);

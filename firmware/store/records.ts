@@ -5,4 +5,6 @@ export interface BlobRecord {
   readonly refs: number;
   readonly size: number;
   readonly createdAt: number;
+  /** The bytes are in bdata:<hash> (raw), not in a file. Absent on bodies stored as files. */
+  readonly inline?: true;
 }

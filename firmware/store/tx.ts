@@ -6,7 +6,7 @@ import type { CommitQueue, WriteOp } from './commit-queue.ts';
 import type { KeyRange } from './keys.ts';
 import type { StoreEvent } from './types.ts';
 
-type Local = { readonly value: unknown; readonly deleted: boolean };
+type Local = { readonly value: unknown; readonly deleted: boolean; readonly raw?: true };
 
 export class Tx {
   readonly #db: ClassicLevel<string, unknown>;
@@ -65,6 +65,11 @@ export class Tx {
     this.#writes.set(key, { value, deleted: false });
   }
 
+  /** Put raw bytes (a body kept in the database) instead of a JSON value; never read back through the Tx. */
+  putBytes(key: string, bytes: Uint8Array): void {
+    this.#writes.set(key, { value: bytes, deleted: false, raw: true });
+  }
+
   del(key: string): void {
     this.#writes.set(key, { value: undefined, deleted: true });
   }
@@ -79,7 +84,11 @@ export class Tx {
 
   ops(): WriteOp[] {
     return [...this.#writes].map(([key, entry]) =>
-      entry.deleted ? { type: 'del' as const, key } : { type: 'put' as const, key, value: entry.value },
+      entry.deleted
+        ? { type: 'del' as const, key }
+        : entry.raw
+          ? { type: 'put' as const, key, value: entry.value, valueEncoding: 'view' as const }
+          : { type: 'put' as const, key, value: entry.value },
     );
   }
 }

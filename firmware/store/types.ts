@@ -372,9 +372,16 @@ export interface MailStore {
    * searchCandidates); undefined when no term has 3 or more characters.
    */
   searchBodyCandidates(blobIds: readonly string[], terms: readonly string[]): Promise<Uint8Array | undefined>;
-  /** Bytes [start, end) of a body (whole body by default). Blobs are immutable, so readers may also open blobPath(). */
+  /**
+   * Bytes [start, end) of a body (whole body by default), wherever it is kept;
+   * undefined when the body is gone. The buffer is the caller's.
+   */
   readBody(blobId: string, start?: number, end?: number): Promise<Uint8Array | undefined>;
-  /** Absolute path of a blob file, for streaming reads of large bodies. */
+  /**
+   * Absolute path of a body's file, for streaming reads of large bodies.
+   * Only bodies over INLINE_BODY_LIMIT are sure to be files (body-placement.ts);
+   * smaller ones are read with readBody. Files are immutable once named.
+   */
   blobPath(blobId: string): string;
   /**
    * Narrow a BODY or TEXT search with the index built at delivery: the UIDs of

@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPochtaError } from '../../firmware/errors.ts';
-import { type FaultStage, scriptedFaults } from '../../firmware/store/index.ts';
+import { type FaultStage, INLINE_BODY_LIMIT, scriptedFaults } from '../../firmware/store/index.ts';
 import type { Account, Mailbox } from '../../firmware/store/types.ts';
 import { body, snapshot, type TestStore, tempStore, withAccount } from '../unit/store/helpers.ts';
 
@@ -35,7 +35,8 @@ describe('injected faults leave the store as it was', () => {
       it(`deliver failing at ${stage} with ${errno} answers ${expected}`, async () => {
         const before = await snapshot(t);
         const uidNext = (await t.store.getMailboxById(inbox.id))?.uidNext;
-        const content = body(`fails at ${stage} ${errno}`);
+        // a body over the inline limit is a file: every stage of its write can fail
+        const content = body(`fails at ${stage} ${errno}`, stage === 'db-batch' ? 0 : INLINE_BODY_LIMIT + 1);
         faults.failAt(stage, 1, errno);
         await assert.rejects(t.store.deliver({ recipients: [{ accountId: account.id }], body: content }), code(expected));
         assert.deepEqual(await readdir(path.join(t.dir, 'blobs', 'tmp')), [], 'no temp file left');

@@ -67,8 +67,14 @@ export function body(text: string, size = 0): Uint8Array {
  */
 export async function snapshot(t: TestStore): Promise<{ records: Array<[string, unknown]>; files: string[] }> {
   await t.store.close();
-  const db = new ClassicLevel<string, unknown>(path.join(t.dir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'json' });
-  const records = (await db.iterator().all()).filter(([key]) => key !== OPEN_MARKER_KEY);
+  const db = new ClassicLevel<string, Buffer>(path.join(t.dir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+  // records are JSON; the bytes of bodies kept in the database (bdata:) are raw
+  const records = (await db.iterator().all())
+    .filter(([key]) => key !== OPEN_MARKER_KEY)
+    .map(([key, value]): [string, unknown] => [
+      key,
+      key.startsWith('bdata:') ? value.toString('base64') : JSON.parse(value.toString('utf8')),
+    ]);
   await db.close();
   const files: string[] = [];
   const root = path.join(t.dir, 'blobs');

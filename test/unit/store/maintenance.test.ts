@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ClassicLevel } from 'classic-level';
 import { isPochtaError } from '../../../firmware/errors.ts';
-import { openStore, restoreBackup } from '../../../firmware/store/index.ts';
+import { INLINE_BODY_LIMIT, openStore, restoreBackup } from '../../../firmware/store/index.ts';
 import { keys, OPEN_MARKER_KEY, SCHEMA_KEY } from '../../../firmware/store/keys.ts';
 import { MIGRATIONS } from '../../../firmware/store/migrations.ts';
 import type { Mailbox } from '../../../firmware/store/types.ts';
@@ -46,9 +46,12 @@ describe('fsck', () => {
     try {
       const { account, inbox } = await withAccount(t.store);
       const kept = await t.store.appendMessage(inbox.id, body('kept', 500), { flags: ['\\Seen'] });
-      const lost = await t.store.appendMessage(inbox.id, body('lost body', 700));
+      // over the inline limit: a file
+      const lost = await t.store.appendMessage(inbox.id, body('lost body', INLINE_BODY_LIMIT + 700));
       const junk = (await t.store.getMailbox(account.id, 'Junk')) as Mailbox;
       await t.store.appendMessage(junk.id, body('in junk'));
+      // kept in the database
+      const lostInline = await t.store.appendMessage(junk.id, body('lost inline body', 900));
       await tamper(t, async (db) => {
         const box = (await db.get(keys.mailbox(inbox.id))) as Mailbox;
         await db.put(keys.mailbox(inbox.id), { ...box, messages: 7, unseen: 0, size: 1 });
@@ -59,6 +62,8 @@ describe('fsck', () => {
         // a message whose mailbox vanished
         await db.put(keys.message('deadbeefdeadbeef', 1), { ...kept, mailboxId: 'deadbeefdeadbeef' });
         await db.put(keys.bodyInfo(FAKE_HASH), { text: 'no body' });
+        await db.del(keys.bodyData(lostInline.blobId));
+        await db.put(keys.bodyData(FAKE_HASH), 'bytes nothing refers to');
       });
       await mkdir(path.join(t.dir, 'blobs', 'ab'), { recursive: true });
       await writeFile(path.join(t.dir, 'blobs', 'ab', FAKE_HASH), 'orphan');
@@ -90,8 +95,8 @@ describe('fsck', () => {
       const after = await t.store.fsck();
       assert.deepEqual(
         after.problems.map((p) => p.kind),
-        ['missing-blob'],
-        'only a lost body cannot be repaired',
+        ['missing-blob', 'missing-blob'],
+        'only lost bodies (a file, bytes in the database) cannot be repaired',
       );
       const box = (await t.store.getMailboxById(inbox.id)) as Mailbox;
       assert.deepEqual([box.messages, box.unseen, box.size], [2, 1, kept.size + lost.size]);
@@ -102,6 +107,7 @@ describe('fsck', () => {
       );
       assert.equal(existsSync(path.join(t.dir, 'blobs', 'ab', FAKE_HASH)), false);
       assert.equal(existsSync(path.join(t.dir, 'blobs', 'tmp', 'leftover.tmp')), false);
+      assert.equal(await t.store.readBody(FAKE_HASH), undefined, 'orphan bytes in the database removed');
     } finally {
       await t.cleanup();
     }
@@ -112,6 +118,7 @@ describe('fsck', () => {
     try {
       const { inbox } = await withAccount(t.store);
       const message = await t.store.appendMessage(inbox.id, body('committed'));
+      const large = await t.store.appendMessage(inbox.id, body('committed file', INLINE_BODY_LIMIT + 1));
       await tamper(t, async (db) => {
         await db.put(OPEN_MARKER_KEY, 1); // as if the last process had been killed
       });
@@ -122,7 +129,8 @@ describe('fsck', () => {
         await db.put(OPEN_MARKER_KEY, 1);
       });
       assert.equal(existsSync(path.join(t.dir, 'blobs', 'ab', FAKE_HASH)), false);
-      assert.ok(existsSync(t.store.blobPath(message.blobId)), 'committed bodies stay');
+      assert.ok(existsSync(t.store.blobPath(large.blobId)), 'committed body files stay');
+      assert.deepEqual(Buffer.from((await t.store.readBody(message.blobId)) ?? []), Buffer.from(body('committed')));
       assert.deepEqual((await t.store.fsck()).problems, []);
     } finally {
       await t.cleanup();
@@ -138,6 +146,8 @@ describe('backup and restore', () => {
     try {
       const { account, inbox } = await withAccount(t.store);
       for (let i = 0; i < 30; i++) await t.store.appendMessage(inbox.id, body(`before ${i}`));
+      // small bodies live in the database, large ones in files: both kinds are copied
+      for (let i = 0; i < 6; i++) await t.store.appendMessage(inbox.id, body(`large ${i}`, INLINE_BODY_LIMIT + 1 + i));
       await t.store.setSettings({ 'relay.host': 'smtp.example' });
       // deliveries and expunges keep running during the backup
       const during = Promise.all(
@@ -148,7 +158,7 @@ describe('backup and restore', () => {
       );
       const result = await t.store.backup(backupDir);
       await during;
-      assert.ok(result.files >= 30);
+      assert.ok(result.files >= 6, `${result.files} body files`);
       await assert.rejects(t.store.backup(backupDir), code('INVALID_ARGUMENT'));
 
       await assert.rejects(restoreBackup(backupDir, t.dir), code('INVALID_ARGUMENT'));

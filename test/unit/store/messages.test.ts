@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { isPochtaError } from '../../../firmware/errors.ts';
+import { INLINE_BODY_LIMIT } from '../../../firmware/store/index.ts';
 import type { Account, Mailbox, StoreEvent } from '../../../firmware/store/types.ts';
 import { body, type TestStore, tempStore, withAccount } from './helpers.ts';
 
@@ -59,8 +60,15 @@ describe('delivery', () => {
     await t.store.expunge(users[0]?.inbox.id ?? '', [again.copies[0]?.uid ?? 0]);
     assert.deepEqual(Buffer.from((await t.store.readBody(result.blobId)) ?? []), Buffer.from(content));
     assert.deepEqual(Buffer.from((await t.store.readBody(result.blobId, 0, 4)) ?? []), Buffer.from('From'));
-    assert.ok(existsSync(t.store.blobPath(result.blobId)));
-    assert.ok(t.store.blobPath(result.blobId).endsWith(`blobs/${result.blobId.slice(0, 2)}/${result.blobId}`));
+    assert.equal(existsSync(t.store.blobPath(result.blobId)), false, 'a small body is kept in the database, not in a file');
+    // a large one is a file, named by its hash
+    const large = body('large', INLINE_BODY_LIMIT + 1);
+    const bigger = await t.store.deliver({ recipients: [{ accountId: users[1]?.account.id ?? '' }], body: large });
+    assert.ok(t.store.blobPath(bigger.blobId).endsWith(`blobs/${bigger.blobId.slice(0, 2)}/${bigger.blobId}`));
+    assert.ok(existsSync(t.store.blobPath(bigger.blobId)));
+    assert.deepEqual(Buffer.from((await t.store.readBody(bigger.blobId, 1, 5)) ?? []), Buffer.from('rom:'));
+    await t.store.expunge(users[1]?.inbox.id ?? '', [bigger.copies[0]?.uid ?? 0]);
+    assert.equal(existsSync(t.store.blobPath(bigger.blobId)), false, 'its last reference gone: file unlinked');
     assert.deepEqual(
       events
         .filter((e) => e.type === 'message-added')
@@ -241,10 +249,10 @@ describe('flags, copy, move, expunge', () => {
     const removed = await t.store.expunge(trash.id, [1, 77]);
     assert.deepEqual(removed, [1]);
     assert.equal((await t.store.getAccount(account.id))?.usedBytes, used - victim.size);
-    assert.equal(existsSync(t.store.blobPath(victim.blobId)), false, 'last reference gone: file unlinked');
+    assert.equal(await t.store.readBody(victim.blobId), undefined, 'last reference gone: body removed');
     const shared = await t.store.getMessage(inbox.id, 1);
     await t.store.expunge(inbox.id, [1]);
-    assert.ok(existsSync(t.store.blobPath(shared?.blobId ?? '')), 'still referenced by the copy in Archive');
+    assert.ok(await t.store.readBody(shared?.blobId ?? ''), 'still referenced by the copy in Archive');
     const expunged = events.filter((e) => e.type === 'expunged').at(-1);
     assert.equal(expunged?.type === 'expunged' && expunged.uids.join(), '1');
     assert.deepEqual(await t.store.expunge(inbox.id, [1]), [], 'expunging twice is harmless');

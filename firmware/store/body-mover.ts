@@ -1,0 +1,151 @@
+// Moves bodies out of the database into their files, a while after delivery.
+//
+// A delivered body up to INLINE_BODY_LIMIT goes into the database in the batch
+// of its delivery, so it is durable with the group commit's one fsync (a file
+// of its own would cost a file fsync and a directory fsync before the 250).
+// The database is only its first home: LevelDB rewrites what it keeps as it
+// compacts, gives deleted space back late and needs free room to compact, all
+// wrong for the bulk of a mailbox on an SD card. So this mover writes the
+// files without fsync, makes them all durable with one syncfs, and only then,
+// in one batch, drops the database copies and marks the records as files.
+//
+// A crash anywhere in between leaves the database copy in place (and maybe a
+// file, rewritten next time); a body deleted meanwhile has its file unlinked
+// by the store's collection. Readers never care: readBody finds either copy.
+
+import type { StoreCore } from './core.ts';
+import { keys } from './keys.ts';
+import type { BlobRecord } from './records.ts';
+
+export interface BodyMoverOptions {
+  /** Wait this long after the first new body before a pass, so one syncfs covers many (default 250 ms). */
+  readonly delayMs?: number;
+  /** Start a pass at once when this many new bodies wait (default 256). */
+  readonly eagerCount?: number;
+  /** Bodies per pass at most (default 1024). */
+  readonly passSize?: number;
+  /** After a failed pass, wait this long before the next (default 5 s). */
+  readonly retryMs?: number;
+}
+
+export class BodyMover {
+  readonly #core: StoreCore;
+  readonly #delayMs: number;
+  readonly #eagerCount: number;
+  readonly #passSize: number;
+  readonly #retryMs: number;
+  #waiting = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  /** The last pass failed; the next waits retryMs. */
+  #failing = false;
+
+  constructor(core: StoreCore, options: BodyMoverOptions = {}) {
+    this.#core = core;
+    this.#delayMs = options.delayMs ?? 250;
+    this.#eagerCount = options.eagerCount ?? 256;
+    this.#passSize = options.passSize ?? 1024;
+    this.#retryMs = options.retryMs ?? 5000;
+  }
+
+  /** A body was committed into the database (or bodies may wait there, as at open). */
+  notify(count = 1): void {
+    if (this.#stopped) return;
+    this.#waiting += count;
+    if (this.#running) return; // the pass in flight schedules the next
+    if (this.#waiting >= this.#eagerCount && !this.#failing) {
+      this.#clearTimer();
+      this.#start();
+    } else {
+      this.#timer ??= setTimeout(() => this.#start(), this.#failing ? this.#retryMs : this.#delayMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Move every body now waiting (tests, a clean shutdown); resolves when none is left or a pass fails. */
+  async drain(): Promise<void> {
+    for (;;) {
+      await this.#running;
+      this.#clearTimer();
+      const moved = await this.#pass();
+      if (moved === 0) return;
+    }
+  }
+
+  /** No new passes; waits for the one in flight. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#clearTimer();
+    await this.#running;
+  }
+
+  #start(): void {
+    this.#timer = undefined;
+    if (this.#stopped || this.#running) return;
+    this.#running = this.#pass()
+      .then(
+        () => {
+          this.#failing = false;
+        },
+        () => {
+          this.#failing = true;
+        },
+      )
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#waiting > 0) this.notify(0);
+      });
+  }
+
+  /** One pass: returns how many bodies were moved (0 = none was waiting). */
+  async #pass(): Promise<number> {
+    const core = this.#core;
+    if (core.closed) return 0;
+    this.#waiting = 0;
+    const hashes: string[] = [];
+    for await (const key of core.db.keys({ ...keys.bodyDatas(), limit: this.#passSize })) hashes.push(keys.bodyDataOf(key));
+    if (hashes.length === 0) return 0;
+    if (hashes.length === this.#passSize) this.#waiting += 1; // more than one pass's worth: go on after this one
+    const written: string[] = [];
+    for (const hash of hashes) {
+      // A collection of an earlier incarnation of this body still running
+      // could unlink the file just written: leave it for the next pass. (One
+      // that starts later sees the record, which is committed, and leaves it.)
+      if (core.isUnlinking(hash)) {
+        this.#waiting += 1;
+        continue;
+      }
+      const bytes = core.readInlineBody(hash);
+      if (bytes === undefined) continue; // deleted since the listing
+      await core.blobs.writeUnsynced(hash, bytes);
+      written.push(hash);
+    }
+    await core.blobs.syncAll(written);
+    await core.mutate(async (tx) => {
+      for (const hash of written) {
+        const record = await tx.get<BlobRecord>(keys.blob(hash));
+        if (record?.inline) {
+          const { inline: _moved, ...asFile } = record;
+          tx.put(keys.blob(hash), asFile satisfies BlobRecord);
+          tx.del(keys.bodyData(hash));
+          tx.afterCommit.push(() => {
+            core.inlineBytes -= record.size;
+          });
+        } else if (record === undefined) {
+          // deleted while it was written: the file is garbage
+          tx.afterCommit.push(() => core.collect(hash));
+        } else {
+          // already a file (a copy left by a crash, or fsck's repair): the database copy goes
+          tx.del(keys.bodyData(hash));
+        }
+      }
+    });
+    return written.length;
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

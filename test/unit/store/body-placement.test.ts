@@ -1,0 +1,102 @@
+// Where bodies are kept: up to INLINE_BODY_LIMIT bytes in the database, in the
+// batch of the change that brings them (so they share its fsync); larger ones
+// as files. Both read back the same, are stored once, and go with their last
+// reference.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { INLINE_BODY_LIMIT, isInlineBody } from '../../../firmware/store/index.ts';
+import { body, tempStore, withAccount } from './helpers.ts';
+
+async function bodyFiles(dir: string): Promise<number> {
+  let n = 0;
+  for (const sub of await readdir(path.join(dir, 'blobs'))) {
+    if (sub !== 'tmp') n += (await readdir(path.join(dir, 'blobs', sub))).length;
+  }
+  return n;
+}
+
+describe('body placement', () => {
+  it('keeps a body of up to the limit in the database and a larger one in a file', async () => {
+    const t = await tempStore();
+    try {
+      const { account, inbox } = await withAccount(t.store);
+      const atLimit = body('at the limit', INLINE_BODY_LIMIT);
+      const over = body('one byte over', INLINE_BODY_LIMIT + 1);
+      assert.equal(isInlineBody(atLimit.byteLength), true);
+      assert.equal(isInlineBody(over.byteLength), false);
+      const a = await t.store.deliver({ recipients: [{ accountId: account.id }], body: atLimit });
+      const b = await t.store.deliver({ recipients: [{ accountId: account.id }], body: over });
+      assert.equal(existsSync(t.store.blobPath(a.blobId)), false);
+      assert.equal(existsSync(t.store.blobPath(b.blobId)), true);
+      assert.equal(await bodyFiles(t.dir), 1);
+      for (const [id, bytes] of [
+        [a.blobId, atLimit],
+        [b.blobId, over],
+      ] as const) {
+        assert.deepEqual(Buffer.from((await t.store.readBody(id)) ?? []), Buffer.from(bytes));
+        assert.deepEqual(Buffer.from((await t.store.readBody(id, 6, 12)) ?? []), Buffer.from(bytes.subarray(6, 12)));
+        assert.deepEqual(Buffer.from((await t.store.readBody(id, bytes.length - 3, bytes.length + 10)) ?? []), Buffer.from('xxx'));
+      }
+      // the bytes survive a reopen (they were in the synchronous batch)
+      const reopened = await t.reopen();
+      assert.deepEqual(Buffer.from((await reopened.readBody(a.blobId)) ?? []), Buffer.from(atLimit));
+      assert.deepEqual((await reopened.fsck()).problems, []);
+      assert.equal((await reopened.stats()).blobs, 2);
+      await reopened.expunge(inbox.id, [1, 2]);
+      assert.equal(await reopened.readBody(a.blobId), undefined);
+      assert.equal(await reopened.readBody(b.blobId), undefined);
+      assert.equal(await bodyFiles(t.dir), 0);
+      assert.deepEqual((await reopened.fsck()).problems, []);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('stores a small body delivered many times at once only once, and keeps it while any copy is left', async () => {
+    const t = await tempStore();
+    try {
+      const { account, inbox } = await withAccount(t.store);
+      const same = body('the same newsletter', 5000);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => t.store.deliver({ recipients: [{ accountId: account.id }], body: same })),
+      );
+      assert.equal(new Set(results.map((r) => r.blobId)).size, 1);
+      assert.equal((await t.store.stats()).blobs, 1);
+      assert.equal((await t.store.getMailboxById(inbox.id))?.messages, 20);
+      await t.store.expunge(
+        inbox.id,
+        Array.from({ length: 19 }, (_, i) => i + 1),
+      );
+      assert.deepEqual(Buffer.from((await t.store.readBody(results[0]?.blobId ?? '')) ?? []), Buffer.from(same));
+      await t.store.expunge(inbox.id, [20]);
+      assert.equal(await t.store.readBody(results[0]?.blobId ?? ''), undefined);
+      assert.deepEqual((await t.store.fsck()).problems, []);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('shares one synchronous write among concurrent deliveries of different bodies', async () => {
+    const t = await tempStore();
+    try {
+      const { account } = await withAccount(t.store);
+      const before = t.store.commitStats;
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          t.store.deliver({ recipients: [{ accountId: account.id }], body: body(`message ${i}`, 10_240) }),
+        ),
+      );
+      const after = t.store.commitStats;
+      const batches = after.batches - before.batches;
+      const writes = after.writes - before.writes;
+      assert.equal(batches, 50);
+      assert.ok(writes < 25, `50 deliveries in ${writes} synchronous writes`);
+      assert.equal(await bodyFiles(t.dir), 0, 'no body file, so no per-body fsync');
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
