@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { PochtaError } from '../errors.ts';
 import { verifyBundle } from './bundle.ts';
-import { pruneReleases, readReleaseLinks, setReleaseLink, unpackRelease } from './releases.ts';
+import { listReleases, pruneReleases, readReleaseLinks, setReleaseLink, unpackRelease } from './releases.ts';
 
 export interface HealthReport {
   readonly ok: boolean;
@@ -97,17 +97,48 @@ export async function rollbackRelease(deps: UpdateDeps): Promise<RollbackResult>
   return { from: current, to: previous, health };
 }
 
+/**
+ * Finish an update of `version` that was cut short after the switch (a power
+ * cut, the updater killed): when `current` is that release, the daemon is
+ * already running it (started by the boot or by systemd) and only its health
+ * is unknown. Healthy: kept, as applyUpdate would. Not healthy: back to the
+ * release it replaced, the new one removed. Undefined when `current` is not
+ * `version` or there is nothing to go back to (nothing to finish).
+ */
+export async function resumeInterruptedUpdate(version: string, deps: UpdateDeps): Promise<UpdateResult | undefined> {
+  const { current, previous: from } = await readReleaseLinks(deps.root);
+  if (current !== version || from === undefined) return undefined;
+  const health = await checkHealth(deps);
+  if (health.ok) {
+    await pruneReleases(deps.root, [version, from]);
+    return { outcome: 'updated', version, from, health };
+  }
+  // The release before `from` is the one other release still on disk (pruning keeps two, plus the new one).
+  const older = (await listReleases(deps.root)).filter((n) => n !== version && n !== from);
+  const previous = older.length === 1 ? older[0] : undefined;
+  deps.log?.(`release ${version} is not healthy after an interrupted update (${health.detail}); rolling back to ${from}`);
+  await setReleaseLink(deps.root, 'current', from);
+  await setReleaseLink(deps.root, 'previous', previous);
+  await pruneReleases(deps.root, [from, previous]);
+  const rollbackHealth = await restartAndCheck(deps);
+  return { outcome: 'rolled-back', version, from, health, rollbackHealth };
+}
+
+async function checkHealth(deps: UpdateDeps): Promise<HealthReport> {
+  try {
+    return await deps.health();
+  } catch (err) {
+    return { ok: false, detail: `health check failed: ${oneLine(err)}` };
+  }
+}
+
 async function restartAndCheck(deps: UpdateDeps): Promise<HealthReport> {
   try {
     await deps.restart();
   } catch (err) {
     return { ok: false, detail: `restart failed: ${oneLine(err)}` };
   }
-  try {
-    return await deps.health();
-  } catch (err) {
-    return { ok: false, detail: `health check failed: ${oneLine(err)}` };
-  }
+  return checkHealth(deps);
 }
 
 /** An error as one line for the admin (systemctl's message spans several). */

@@ -3,7 +3,7 @@
 // (runUpdateCli) wires them to systemd and the admin socket.
 
 export type { HealthReport, RollbackResult, UpdateDeps, UpdateResult } from './apply.ts';
-export { applyUpdate, rollbackRelease } from './apply.ts';
+export { applyUpdate, resumeInterruptedUpdate, rollbackRelease } from './apply.ts';
 export type { BundleManifest, VerifiedBundle } from './bundle.ts';
 export { BUNDLE_MAGIC, generateSigningKeys, hashFileRange, readPem, verifyBundle, writeBundle } from './bundle.ts';
 export type { UpdateCliOptions } from './cli.ts';

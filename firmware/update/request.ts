@@ -15,6 +15,11 @@
 // bundle must be a plain file directly in DIR/incoming (realpath check), and it
 // is copied into a root-only directory before it is verified, so the bytes that
 // were verified are the bytes installed.
+//
+// A run cut short (power cut) leaves the claimed request behind; the path unit
+// starts the next run at boot, which finishes the job: when the box already
+// runs the new release, its health decides between keeping it and rolling
+// back, otherwise the request is answered 'failed' ("interrupted").
 
 import {
   closeSync,
@@ -35,7 +40,7 @@ import {
 } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { PochtaError } from '../errors.ts';
-import { applyUpdate, type UpdateDeps, type UpdateResult } from './apply.ts';
+import { applyUpdate, resumeInterruptedUpdate, type UpdateDeps, type UpdateResult } from './apply.ts';
 import { verifyBundle } from './bundle.ts';
 import { readReleaseLinks } from './releases.ts';
 
@@ -122,6 +127,22 @@ export async function runUpdateRequest(options: UpdateRequestOptions): Promise<U
   };
 
   if (claim === 'stale') {
+    // Cut short after the switch? Then only the health check and maybe the roll back are left to do.
+    const last = inDir(() => readStatus(join(dir, STATUS_FILE)));
+    const version = last?.state === 'running' ? last.version : undefined;
+    const resumed = version === undefined ? undefined : await resumeInterruptedUpdate(version, options.deps);
+    if (resumed?.outcome === 'updated')
+      return finish({
+        state: 'installed',
+        version,
+        message: `release ${version} is running after an interrupted update: ${resumed.health.detail}`,
+      });
+    if (resumed)
+      return finish({
+        state: 'rolled-back',
+        version,
+        message: `release ${version} was not healthy after an interrupted update (${resumed.health.detail}); back on ${resumed.from}: ${resumed.rollbackHealth?.detail ?? ''}`,
+      });
     const { current } = await readReleaseLinks(options.deps.root);
     return finish({
       state: 'failed',
@@ -170,6 +191,23 @@ export async function runUpdateRequest(options: UpdateRequestOptions): Promise<U
   }
 }
 
+/** The last status written, if it is readable (it is the daemon user's file: trust only its shape). */
+function readStatus(path: string): Partial<UpdateStatus> | undefined {
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || st.size > 64 * 1024) return undefined;
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { state, version } = value as { state?: unknown; version?: unknown };
+    return {
+      ...(typeof state === 'string' ? { state: state as UpdateState } : {}),
+      ...(typeof version === 'string' ? { version } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Private copies left by a run that died (runs never overlap: one oneshot unit). */
 function removeStaleCopies(root: string): void {
   let names: string[] = [];
@@ -177,6 +215,13 @@ function removeStaleCopies(root: string): void {
     names = readdirSync(root).filter((n) => n.startsWith('.update-'));
   } catch {}
   for (const n of names) rmSync(join(root, n), { recursive: true, force: true });
+  // And a half-unpacked release of a run that died while unpacking.
+  try {
+    names = readdirSync(join(root, 'releases')).filter((n) => n.startsWith('.') && n.endsWith('.partial'));
+  } catch {
+    names = [];
+  }
+  for (const n of names) rmSync(join(root, 'releases', n), { recursive: true, force: true });
 }
 
 /** The request's bundle path; throws on anything but {"bundle": "<absolute path>", ...}. */

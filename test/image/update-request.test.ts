@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, chown, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,6 +18,7 @@ import {
   readReleaseLinks,
   runUpdateCli,
   STATUS_FILE,
+  setReleaseLink,
   type UpdateStatus,
 } from '../../firmware/update/index.ts';
 import { type UpdateFixtures, updateFixtures } from './update-fixtures.ts';
@@ -228,6 +229,44 @@ describe('update requests from the web UI', () => {
     assert.equal(existsSync(join(b.req, CLAIMED_FILE)), false);
     assert.equal(existsSync(file), false);
     assert.equal(existsSync(join(b.root, '.update-leftover')), false, 'the dead run’s private copy is removed');
+  });
+
+  /** A box cut short after switching to `version` (current = version, previous = the one before), as a power cut leaves it. */
+  async function cutShortAfterSwitch(b: Box, installed: string[], version: string): Promise<string> {
+    for (const v of [...installed, version]) await cp(await fx.releaseTree(v), join(b.root, 'releases', v), { recursive: true });
+    await setReleaseLink(b.root, 'previous', installed.at(-1) ?? 'v1');
+    await setReleaseLink(b.root, 'current', version);
+    const file = await upload(b, version);
+    await writeFile(join(b.req, CLAIMED_FILE), JSON.stringify({ bundle: file, requestedAt: 'x' }));
+    const running: UpdateStatus = { state: 'running', bundle: file, version, message: 'switched', startedAt: 'x' };
+    await writeFile(join(b.req, STATUS_FILE), JSON.stringify(running));
+    return file;
+  }
+
+  test('an update cut short after the switch is finished at boot: healthy, it stays', async () => {
+    const b = await box();
+    const file = await cutShortAfterSwitch(b, [], 'v2');
+    assert.equal((await b.run()).code, 0);
+    const status = await b.status();
+    assert.equal(status.state, 'installed');
+    assert.match(status.message, /release v2 is running after an interrupted update: v2 healthy/);
+    assert.deepEqual(await readReleaseLinks(b.root), { current: 'v2', previous: 'v1' });
+    assert.equal(b.restarts, 0, 'the boot already started it');
+    assert.equal(existsSync(file), false);
+  });
+
+  test('an update cut short after the switch is finished at boot: unhealthy, it is rolled back and removed', async () => {
+    const b = await box();
+    await cutShortAfterSwitch(b, ['v2'], 'v3');
+    await mkdir(join(b.root, 'releases', '.v3.123.partial'));
+    const r = await b.run({ healthy: (current) => current !== 'v3' });
+    assert.equal(r.code, 1);
+    const status = await b.status();
+    assert.equal(status.state, 'rolled-back');
+    assert.match(status.message, /release v3 was not healthy after an interrupted update \(v3 broken\); back on v2: v2 healthy/);
+    assert.deepEqual(await readReleaseLinks(b.root), { current: 'v2', previous: 'v1' });
+    assert.deepEqual((await readdir(join(b.root, 'releases'))).sort(), ['v1', 'v2']);
+    assert.equal(b.restarts, 1);
   });
 
   test('without the box key the request is still answered (failed), so the path unit does not loop', async () => {
