@@ -49,8 +49,9 @@ class LocalTransaction implements DeliveryTransaction {
       const accounts: Account[] = [];
       const full: Account[] = [];
       const incoming = this.#envelope.declaredSize ?? 0;
+      const known = new Map((resolved.accounts ?? []).map((account) => [account.id, account]));
       for (const id of resolved.accountIds) {
-        const account = await this.#deps.store.getAccount(id);
+        const account = known.get(id) ?? (await this.#deps.store.getAccount(id));
         // An alias pointing at a deleted or disabled account skips it, like a list member that left.
         if (!account?.enabled) continue;
         if (account.quotaBytes > 0 && (account.usedBytes >= account.quotaBytes || account.usedBytes + incoming > account.quotaBytes)) {

@@ -44,6 +44,10 @@ class RoutedTransaction implements DeliveryTransaction {
   }
 
   async addRecipient(address: string): Promise<RecipientResult> {
+    // Both lookups at once (each is a round trip to the store's thread): the
+    // local side changes nothing for an address whose domain is not local,
+    // it only refuses it, and that answer is then dropped.
+    const localResult = this.#local.addRecipient(address);
     let isLocal: boolean;
     try {
       isLocal = (await this.#deps.store.getDomain(domainOf(address))) !== undefined;
@@ -51,10 +55,11 @@ class RoutedTransaction implements DeliveryTransaction {
       return { ok: false, error: toReplyError(err) };
     }
     if (!isLocal) {
+      void localResult.catch(() => undefined);
       if (!this.#envelope.mayRelay) return { ok: false, error: RELAY_DENIED };
       return this.#addRemote([address]);
     }
-    const result = await this.#local.addRecipient(address);
+    const result = await localResult;
     if (!result.ok) return result;
     const forward = result.forward ?? [];
     if (forward.length === 0) {

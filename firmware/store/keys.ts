@@ -22,6 +22,7 @@
 //   sidx:<sha256>                  search index signature (search-index.ts), lives and dies with blob:<sha256>
 //   queue:<id>                     QueueItem
 //   set:<key>                      setting value (JSON)
+//   lcache:<name>                  a listener's cache record (listener-cache.ts): derived, may vanish at any time
 
 export const SCHEMA_KEY = 'meta:schema';
 export const UIDVALIDITY_KEY = 'meta:uidvalidity';
@@ -107,4 +108,6 @@ export const keys = {
   setting: (key: string) => `set:${key}`,
   settings: () => under('set'),
   settingOf: (key: string) => key.slice('set:'.length),
+
+  listenerCache: (name: string) => `lcache:${name}`,
 } as const;

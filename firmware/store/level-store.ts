@@ -12,6 +12,7 @@ import { type NewBlob, type StoreCore, storageError } from './core.ts';
 import * as directory from './directory-ops.ts';
 import { fsck } from './fsck.ts';
 import { keys, OPEN_MARKER_KEY } from './keys.ts';
+import { getListenerCache, setListenerCache } from './listener-cache.ts';
 import { normalizeMailboxName } from './mailbox-names.ts';
 import * as mailboxes from './mailbox-ops.ts';
 import { getHeaderFields, listMessageColumns, searchBodyCandidates } from './message-columns.ts';
@@ -145,7 +146,12 @@ export class LevelMailStore implements MailStore {
     await this.#core.mutate((tx) => directory.removeAlias(tx, address));
   }
   async resolveRecipient(address: string): Promise<ResolvedRecipient | undefined> {
-    return directory.resolveRecipient({ get: (key) => this.#core.read(key) }, address);
+    const resolved = await directory.resolveRecipient({ get: (key) => this.#core.read(key) }, address);
+    if (resolved === undefined) return undefined;
+    const accounts = resolved.accountIds
+      .map((id) => this.#core.readSync<Account>(keys.account(id)))
+      .filter((account): account is Account => account !== undefined);
+    return { ...resolved, accounts };
   }
 
   // ---- mailboxes
@@ -277,6 +283,12 @@ export class LevelMailStore implements MailStore {
   }
   async searchBodyCandidates(blobIds: readonly string[], terms: readonly string[]): Promise<Uint8Array | undefined> {
     return searchBodyCandidates(this.#core, blobIds, terms);
+  }
+  async getListenerCache(name: string): Promise<unknown> {
+    return getListenerCache(this.#core, name);
+  }
+  async setListenerCache(name: string, value: unknown): Promise<void> {
+    await setListenerCache(this.#core, name, value);
   }
   // The structure (small) is read synchronously; the text, which may be
   // megabytes, through the thread pool so its read does not stall this thread.

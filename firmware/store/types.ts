@@ -50,6 +50,12 @@ export interface ResolvedRecipient {
   readonly accountIds: readonly string[];
   /** Remote addresses an alias forwards to (go to the outbound queue). */
   readonly remote: readonly string[];
+  /**
+   * The accounts of accountIds as stored now, in the same order (one that
+   * vanished meanwhile is left out): an RCPT check needs them (enabled,
+   * quota), and over the worker bridge a second lookup is a second round trip.
+   */
+  readonly accounts?: readonly Account[];
 }
 
 export interface Mailbox {
@@ -372,6 +378,13 @@ export interface MailStore {
    * searchCandidates); undefined when no term has 3 or more characters.
    */
   searchBodyCandidates(blobIds: readonly string[], terms: readonly string[]): Promise<Uint8Array | undefined>;
+  /**
+   * A listener's cache record (listener-cache.ts): derived data a listener
+   * keeps across restarts, never trusted without checking; undefined when absent.
+   */
+  getListenerCache(name: string): Promise<unknown>;
+  /** Keep a listener's cache record (JSON data), or drop it with undefined. Not synced: a crash may lose it. */
+  setListenerCache(name: string, value: unknown): Promise<void>;
   /**
    * Bytes [start, end) of a body (whole body by default), wherever it is kept;
    * undefined when the body is gone. The buffer is the caller's.

@@ -11,7 +11,7 @@ import { createOutboundTarget, isDeliverableAddress } from '../../firmware/deliv
 import type { Envelope } from '../../firmware/delivery/target.ts';
 import { DnsResolver, mailauthResolver } from '../../firmware/net/resolver.ts';
 import { TestDnsServer } from '../support/dns-server.ts';
-import { FakeClock, memoryLogger, message, type StoreFixture, tempStore, testRunner } from './support/harness.ts';
+import { FakeClock, largeMessage, memoryLogger, message, type StoreFixture, tempStore, testRunner } from './support/harness.ts';
 import { SmtpSink } from './support/smtp-sink.ts';
 
 // Our Resolver answers in node's record shapes, which is what mailauth's own resolver type means.
@@ -67,7 +67,7 @@ describe('outbound target and DKIM', () => {
     assert.deepEqual(await tx.addRecipient('bob@far.test'), { ok: true });
     assert.deepEqual(await tx.addRecipient('bob@far.test'), { ok: true }, 'a repeated recipient is accepted');
     assert.equal((await tx.addRecipient('not an address')).ok, false);
-    tx.body(message('ann@here.test', 'bob@far.test', 'Signed mail'));
+    tx.body(largeMessage('ann@here.test', 'bob@far.test', 'Signed mail'));
     const result = await tx.commit();
     assert.ok(result.ok);
     const queued = await fx.store.listQueue();

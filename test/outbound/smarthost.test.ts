@@ -5,7 +5,17 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { TestDnsServer } from '../support/dns-server.ts';
-import { FakeClock, message, type StoreFixture, selfSignedCert, T0, tempDir, tempStore, testRunner } from './support/harness.ts';
+import {
+  FakeClock,
+  largeMessage,
+  message,
+  type StoreFixture,
+  selfSignedCert,
+  T0,
+  tempDir,
+  tempStore,
+  testRunner,
+} from './support/harness.ts';
 import { SmtpSink } from './support/smtp-sink.ts';
 
 describe('outbound queue: smarthost', () => {
@@ -52,7 +62,7 @@ describe('outbound queue: smarthost', () => {
       'relay.smarthost': { host: '127.0.0.1', port: sink.port, tls: 'starttls', user: 'office@isp.test', password: 's3cret-relay' },
     });
     const { runner } = testRunner(fx.store, clock, dns, { smarthostTls: { ca: cert.cert }, streamAboveBytes: 0 });
-    const body = message('ann@here.test', 'bob@far.test', 'Via ISP');
+    const body = largeMessage('ann@here.test', 'bob@far.test', 'Via ISP');
     const item = await fx.store.enqueue({
       from: 'ann@here.test',
       recipients: ['bob@far.test', 'eve@elsewhere.test'],
@@ -104,7 +114,7 @@ describe('outbound queue: smarthost', () => {
     const item = await fx.store.enqueue({
       from: 'ann@here.test',
       recipients: ['bob@far.test'],
-      body: message('ann@here.test', 'bob@far.test', 'Bad login'),
+      body: largeMessage('ann@here.test', 'bob@far.test', 'Bad login'),
     });
     const summary = await runner.runOnce();
     assert.equal(summary.deferred, 1);

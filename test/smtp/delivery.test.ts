@@ -176,7 +176,8 @@ describe('local delivery target and router', () => {
     const tx = local().start(envelope());
     await tx.addRecipient('alice@example.test');
     tx.body(body('disk-full-direct'));
-    faults.failAt('blob-write', 1, 'ENOSPC');
+    // a small body goes into the delivery's database batch: that write fails
+    faults.failAt('db-batch', 1, 'ENOSPC');
     const result = await tx.commit();
     assert.equal(result.ok, false);
     if (!result.ok) {
@@ -199,7 +200,7 @@ describe('local delivery target and router', () => {
         await c.cmd('RCPT TO:<alice@example.test>', /^250/);
         await c.cmd('DATA', /^354/);
         faults.clear();
-        if (expected.source.startsWith('^452')) faults.failAt('blob-write', 1, 'ENOSPC');
+        if (expected.source.startsWith('^452')) faults.failAt('db-batch', 1, 'ENOSPC');
         c.write(dataBlock('Subject: disk-trouble\n\nbody\n'));
         await c.expect(expected);
       }

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
+import { isInlineBody } from '../../store/helpers.ts';
 import type { MailStore, QueueItem, QueueRecipient } from '../../store/types.ts';
 import type { Logger } from '../../supervisor/service.ts';
 import { errorSummary } from '../local.ts';
@@ -245,7 +246,8 @@ export class QueueRunner {
    */
   async #load(item: QueueItem): Promise<{ source: MessageSource; head: Uint8Array } | undefined> {
     const store = this.#o.store;
-    if (item.size <= (this.#o.streamAboveBytes ?? 1_048_576)) {
+    // bodies the store may keep in its database (isInlineBody) have no file to stream
+    if (item.size <= (this.#o.streamAboveBytes ?? 1_048_576) || isInlineBody(item.size)) {
       const raw = await store.readBody(item.blobId);
       return raw === undefined ? undefined : { source: bufferSource(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)), head: raw };
     }

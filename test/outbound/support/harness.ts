@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { QueueRunner, type RunnerOptions } from '../../../firmware/delivery/outbound/runner.ts';
 import { DnsResolver } from '../../../firmware/net/resolver.ts';
-import { openStore } from '../../../firmware/store/index.ts';
+import { INLINE_BODY_LIMIT, openStore } from '../../../firmware/store/index.ts';
 import type { MailStore } from '../../../firmware/store/types.ts';
 import type { Logger } from '../../../firmware/supervisor/service.ts';
 import type { TestDnsServer } from '../../support/dns-server.ts';
@@ -134,6 +134,15 @@ export function message(from: string, to: string, subject: string, extraHeaders 
       `Message-ID: <${subject.replace(/\W/g, '')}@test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n${extraHeaders}\r\n` +
       `Hello,\r\n\r\nthis is ${subject}.\r\n.leading dot line\r\n`,
   );
+}
+
+/**
+ * A message over the store's inline limit, so its body is a file and the
+ * runner can stream it (with streamAboveBytes: 0) as it does large mail.
+ */
+export function largeMessage(from: string, to: string, subject: string): Buffer {
+  const line = 'Streamed from its file, as every large body is sent out.\r\n';
+  return Buffer.concat([message(from, to, subject), Buffer.from(line.repeat(Math.ceil((INLINE_BODY_LIMIT + 1) / line.length)))]);
 }
 
 /** All messages in an account's INBOX, bodies as text. */

@@ -109,12 +109,13 @@ describe('aliases and resolveRecipient', () => {
   });
   after(() => t.cleanup());
 
-  it('resolves an account to itself', async () => {
-    assert.deepEqual(await t.store.resolveRecipient('Anna@Office.example'), {
-      address: 'anna@office.example',
-      accountIds: [ids.anna],
-      remote: [],
-    });
+  it('resolves an account to itself, with the account record', async () => {
+    const { accounts, ...rest } = (await t.store.resolveRecipient('Anna@Office.example')) ?? {};
+    assert.deepEqual(rest, { address: 'anna@office.example', accountIds: [ids.anna], remote: [] });
+    assert.deepEqual(
+      accounts?.map((a) => [a.id, a.address, a.enabled]),
+      [[ids.anna, 'anna@office.example', true]],
+    );
   });
 
   it('returns undefined for unknown local users and foreign domains', async () => {
@@ -129,6 +130,11 @@ describe('aliases and resolveRecipient', () => {
     const resolved = await t.store.resolveRecipient('TEAM@office.example');
     assert.ok(resolved);
     assert.deepEqual([...resolved.accountIds].sort(), [ids.anna, ids.boris, ids.vera].sort());
+    assert.deepEqual(
+      resolved.accounts?.map((a) => a.id),
+      resolved.accountIds,
+      'the accounts come along, in the same order',
+    );
     assert.equal(resolved.accountIds.length, 3, 'anna once although listed twice');
     assert.deepEqual(resolved.remote, ['partner@remote.example']);
     assert.deepEqual((await t.store.getAlias('team@office.example'))?.targets.length, 3);
@@ -140,7 +146,12 @@ describe('aliases and resolveRecipient', () => {
     const resolved = await t.store.resolveRecipient('loop1@office.example');
     assert.deepEqual(resolved?.accountIds, [ids.vera]);
     await t.store.setAlias('self@office.example', ['self@office.example']);
-    assert.deepEqual(await t.store.resolveRecipient('self@office.example'), { address: 'self@office.example', accountIds: [], remote: [] });
+    assert.deepEqual(await t.store.resolveRecipient('self@office.example'), {
+      address: 'self@office.example',
+      accountIds: [],
+      remote: [],
+      accounts: [],
+    });
   });
 
   it('catch-all takes unknown local parts only', async () => {
