@@ -107,25 +107,23 @@ export class MessageContent {
   }
 
   /**
-   * Bytes [start, end) of the body, clamped to its size. A small body is kept
-   * in the database and comes from the store (one bridge round trip); a large
-   * one is read from its file directly (files are immutable), without
-   * crossing to the store's thread. A body gone meanwhile (expunged
-   * elsewhere) reads as empty.
+   * Bytes [start, end) of the body, clamped to its size. Read from the body's
+   * file directly (files are immutable), without crossing to the store's
+   * thread; a small body delivered a moment ago has no file yet (the store
+   * keeps it in its database until its mover writes it), so it comes from the
+   * store. A body gone meanwhile (expunged elsewhere) reads as empty.
    */
   async read(meta: MessageMeta, start: number, end: number): Promise<Buffer> {
     const [a, b] = clamp(meta, start, end);
     if (a === b) return Buffer.alloc(0);
-    if (isInlineBody(meta.size)) {
-      const bytes = await this.store.readBody(meta.blobId, a, b);
-      return bytes === undefined ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
     let handle: FileHandle;
     try {
       handle = await open(this.store.blobPath(meta.blobId), 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (!isInlineBody(meta.size)) return Buffer.alloc(0);
+      const bytes = await this.store.readBody(meta.blobId, a, b);
+      return bytes === undefined ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
     try {
       const out = Buffer.allocUnsafe(b - a);

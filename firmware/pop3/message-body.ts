@@ -1,8 +1,8 @@
-// RETR and TOP bodies. Bodies the store keeps in its database (up to
-// INLINE_BODY_LIMIT, most mail) come whole from the store; larger ones from
-// their immutable file. Large ones stream through WireBody, so they never sit
-// in memory; small ones (the common case) are read and encoded whole, far
-// fewer steps per RETR. TOP reads the first 16 KB and
+// RETR and TOP bodies from the immutable body file. Large ones stream through
+// WireBody, so they never sit in memory; small ones (the common case) are read
+// and encoded whole, far fewer steps per RETR. A small body delivered a moment
+// ago may have no file yet (the store keeps it in its database until its mover
+// writes it): that one comes whole from the store. TOP reads the first 16 KB and
 // reads on only if the header and lines asked for are not all in it. Files are
 // opened before +OK is sent, so a missing one is an -ERR, not a broken reply.
 
@@ -33,13 +33,19 @@ export async function openMessageBody(
   message: MaildropMessage,
   bodyLines?: number,
 ): Promise<StreamedBody> {
-  if (isInlineBody(message.size)) {
-    const bytes = await store.readBody(message.blobId);
-    if (bytes === undefined) throw Object.assign(new Error(`body ${message.blobId} is gone`), { code: 'ENOENT' });
-    const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return wholeBody(encodeWireBody(raw, bodyLines === undefined ? {} : { bodyLines }));
-  }
   const file = store.blobPath(message.blobId);
+  try {
+    return await openFromFile(file, message, bodyLines);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !isInlineBody(message.size)) throw err;
+  }
+  const bytes = await store.readBody(message.blobId);
+  if (bytes === undefined) throw Object.assign(new Error(`body ${message.blobId} is gone`), { code: 'ENOENT' });
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return wholeBody(encodeWireBody(raw, bodyLines === undefined ? {} : { bodyLines }));
+}
+
+async function openFromFile(file: string, message: MaildropMessage, bodyLines: number | undefined): Promise<StreamedBody> {
   if (bodyLines === undefined) {
     if (isSmallBody(message)) return wholeBody(encodeWireBody(await readPrefix(file, message.size)));
     return streamedBody(file, 0, new WireEncoder(), [], RETR_CHUNK);
