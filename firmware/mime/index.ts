@@ -42,6 +42,7 @@ export {
   unfold,
 } from './header-block.ts';
 export { htmlToText } from './html-text.ts';
+export { hasOnlyCrlf, toCrlf } from './line-ends.ts';
 export { parseParameterized } from './params.ts';
 export { bodySearchText, decodePartText, normalizeSearchText, searchText } from './search-text.ts';
 export { findPart } from './sections.ts';

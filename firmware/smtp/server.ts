@@ -8,6 +8,8 @@ import type { Settings } from '../config/settings.ts';
 import { errorSummary } from '../delivery/index.ts';
 // address-policy, not the filters' index: the index also loads mailauth, which a listener needs only once mail arrives.
 import { checkRecipientAddress, checkSenderAddress } from '../filters/address-policy.ts';
+// line-ends alone: the MIME room's index loads the whole parser, which the store's thread runs, not this one
+import { toCrlf } from '../mime/line-ends.ts';
 import { CidrList, isLoopback } from '../net/cidr.ts';
 import type { ListenAddress } from '../supervisor/service.ts';
 import { checkLogin, senderAllowed } from './auth.ts';
@@ -325,7 +327,8 @@ export function createSmtpListener(deps: SmtpServerDeps): SmtpListener {
       }
       void (async () => {
         try {
-          let message: Uint8Array = Buffer.concat(chunks, kept);
+          // stored with CRLF line ends only, so its size is the size POP3 and IMAP send
+          let message: Uint8Array = toCrlf(Buffer.concat(chunks, kept));
           let score = 0;
           if (!submission && deps.authenticate) {
             const auth = await deps.authenticate(

@@ -57,6 +57,25 @@ describe('inbound MX', () => {
     c.close();
   });
 
+  it('stores bare LF and bare CR line ends as CRLF, so the stored size is the size clients get', async () => {
+    const c = await open();
+    await c.expect(/^220 /);
+    await c.cmd('EHLO client.example', /^250/);
+    await c.cmd('MAIL FROM:<sender@remote.test>', /^250/);
+    await c.cmd('RCPT TO:<alice@example.test>', /^250/);
+    await c.cmd('DATA', /^354/);
+    // written raw: LF-only lines, one CR-only line, one proper CRLF line, then the end of data
+    c.write('Subject: bare line ends\nX-Kind: lf\n\nfirst line\nsecond\rthird\r\n.\r\n');
+    await c.expect(/^250 /);
+    await c.cmd('QUIT', /^221 /);
+    c.close();
+    const stored = (await inbox(store, dir.alice)).find((m) => m.text.includes('bare line ends'));
+    assert.ok(stored);
+    const body = stored.text.slice(stored.text.indexOf('Subject: bare line ends'));
+    assert.equal(body, 'Subject: bare line ends\r\nX-Kind: lf\r\n\r\nfirst line\r\nsecond\r\nthird\r\n');
+    assert.doesNotMatch(stored.text, /[^\r]\n|\r[^\n]/, 'no bare line end anywhere, the added headers included');
+  });
+
   it('refuses an unknown local recipient with 550 5.1.1 at RCPT', async () => {
     const c = await open();
     await c.expect(/^220 /);
