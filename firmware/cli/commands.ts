@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { AccountView, DomainView, SettingView, StatusView } from '../admin/actions.ts';
+import type { BackupScheduleView } from '../admin/web-actions.ts';
 import type { QueueDetail, QueueSummary } from '../delivery/outbound/admin.ts';
 import { PochtaError } from '../errors.ts';
 import type { BoardState } from '../gpio/index.ts';
@@ -12,6 +13,7 @@ import type { Alias, FsckReport } from '../store/types.ts';
 import type { ListenerStatus } from '../supervisor/service.ts';
 import {
   formatAliases,
+  formatBackupSchedule,
   formatDomains,
   formatFsck,
   formatQueue,
@@ -313,6 +315,43 @@ export const COMMANDS: readonly Command[] = [
     args: { min: 0, max: 0 },
     build: (p) => ({ action: 'fsck', params: { repair: p.values['repair'] === true } }),
     format: (r) => formatFsck(r as FsckReport),
+  },
+  // before `backup DIR`, which would take "schedule" for a folder (write ./schedule for one so named)
+  {
+    words: ['backup', 'schedule', 'set'],
+    usage: 'DIR (--every-hours N | --daily HH:MM) [--keep K] [--paused]',
+    summary: 'back up to DIR (a USB drive or mounted share) on a schedule; the web UI shows the same',
+    options: { 'every-hours': { type: 'string' }, daily: { type: 'string' }, keep: { type: 'string' }, paused: { type: 'boolean' } },
+    args: { min: 1, max: 1 },
+    build: (p, io) => ({
+      action: 'backup.schedule.set',
+      params: {
+        schedule: {
+          target: resolve(io.cwd, arg(p, 0)),
+          ...(p.values['every-hours'] !== undefined ? { everyHours: p.values['every-hours'] } : {}),
+          ...(p.values['daily'] !== undefined ? { dailyAt: p.values['daily'] } : {}),
+          ...(p.values['keep'] !== undefined ? { keep: p.values['keep'] } : {}),
+          enabled: p.values['paused'] !== true,
+        },
+      },
+    }),
+    format: (r) => formatBackupSchedule(r as BackupScheduleView),
+  },
+  {
+    words: ['backup', 'schedule', 'off'],
+    usage: '',
+    summary: 'stop scheduled backups (the backups already written stay)',
+    args: { min: 0, max: 0 },
+    build: () => ({ action: 'backup.schedule.set', params: { schedule: null } }),
+    format: (r) => formatBackupSchedule(r as BackupScheduleView),
+  },
+  {
+    words: ['backup', 'schedule'],
+    usage: '',
+    summary: 'the backup schedule and how its last runs went',
+    args: { min: 0, max: 0 },
+    build: () => ({ action: 'backup.schedule.get', params: {} }),
+    format: (r) => formatBackupSchedule(r as BackupScheduleView),
   },
   {
     words: ['backup'],

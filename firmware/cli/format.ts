@@ -2,6 +2,8 @@
 // these are for people reading a terminal over SSH.
 
 import type { AccountView, DomainView, SettingView, StatusView } from '../admin/actions.ts';
+import type { BackupScheduleView } from '../admin/web-actions.ts';
+import type { BackupRun } from '../backup-schedule/schedule.ts';
 import { formatHostPort } from '../config/address.ts';
 import { formatSize } from '../config/size.ts';
 import type { QueueDetail, QueueSummary } from '../delivery/outbound/admin.ts';
@@ -129,4 +131,25 @@ export function formatQueueItem(detail: QueueDetail): string {
     ['RECIPIENT', 'STATUS', 'ATTEMPTS', 'LAST ERROR'],
     item.recipients.map((r) => [r.address, r.status, String(r.attempts), r.lastError ?? '']),
   )}`;
+}
+
+/** `pochta backup schedule`: the schedule in one line, then the last run and the last good one. */
+export function formatBackupSchedule(view: BackupScheduleView): string {
+  const s = view.schedule;
+  const lines: string[] = [];
+  if (!s) lines.push('no backup schedule (set one: pochta backup schedule set DIR --daily 02:30)');
+  else {
+    const when = s.everyHours !== undefined ? `every ${s.everyHours} h` : `daily at ${s.dailyAt}`;
+    lines.push(`${s.enabled ? 'scheduled' : 'paused'}: to ${s.target}, ${when}, keeping the newest ${s.keep}`);
+  }
+  const run = (label: string, r: BackupRun | undefined) => {
+    if (!r) return;
+    const at = new Date(r.finishedAt).toISOString();
+    lines.push(
+      r.ok ? `${label}: ${at} ok, ${r.file ?? ''} (${r.bytes ?? 0} bytes)` : `${label}: ${at} FAILED: ${r.error ?? 'unknown error'}`,
+    );
+  };
+  run('last run', view.last);
+  if (view.lastOk && view.lastOk !== view.last && view.lastOk.finishedAt !== view.last?.finishedAt) run('last good run', view.lastOk);
+  return `${lines.join('\n')}\n`;
 }

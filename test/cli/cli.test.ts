@@ -209,6 +209,25 @@ describe('pochta CLI against a running daemon', () => {
     await fails(['queue', 'show', 'no-such-id'], 'NOT_FOUND', /./);
   });
 
+  it('sets, shows and stops the backup schedule the web UI also shows', async () => {
+    assert.match(await ok(['backup', 'schedule']), /no backup schedule/);
+    const target = join(scratch, 'usb', 'pochta');
+    assert.match(
+      await ok(['backup', 'schedule', 'set', target, '--daily', '2:30', '--keep', '5']),
+      /scheduled: to .*usb\/pochta, daily at 02:30, keeping the newest 5/,
+    );
+    const view = await json<{ schedule?: { target: string; dailyAt?: string; keep: number; enabled: boolean } }>(['backup', 'schedule']);
+    assert.deepEqual(
+      [view.schedule?.target, view.schedule?.dailyAt, view.schedule?.keep, view.schedule?.enabled],
+      [target, '02:30', 5, true],
+    );
+    // the same rules as the web form, the field named
+    await fails(['backup', 'schedule', 'set', target, '--every-hours', '0'], 'INVALID_ARGUMENT', /everyHours/);
+    await fails(['backup', 'schedule', 'set', target], 'INVALID_ARGUMENT', /either every so many hours or once a day/);
+    assert.match(await ok(['backup', 'schedule', 'set', target, '--every-hours', '6', '--paused']), /paused: .* every 6 h/);
+    assert.match(await ok(['backup', 'schedule', 'off']), /no backup schedule/);
+  });
+
   it('backs up while running, refuses to restore over a running daemon, restores into a fresh dir', async () => {
     const backupDir = join(scratch, 'backup');
     assert.match(await ok(['backup', backupDir]), /backup written/);
