@@ -9,6 +9,7 @@
 
 import type { MailStore, MessageMeta } from '../store/types.ts';
 import type { OutputChunk } from './compiler.ts';
+import { RECORD_MIN, restoreFields, saveFields } from './fields-record.ts';
 import { HeaderFieldsCache } from './header-cache.ts';
 import { isWireFlag, type MailboxView } from './mailbox-view.ts';
 import type { MessageCache } from './message-cache.ts';
@@ -74,6 +75,12 @@ export interface QuickFetchDeps {
   write(chunks: OutputChunk[]): Promise<void>;
   /** The general path for one message (a body without a kept header): its compiled response. */
   fallback(meta: MessageMeta, seq: number): Promise<OutputChunk[]>;
+  /**
+   * The whole mailbox's listing, when the message cache gave it: a FETCH that
+   * misses many bodies' fields first restores them from the mailbox's fields
+   * record, and one that read many from the store writes that record.
+   */
+  readonly listing?: readonly MessageMeta[];
 }
 
 /**
@@ -106,6 +113,18 @@ export async function quickFetch(
     p.catch(() => undefined);
     loads[b] = p;
   };
+  // A first sync after a restart: the fields kept in the store by the last one.
+  const single = fieldItems.length === 1 ? fieldItems[0] : undefined;
+  if (single?.kind === 'fields' && deps.listing !== undefined) {
+    const known = deps.headers.entries(single.listKey);
+    let missing = 0;
+    for (const meta of metas) if (known?.get(meta.blobId) === undefined) missing++;
+    if (missing >= RECORD_MIN) {
+      const taken = await restoreFields(deps.store, deps.headers, view.mailboxId, single.listKey, deps.listing).catch(() => 0);
+      if (taken > 0) deps.messages.noteFieldsRecord(view.mailboxId);
+    }
+  }
+  let readFromStore = 0;
   for (let b = 0; b < AHEAD; b++) startLoad(b);
   let written: Promise<void> | undefined;
   // the view's index of the message being answered: both lists ascend, so it only moves forward
@@ -113,6 +132,7 @@ export async function quickFetch(
   let k = 0;
   for (const [b, batch] of batches.entries()) {
     const fields = (await loads[b]) ?? [];
+    for (const loaded of fields) readFromStore += loaded.fresh.size;
     loads[b] = undefined;
     startLoad(b + AHEAD);
     const out = new BatchBytes();
@@ -186,6 +206,14 @@ export async function quickFetch(
     written = chunks.length > 0 ? deps.write(chunks) : undefined;
   }
   await written;
+  if (single?.kind === 'fields' && deps.listing !== undefined && readFromStore >= RECORD_MIN) {
+    // a first sync: keep its fields for the one after the next restart (not waited for)
+    const { store, headers, messages, listing } = deps;
+    const mailboxId = view.mailboxId;
+    void saveFields(store, headers, mailboxId, single.listKey, listing)
+      .then(() => messages.noteFieldsRecord(mailboxId))
+      .catch(() => undefined);
+  }
 }
 
 /**

@@ -13,6 +13,7 @@
 // the changes whose events arrive after it.
 
 import type { Mailbox, MailStore, MessageColumns, MessageMeta, StoreEvent } from '../store/types.ts';
+import { dropFields } from './fields-record.ts';
 import { lowerBound } from './mailbox-view.ts';
 import { formatDateTime } from './syntax/dates.ts';
 
@@ -94,6 +95,8 @@ export class MessageCache {
   private readonly days = new Map<number, string>();
   private unsubscribe: (() => void) | undefined;
   private size = 0;
+  /** Mailboxes this thread knows to have a fields record (fields-record.ts), dropped at their next expunge. */
+  private readonly fieldsRecords = new Set<string>();
 
   constructor(store: MailStore, options: { readonly maxMessages?: number } = {}) {
     this.store = store;
@@ -182,9 +185,18 @@ export class MessageCache {
     this.size = 0;
   }
 
+  /** The mailbox has a fields record now (written or read by a FETCH). */
+  noteFieldsRecord(mailboxId: string): void {
+    this.fieldsRecords.add(mailboxId);
+  }
+
   /** Record a committed change; public for the feed, idempotent. */
   apply(event: StoreEvent): void {
     if (!('mailboxId' in event)) return;
+    if ((event.type === 'expunged' || event.type === 'mailbox-deleted') && this.fieldsRecords.delete(event.mailboxId)) {
+      // the record would keep the fields of mail that is gone
+      void dropFields(this.store, event.mailboxId).catch(() => undefined);
+    }
     const entry = this.entries.get(event.mailboxId);
     if (entry === undefined) return;
     entry.version += 1;

@@ -42,6 +42,8 @@ export const REMOTE_METHODS = [
   'listMessageColumns',
   'getHeaderFields',
   'searchBodyCandidates',
+  'getListenerCache',
+  'setListenerCache',
   'searchCandidates',
   'readBody',
   'setFlags',

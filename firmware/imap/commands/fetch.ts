@@ -90,6 +90,7 @@ async function runFetch(ctx: CommandContext, args: FetchArgs, byUid: boolean): P
       write: (chunks: Parameters<typeof ctx.write>[0]) => ctx.write(chunks),
       fallback: async (m: MessageMeta, seq: number) =>
         compileResponse({ type: 'data', values: [seq, atom('FETCH'), await fetchValues(m, items, content, keys)] }),
+      ...(listing === undefined ? {} : { listing: listing.messages }),
     };
     await quickFetch(deps, view, metas, quick, reportsFlags);
     return ok(byUid ? 'UID FETCH completed' : 'FETCH completed');

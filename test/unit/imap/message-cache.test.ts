@@ -130,6 +130,16 @@ describe('the listener message cache', () => {
     assert.deepEqual([...(await store.searchBodyCandidates(['not-a-blob'], ['walrus']))!], [1]);
   });
 
+  it('keeps, gives back and drops listener cache records', async () => {
+    assert.equal(await store.getListenerCache('imap-fields:x'), undefined);
+    await store.setListenerCache('imap-fields:x', { v: 1, values: 'a\r\nb' });
+    assert.deepEqual(await store.getListenerCache('imap-fields:x'), { v: 1, values: 'a\r\nb' });
+    await store.setListenerCache('imap-fields:x', undefined);
+    assert.equal(await store.getListenerCache('imap-fields:x'), undefined);
+    await assert.rejects(store.getListenerCache(''), { code: 'INVALID_ARGUMENT' });
+    await assert.rejects(store.setListenerCache('x'.repeat(201), 1), { code: 'INVALID_ARGUMENT' });
+  });
+
   it('formats INTERNALDATE as formatDateTime does', () => {
     const cache = new MessageCache(store);
     const dates = [0, -1, -86_400_001, 951_868_799_999, Date.UTC(2024, 1, 29, 23, 59, 59, 999), 253_402_300_799_000];

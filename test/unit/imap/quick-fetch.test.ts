@@ -12,11 +12,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { atom, compileToBuffer } from '../../../firmware/imap/compiler.ts';
 import { fetchValues } from '../../../firmware/imap/fetch-response.ts';
+import { RECORD_MIN, recordName } from '../../../firmware/imap/fields-record.ts';
 import { HeaderFieldsCache } from '../../../firmware/imap/header-cache.ts';
 import { MessageContent } from '../../../firmware/imap/message-content.ts';
+import { createImapServer } from '../../../firmware/imap/server.ts';
 import type { FetchItem } from '../../../firmware/imap/syntax/fetch.ts';
-import type { MessageMeta } from '../../../firmware/store/types.ts';
-import { type Fixture, startFixture } from './fixture.ts';
+import type { MailStore, MessageMeta } from '../../../firmware/store/types.ts';
+import { TestClient } from './client.ts';
+import { type Fixture, PASSWORD, startFixture } from './fixture.ts';
 
 const CORPUS = path.join(import.meta.dirname, '..', '..', 'fixtures', 'mime');
 
@@ -199,5 +202,109 @@ describe('SEARCH narrowed by the index over the kept listing', () => {
     assert.deepEqual(await c.command('SEARCH BODY "narwhal swims" NOT BODY walrus', 's3'), ['* SEARCH 1', 's3 OK SEARCH completed']);
     assert.ok(asked.length >= 3 && asked.every((n) => n > 0));
     c.close();
+  });
+});
+
+describe('the fields record: a first sync after a restart reads one record', () => {
+  let f: Fixture;
+  let inbox: string;
+  const COMMAND = 'FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (From Subject)])';
+  before(async () => {
+    f = await startFixture();
+    inbox = (await f.store.getMailbox(f.account.id, 'INBOX'))!.id;
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < RECORD_MIN + 50; i++) {
+      pending.push(
+        f.store.appendMessage(inbox, Buffer.from(`From: a${i}@example.com\r\nSubject: s${i}\r\nX-Other: o\r\n\r\nbody ${i}\r\n`)),
+      );
+      if (pending.length >= 32) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+  });
+  const open: Array<() => Promise<void>> = [];
+  after(async () => {
+    // listeners a failed test left open go first
+    for (const close of open.splice(0)) await close();
+    await f.close();
+  });
+
+  /** A fresh listener (empty caches) on the same store, counting the bodies whose fields it reads. */
+  async function restarted(): Promise<{ client: TestClient; read: () => number; close: () => Promise<void> }> {
+    let read = 0;
+    const real = f.store;
+    const getHeaderFields: MailStore['getHeaderFields'] = (ids, names, not) => {
+      read += ids.length;
+      return real.getHeaderFields(ids, names, not);
+    };
+    // the real store (its private fields need it as `this`), one method counted
+    const store = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'getHeaderFields') return getHeaderFields;
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as MailStore;
+    const server = createImapServer({ ...f.deps, store });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const client = await TestClient.connect(port);
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      client.close();
+      await server.close(Date.now() + 1000);
+    };
+    open.push(close);
+    await client.response();
+    await client.command(`LOGIN alice@example.com "${PASSWORD}"`);
+    await client.command('SELECT INBOX');
+    return {
+      client,
+      read: () => read,
+      close,
+    };
+  }
+
+  async function recordHolds(): Promise<number | undefined> {
+    const record = (await f.store.getListenerCache(recordName(inbox))) as { ids?: string } | undefined;
+    return record?.ids?.split('\n').length;
+  }
+
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 200 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(await check());
+  }
+
+  it('is written by a big first sync and read by the next listener instead of the headers', async () => {
+    const first = await restarted();
+    const want = await first.client.command(COMMAND);
+    assert.equal(first.read(), RECORD_MIN + 50);
+    await eventually(async () => (await recordHolds()) === RECORD_MIN + 50);
+    await first.close();
+
+    const second = await restarted();
+    assert.deepEqual(await second.client.command(COMMAND), want);
+    assert.equal(second.read(), 0, 'fields read from the store');
+    // an expunge drops it: the fields of deleted mail do not stay behind
+    await second.client.command('STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await second.client.command('EXPUNGE');
+    await eventually(async () => (await recordHolds()) === undefined);
+    await second.close();
+  });
+
+  it('is dropped when it holds a body the mailbox no longer has, and used only for those it has', async () => {
+    const first = await restarted();
+    await first.client.command(COMMAND);
+    await eventually(async () => (await recordHolds()) === RECORD_MIN + 49);
+    await first.close();
+    // expunged while no listener knew of the record
+    await f.store.expunge(inbox, [2]);
+    const second = await restarted();
+    const got = await second.client.command(COMMAND);
+    assert.equal(got.length, RECORD_MIN + 48 + 1);
+    assert.ok(!got.some((l) => l.includes('s1\r\n')), 'the expunged message is not answered');
+    assert.equal(second.read(), 0);
+    await eventually(async () => (await recordHolds()) !== RECORD_MIN + 49);
+    await second.close();
   });
 });

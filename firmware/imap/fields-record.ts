@@ -1,0 +1,115 @@
+// The header fields of a mailbox's first sync, kept in the store as a
+// listener cache record (store/listener-cache.ts) so the first sync after a
+// restart reads one record instead of every message's kept header: what
+// Dovecot's dovecot.index.cache does for the fields clients ask for.
+//
+// One record per mailbox, for the field list of the last big FETCH. It is
+// only ever a cache: entries are by body (bodies never change), an entry is
+// used only for a body the mailbox still has, and a record that holds a body
+// the mailbox no longer has (expunged meanwhile) is dropped on sight, so the
+// fields of deleted mail do not linger; the listener also drops it when told
+// of an expunge in a mailbox it knows has one.
+
+import type { MailStore, MessageMeta } from '../store/types.ts';
+import type { HeaderFieldsCache } from './header-cache.ts';
+
+/** A FETCH that had to read at least this many bodies' fields from the store writes the record. */
+export const RECORD_MIN = 1000;
+
+interface FieldsRecord {
+  readonly v: 1;
+  /** HeaderFieldsCache.listKey of the field list. */
+  readonly list: string;
+  /** Blob ids joined by '\n'. */
+  readonly ids: string;
+  /** The selected fields of each body, latin1, one after the other. */
+  readonly values: string;
+  readonly lengths: readonly number[];
+}
+
+function isRecord(value: unknown): value is FieldsRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return r.v === 1 && typeof r.list === 'string' && typeof r.ids === 'string' && typeof r.values === 'string' && Array.isArray(r.lengths);
+}
+
+export function recordName(mailboxId: string): string {
+  return `imap-fields:${mailboxId}`;
+}
+
+/**
+ * Fill `headers` with the record's fields for the bodies of `listing` (the
+ * whole mailbox); returns how many were taken. A record with a body the
+ * mailbox no longer has, or a broken one, is dropped.
+ */
+export async function restoreFields(
+  store: MailStore,
+  headers: HeaderFieldsCache,
+  mailboxId: string,
+  listKey: string,
+  listing: readonly MessageMeta[],
+): Promise<number> {
+  const record = await store.getListenerCache(recordName(mailboxId));
+  if (record === undefined) return 0;
+  const ids = isRecord(record) ? record.ids.split('\n') : [];
+  if (!isRecord(record) || ids.length !== record.lengths.length) {
+    await dropFields(store, mailboxId);
+    return 0;
+  }
+  if (record.list !== listKey) return 0;
+  const present = new Set<string>();
+  for (const m of listing) present.add(m.blobId);
+  let at = 0;
+  let taken = 0;
+  let stale = false;
+  for (let i = 0; i < ids.length; i++) {
+    const length = record.lengths[i]!;
+    const id = ids[i]!;
+    if (!Number.isSafeInteger(length) || length < 0 || at + length > record.values.length) {
+      stale = true;
+      break;
+    }
+    if (present.has(id)) {
+      headers.set(listKey, id, record.values.slice(at, at + length));
+      taken++;
+    } else {
+      stale = true;
+    }
+    at += length;
+  }
+  if (stale) await dropFields(store, mailboxId);
+  return taken;
+}
+
+/** Write the record from what `headers` holds for the bodies of `listing`, when that is worth it. */
+export async function saveFields(
+  store: MailStore,
+  headers: HeaderFieldsCache,
+  mailboxId: string,
+  listKey: string,
+  listing: readonly MessageMeta[],
+): Promise<void> {
+  const known = headers.entries(listKey);
+  if (known === undefined) return;
+  const ids: string[] = [];
+  const values: string[] = [];
+  const lengths: number[] = [];
+  const seen = new Set<string>();
+  for (const m of listing) {
+    if (seen.has(m.blobId)) continue;
+    const value = known.get(m.blobId);
+    if (value === undefined) continue;
+    seen.add(m.blobId);
+    ids.push(m.blobId);
+    values.push(value);
+    lengths.push(value.length);
+  }
+  if (ids.length < RECORD_MIN) return;
+  const record: FieldsRecord = { v: 1, list: listKey, ids: ids.join('\n'), values: values.join(''), lengths };
+  await store.setListenerCache(recordName(mailboxId), record);
+}
+
+/** Drop the mailbox's record (after an expunge, or when it is stale). */
+export async function dropFields(store: MailStore, mailboxId: string): Promise<void> {
+  await store.setListenerCache(recordName(mailboxId), undefined);
+}
