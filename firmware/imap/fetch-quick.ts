@@ -126,6 +126,11 @@ export async function quickFetch(
   }
   let readFromStore = 0;
   for (let b = 0; b < AHEAD; b++) startLoad(b);
+  // A message's response after its number depends only on the message
+  // record (replaced when its flags change) and the items asked: kept with
+  // the listing's records, a repeated first sync writes two strings a message.
+  const shape = items.map((i) => i.key).join(' ');
+  const keepTails = deps.listing !== undefined;
   let written: Promise<void> | undefined;
   // the view's index of the message being answered: both lists ascend, so it only moves forward
   const viewUids = view.uids;
@@ -140,63 +145,18 @@ export async function quickFetch(
       while (k < viewUids.length && viewUids[k]! < meta.uid) k++;
       if (viewUids[k] !== meta.uid) continue;
       const seq = k + 1;
-      let line = `* ${seq} FETCH (`;
-      let literal: string | undefined;
-      let complete = true;
-      let f = 0;
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i]!;
-        if (literal !== undefined) {
-          // after a literal the line goes on in a new part
-          out.add(line, literal);
-          line = '';
-          literal = undefined;
-        }
-        if (i > 0) line += ' ';
-        switch (item.kind) {
-          case 'uid':
-            line += `UID ${meta.uid}`;
-            break;
-          case 'flags': {
-            let flags = flagTexts.get(meta.flags);
-            if (flags === undefined) {
-              flags = `FLAGS (${meta.flags.filter(isWireFlag).join(' ')})`;
-              flagTexts.set(meta.flags, flags);
-            }
-            line += flags;
-            break;
-          }
-          case 'date':
-            line += `INTERNALDATE "${deps.messages.dateText(meta)}"`;
-            break;
-          case 'size':
-            line += `RFC822.SIZE ${meta.size}`;
-            break;
-          case 'modseq':
-            line += `MODSEQ (${meta.modseq})`;
-            break;
-          case 'fields': {
-            const loaded = fields[f++]!;
-            const value = loaded.fresh.get(meta.blobId) ?? loaded.known?.get(meta.blobId);
-            if (value === undefined || value === '') complete = false;
-            else {
-              line += `${item.key} {${value.length}}\r\n`;
-              literal = value;
-            }
-            break;
-          }
-        }
-        if (!complete) break;
-      }
       if (reportsFlags) view.reportedAt(k, meta.uid, meta.modseq);
-      if (complete) {
-        out.add(line, literal);
-        out.end();
-        continue;
+      let tail = keepTails ? deps.messages.responseTail(meta, shape) : undefined;
+      if (tail === undefined) {
+        tail = responseTail(meta, items, fields, flagTexts, deps.messages);
+        if (tail === undefined) {
+          // no kept header: this one message the general way, in its place
+          out.push(...(await deps.fallback(meta, seq)));
+          continue;
+        }
+        if (keepTails) deps.messages.keepResponseTail(meta, shape, tail);
       }
-      // no kept header: this one message the general way, in its place
-      out.undo();
-      out.push(...(await deps.fallback(meta, seq)));
+      out.add(`* ${seq} FETCH (`, tail);
     }
     // Writes are queued in order. Waiting for the previous batch's, not this
     // one's, bounds what is held to two batches while the next one is built
@@ -216,6 +176,53 @@ export async function quickFetch(
   }
 }
 
+/** A message's response after `* n FETCH (`, or undefined when a header-fields item has no kept header. */
+function responseTail(
+  meta: MessageMeta,
+  items: readonly QuickItem[],
+  fields: readonly LoadedFields[],
+  flagTexts: Map<readonly string[], string>,
+  messages: MessageCache,
+): string | undefined {
+  let text = '';
+  let f = 0;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (i > 0) text += ' ';
+    switch (item.kind) {
+      case 'uid':
+        text += `UID ${meta.uid}`;
+        break;
+      case 'flags': {
+        let flags = flagTexts.get(meta.flags);
+        if (flags === undefined) {
+          flags = `FLAGS (${meta.flags.filter(isWireFlag).join(' ')})`;
+          flagTexts.set(meta.flags, flags);
+        }
+        text += flags;
+        break;
+      }
+      case 'date':
+        text += `INTERNALDATE "${messages.dateText(meta)}"`;
+        break;
+      case 'size':
+        text += `RFC822.SIZE ${meta.size}`;
+        break;
+      case 'modseq':
+        text += `MODSEQ (${meta.modseq})`;
+        break;
+      case 'fields': {
+        const loaded = fields[f++]!;
+        const value = loaded.fresh.get(meta.blobId) ?? loaded.known?.get(meta.blobId);
+        if (value === undefined || value === '') return undefined;
+        text += `${item.key} {${value.length}}\r\n${value}`;
+        break;
+      }
+    }
+  }
+  return `${text})\r\n`;
+}
+
 /**
  * A batch's response text as strings, written into one buffer at the end
  * (far cheaper than joining them into one string first); compiled chunks of
@@ -224,31 +231,11 @@ export async function quickFetch(
 class BatchBytes {
   private parts: string[] = [];
   private length = 0;
-  /** Parts of the message being added, dropped by undo(). */
-  private mark = 0;
-  private markLength = 0;
   private readonly chunks: OutputChunk[] = [];
 
-  add(a: string, b?: string): void {
-    this.parts.push(a);
-    this.length += a.length;
-    if (b !== undefined) {
-      this.parts.push(b);
-      this.length += b.length;
-    }
-  }
-
-  /** The message's response is complete: undo() goes back to here. */
-  end(): void {
-    this.add(')\r\n');
-    this.mark = this.parts.length;
-    this.markLength = this.length;
-  }
-
-  /** Drop what was added since the last complete response. */
-  undo(): void {
-    this.parts.length = this.mark;
-    this.length = this.markLength;
+  add(a: string, b: string): void {
+    this.parts.push(a, b);
+    this.length += a.length + b.length;
   }
 
   push(...chunks: OutputChunk[]): void {
@@ -270,8 +257,6 @@ class BatchBytes {
     }
     this.parts = [];
     this.length = 0;
-    this.mark = 0;
-    this.markLength = 0;
   }
 }
 

@@ -95,6 +95,8 @@ export class MessageCache {
   private readonly days = new Map<number, string>();
   private unsubscribe: (() => void) | undefined;
   private size = 0;
+  /** Quick FETCH responses of kept records by the items asked (fetch-quick.ts); a record replaced takes its own along. */
+  private readonly tails = new WeakMap<MessageMeta, { readonly shape: string; readonly text: string }>();
   /** Mailboxes this thread knows to have a fields record (fields-record.ts), dropped at their next expunge. */
   private readonly fieldsRecords = new Set<string>();
 
@@ -183,6 +185,17 @@ export class MessageCache {
     this.unsubscribe = undefined;
     this.entries.clear();
     this.size = 0;
+  }
+
+  /** A kept record's quick FETCH response after `* n FETCH (` for these items, when one was kept. */
+  responseTail(meta: MessageMeta, shape: string): string | undefined {
+    const kept = this.tails.get(meta);
+    return kept?.shape === shape ? kept.text : undefined;
+  }
+
+  /** Keep a record's response for the next FETCH of the same items (one shape per record). */
+  keepResponseTail(meta: MessageMeta, shape: string, text: string): void {
+    this.tails.set(meta, { shape, text });
   }
 
   /** The mailbox has a fields record now (written or read by a FETCH). */
