@@ -127,6 +127,8 @@ describe('the first-sync FETCH from the listener caches', () => {
     await b.command('SELECT INBOX');
     const first = await a.command('FETCH 1:* (UID FLAGS)');
     const count = first.length - 1;
+    // the same items before the changes: their responses are kept with the records
+    await a.command('FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (From To Subject Date Message-ID)])');
     await b.command('STORE 2 +FLAGS.SILENT (\\Flagged $Urgent)');
     await b.command('STORE 3 +FLAGS.SILENT (\\Deleted)');
     await b.command('EXPUNGE');
