@@ -25,6 +25,46 @@ const DAY_MS = 86_400_000;
  */
 export const DEFAULT_MAX_MESSAGES = 100_000;
 
+/** Listings of at least this many messages are kept in the store at a stop (MessageCache.save). */
+export const LISTING_RECORD_MIN = 1000;
+
+/** A listing as save() keeps it (JSON). */
+interface ListingRecord {
+  readonly v: 1;
+  readonly highestModseq: number;
+  readonly uidNext: number;
+  readonly uids: readonly number[];
+  readonly modseqs: readonly number[];
+  readonly sizes: readonly number[];
+  readonly internalDates: readonly number[];
+  readonly blobIds: string;
+  readonly flagSets: ReadonlyArray<readonly string[]>;
+  readonly flagIndex: readonly number[];
+}
+
+function isListingRecord(value: unknown): value is ListingRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  const numbers = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'number');
+  return (
+    r.v === 1 &&
+    typeof r.highestModseq === 'number' &&
+    typeof r.uidNext === 'number' &&
+    numbers(r.uids) &&
+    numbers(r.modseqs) &&
+    numbers(r.sizes) &&
+    numbers(r.internalDates) &&
+    numbers(r.flagIndex) &&
+    typeof r.blobIds === 'string' &&
+    Array.isArray(r.flagSets) &&
+    r.flagSets.every((list) => Array.isArray(list) && list.every((f) => typeof f === 'string'))
+  );
+}
+
+export function listingRecordName(mailboxId: string): string {
+  return `imap-listing:${mailboxId}`;
+}
+
 /** A mailbox's messages in UID order, consistent with one state of the mailbox (or newer). */
 export interface MailboxListing {
   readonly messages: readonly MessageMeta[];
@@ -97,6 +137,8 @@ export class MessageCache {
   private size = 0;
   /** Quick FETCH responses of kept records by the items asked (fetch-quick.ts); a record replaced takes its own along. */
   private readonly tails = new WeakMap<MessageMeta, { readonly shape: string; readonly text: string }>();
+  /** Events told per mailbox, cached or not: a listing read while one came is not trusted. */
+  private readonly told = new Map<string, number>();
   /** Mailboxes this thread knows to have a fields record (fields-record.ts), dropped at their next expunge. */
   private readonly fieldsRecords = new Set<string>();
 
@@ -127,7 +169,13 @@ export class MessageCache {
       };
       return { messages, highestModseq: mailbox.highestModseq, uidNext: mailbox.uidNext, summary };
     }
-    const columns = await this.store.listMessageColumns(mailbox.id);
+    // An event told while the listing is read may be missing from it (its
+    // commit came after the read, its event before the answer): such a
+    // listing is used for this call only.
+    const told = this.told.get(mailbox.id) ?? 0;
+    // after a restart, the listing this thread kept at its last stop when the mailbox has not changed since
+    const saved = entry === undefined ? await this.savedListing(mailbox) : undefined;
+    const columns = saved ?? (await this.store.listMessageColumns(mailbox.id));
     if (columns === undefined) {
       return { messages: [], highestModseq: mailbox.highestModseq, uidNext: mailbox.uidNext, summary: () => summarize([]) };
     }
@@ -136,7 +184,7 @@ export class MessageCache {
     const fresh: Entry = {
       messages,
       uids: messages.map((m) => m.uid),
-      highestModseq: columns.exact ? columns.mailbox.highestModseq : -1,
+      highestModseq: columns.exact && (this.told.get(mailbox.id) ?? 0) === told ? columns.mailbox.highestModseq : -1,
       uidNext: Math.max(columns.mailbox.uidNext, lastUid + 1),
       pendingFrom: undefined,
       version: 0,
@@ -179,6 +227,41 @@ export class MessageCache {
     return `${prefix}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s} +0000`;
   }
 
+  /**
+   * Keep the listings of big mailboxes in the store (listener cache records)
+   * for the first SELECT after a restart; each is used only while its
+   * mailbox's state is the one it was kept at, and dropped when read.
+   */
+  async save(): Promise<void> {
+    for (const [mailboxId, entry] of [...this.entries]) {
+      if (entry.messages.length < LISTING_RECORD_MIN || entry.highestModseq < 0 || entry.pendingFrom !== undefined) continue;
+      const flagSets: Array<readonly string[]> = [];
+      const setIds = new Map<readonly string[], number>();
+      const flagIndex = entry.messages.map((m) => {
+        let id = setIds.get(m.flags);
+        if (id === undefined) {
+          id = flagSets.length;
+          setIds.set(m.flags, id);
+          flagSets.push(m.flags);
+        }
+        return id;
+      });
+      const record: ListingRecord = {
+        v: 1,
+        highestModseq: entry.highestModseq,
+        uidNext: entry.uidNext,
+        uids: entry.uids,
+        modseqs: entry.messages.map((m) => m.modseq),
+        sizes: entry.messages.map((m) => m.size),
+        internalDates: entry.messages.map((m) => m.internalDate),
+        blobIds: entry.messages.map((m) => m.blobId).join('\n'),
+        flagSets,
+        flagIndex,
+      };
+      await this.store.setListenerCache(listingRecordName(mailboxId), record).catch(() => undefined);
+    }
+  }
+
   /** Stop following the change feed and drop everything. */
   close(): void {
     this.unsubscribe?.();
@@ -206,6 +289,9 @@ export class MessageCache {
   /** Record a committed change; public for the feed, idempotent. */
   apply(event: StoreEvent): void {
     if (!('mailboxId' in event)) return;
+    this.told.set(event.mailboxId, (this.told.get(event.mailboxId) ?? 0) + 1);
+    // one counter per mailbox ever told of; a thread that sees thousands starts over
+    if (this.told.size > 10_000) this.told.clear();
     if ((event.type === 'expunged' || event.type === 'mailbox-deleted') && this.fieldsRecords.delete(event.mailboxId)) {
       // the record would keep the fields of mail that is gone
       void dropFields(this.store, event.mailboxId).catch(() => undefined);
@@ -273,6 +359,39 @@ export class MessageCache {
     const lastUid = entry.uids.at(-1) ?? 0;
     entry.uidNext = Math.max(entry.uidNext, lastUid + 1);
     this.evict();
+  }
+
+  /** The listing kept by save() when it is `mailbox`'s state now; the record is dropped either way. */
+  private async savedListing(mailbox: Mailbox): Promise<MessageColumns | undefined> {
+    if (mailbox.messages < LISTING_RECORD_MIN) return undefined;
+    const name = listingRecordName(mailbox.id);
+    const record = await this.store.getListenerCache(name).catch(() => undefined);
+    if (record === undefined) return undefined;
+    // read once: from here on the change feed keeps the listing
+    void this.store.setListenerCache(name, undefined).catch(() => undefined);
+    if (!isListingRecord(record)) return undefined;
+    const n = record.uids.length;
+    const blobIds = record.blobIds.split('\n');
+    const sameState = record.highestModseq === mailbox.highestModseq && record.uidNext === mailbox.uidNext && n === mailbox.messages;
+    const columnsFit =
+      record.modseqs.length === n &&
+      record.sizes.length === n &&
+      record.internalDates.length === n &&
+      record.flagIndex.length === n &&
+      blobIds.length === n &&
+      record.flagIndex.every((i) => Number.isInteger(i) && i >= 0 && i < record.flagSets.length);
+    if (!sameState || !columnsFit) return undefined;
+    return {
+      mailbox,
+      exact: true,
+      uids: Uint32Array.from(record.uids),
+      modseqs: Float64Array.from(record.modseqs),
+      sizes: Float64Array.from(record.sizes),
+      internalDates: Float64Array.from(record.internalDates),
+      blobIds: record.blobIds,
+      flagSets: record.flagSets,
+      flagIndex: Uint32Array.from(record.flagIndex),
+    };
   }
 
   private toMessages(mailboxId: string, columns: MessageColumns): MessageMeta[] {

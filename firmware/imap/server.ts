@@ -78,6 +78,12 @@ export function createImapServer(baseDeps: ImapDeps, options: ImapServerOptions 
     async close(deadline) {
       try {
         await listener.close(deadline);
+        // big listings kept for the first SELECT after the restart, within the deadline
+        let cancel: (() => void) | undefined;
+        const late = new Promise<void>((resolve) => {
+          cancel = setTimer(Math.max(0, deadline - deps.now()), resolve);
+        });
+        await Promise.race([messageCache.save(), late]).finally(() => cancel?.());
       } finally {
         // the cache follows the change feed until the listener is gone
         messageCache.close();

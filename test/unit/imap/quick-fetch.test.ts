@@ -14,6 +14,7 @@ import { atom, compileToBuffer } from '../../../firmware/imap/compiler.ts';
 import { fetchValues } from '../../../firmware/imap/fetch-response.ts';
 import { RECORD_MIN, recordName } from '../../../firmware/imap/fields-record.ts';
 import { HeaderFieldsCache } from '../../../firmware/imap/header-cache.ts';
+import { listingRecordName } from '../../../firmware/imap/message-cache.ts';
 import { MessageContent } from '../../../firmware/imap/message-content.ts';
 import { createImapServer } from '../../../firmware/imap/server.ts';
 import type { FetchItem } from '../../../firmware/imap/syntax/fetch.ts';
@@ -207,7 +208,7 @@ describe('SEARCH narrowed by the index over the kept listing', () => {
   });
 });
 
-describe('the fields record: a first sync after a restart reads one record', () => {
+describe('the fields and listing records: a first sync after a restart reads two records', () => {
   let f: Fixture;
   let inbox: string;
   const COMMAND = 'FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (From Subject)])';
@@ -231,17 +232,23 @@ describe('the fields record: a first sync after a restart reads one record', () 
   });
 
   /** A fresh listener (empty caches) on the same store, counting the bodies whose fields it reads. */
-  async function restarted(): Promise<{ client: TestClient; read: () => number; close: () => Promise<void> }> {
+  async function restarted(): Promise<{ client: TestClient; read: () => number; listed: () => number; close: () => Promise<void> }> {
     let read = 0;
+    let listed = 0;
     const real = f.store;
     const getHeaderFields: MailStore['getHeaderFields'] = (ids, names, not) => {
       read += ids.length;
       return real.getHeaderFields(ids, names, not);
     };
-    // the real store (its private fields need it as `this`), one method counted
+    const listMessageColumns: MailStore['listMessageColumns'] = (id, range) => {
+      if (range === undefined) listed++;
+      return real.listMessageColumns(id, range);
+    };
+    // the real store (its private fields need it as `this`), two methods counted
     const store = new Proxy(real, {
       get(target, prop) {
         if (prop === 'getHeaderFields') return getHeaderFields;
+        if (prop === 'listMessageColumns') return listMessageColumns;
         const value: unknown = Reflect.get(target, prop, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -263,6 +270,7 @@ describe('the fields record: a first sync after a restart reads one record', () 
     return {
       client,
       read: () => read,
+      listed: () => listed,
       close,
     };
   }
@@ -308,5 +316,28 @@ describe('the fields record: a first sync after a restart reads one record', () 
     assert.equal(second.read(), 0);
     await eventually(async () => (await recordHolds()) !== RECORD_MIN + 49);
     await second.close();
+  });
+  it('keeps a big listing at a stop for the next SELECT, only while the mailbox is unchanged', async () => {
+    const first = await restarted();
+    const want = await first.client.command('FETCH 1:* (UID FLAGS)');
+    await first.close();
+    assert.ok((await f.store.getListenerCache(listingRecordName(inbox))) !== undefined, 'kept at the stop');
+
+    const second = await restarted();
+    assert.equal(second.listed(), 0, 'SELECT listed the mailbox');
+    assert.deepEqual(await second.client.command('FETCH 1:* (UID FLAGS)'), want);
+    await eventually(async () => (await f.store.getListenerCache(listingRecordName(inbox))) === undefined);
+    await second.close();
+
+    // changed while no listener ran: the kept listing is not used
+    await f.store.setFlags(inbox, [3], 'add', ['\\Flagged']);
+    const third = await restarted();
+    assert.equal(third.listed(), 1);
+    const got = await third.client.command('FETCH 1:* (UID FLAGS)');
+    assert.ok(
+      got.some((l) => /^\* \d+ FETCH \(UID 3 FLAGS \(\\Flagged\)\)$/.test(l)),
+      got.slice(0, 3).join('\n'),
+    );
+    await third.close();
   });
 });
