@@ -510,6 +510,8 @@ interface Checks {
   fetchBytes: number;
   found: number;
   fetch100Bytes: number;
+  /** Bodies of FETCH 100 whose literal is not the RFC822.SIZE reported with it. */
+  wrongBodies: number;
 }
 
 async function measure(server: Server, messages: number): Promise<{ round: Round; checks: Checks }> {
@@ -523,7 +525,12 @@ async function measure(server: Server, messages: number): Promise<{ round: Round
   const found = (search.reply.untagged.find((l) => l.startsWith('* SEARCH')) ?? '* SEARCH').split(' ').length - 2;
   const searchText = await timed(warm.client, `SEARCH TEXT ${SEARCH_WORD}`);
   const spread = Array.from({ length: 100 }, (_, k) => 1 + Math.floor((k * messages) / 100)).join(',');
-  const fetch100 = await timed(warm.client, `FETCH ${spread} (BODY.PEEK[])`);
+  const fetch100 = await timed(warm.client, `FETCH ${spread} (RFC822.SIZE BODY.PEEK[])`);
+  // every body whole: its literal as long as the size the server reports for it
+  const wrongBodies = fetch100.reply.untagged.filter((l) => {
+    const m = /RFC822\.SIZE (\d+) BODY\[\] \{(\d+)\}/.exec(l);
+    return m === null || m[1] !== m[2];
+  }).length;
   await warm.client.logout();
   return {
     round: {
@@ -537,7 +544,7 @@ async function measure(server: Server, messages: number): Promise<{ round: Round
       searchText: searchText.ms,
       fetch100: fetch100.ms,
     },
-    checks: { exists: warm.exists, fetchBytes: fetch.reply.bytes, found, fetch100Bytes: fetch100.reply.bytes },
+    checks: { exists: warm.exists, fetchBytes: fetch.reply.bytes, found, fetch100Bytes: fetch100.reply.bytes, wrongBodies },
   };
 }
 
@@ -624,7 +631,7 @@ export default async function bench(args: string[]): Promise<void> {
       for (const server of servers) {
         const { round, checks: c } = await measure(server, messages);
         results.set(server.name, [...(results.get(server.name) ?? []), round]);
-        checks.set(server.name, c);
+        checks.set(server.name, { ...c, wrongBodies: c.wrongBodies + (checks.get(server.name)?.wrongBodies ?? 0) });
         if (c.exists !== messages) throw new Error(`${server.name}: INBOX has ${c.exists} messages, expected ${messages}`);
       }
     }
@@ -643,7 +650,7 @@ export default async function bench(args: string[]): Promise<void> {
       ['header FETCH 1:*, warm', ours.fetch, theirs?.fetch, 'ms'],
       [`SEARCH BODY (${expected} hits)`, ours.search, theirs?.search, 'ms'],
       [`SEARCH TEXT (${expected} hits)`, ours.searchText, theirs?.searchText, 'ms'],
-      ['FETCH 100 x BODY.PEEK[]', ours.fetch100, theirs?.fetch100, 'ms'],
+      ['FETCH 100 x (RFC822.SIZE BODY.PEEK[])', ours.fetch100, theirs?.fetch100, 'ms'],
     ];
     const mem = (name: string, k: 'before' | 'after' | 'pss' | 'selected') => {
       const m = memory.get(name);
@@ -667,7 +674,7 @@ export default async function bench(args: string[]): Promise<void> {
     for (const [name, c] of checks) {
       const m = memory.get(name);
       console.log(
-        `  ${name}: header FETCH ${(c.fetchBytes / 1024 / 1024).toFixed(1)} MB, SEARCH found ${c.found} (expected ${expected}), 100 bodies ${(c.fetch100Bytes / 1024 / 1024).toFixed(1)} MB, ${m?.processes ?? 0} processes with the idle sessions`,
+        `  ${name}: header FETCH ${(c.fetchBytes / 1024 / 1024).toFixed(1)} MB, SEARCH found ${c.found} (expected ${expected}), 100 bodies ${(c.fetch100Bytes / 1024 / 1024).toFixed(1)} MB (${c.wrongBodies} of the wrong size over all rounds), ${m?.processes ?? 0} processes with the idle sessions`,
       );
     }
     for (const [name, list] of results) {
