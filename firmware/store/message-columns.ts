@@ -128,8 +128,15 @@ export async function searchBodyCandidates(
   for (let start = 0; start < blobIds.length; start += SIGNATURE_CHUNK) {
     const ids = blobIds.slice(start, start + SIGNATURE_CHUNK);
     chunks.push(
-      core.db.getMany(ids.map((id) => keys.searchSignature(isBlobId(id) ? id : '-'))).then((signatures) => {
-        for (let i = 0; i < ids.length; i++) out[start + i] = mayContain(signatures[i], query) ? 1 : 0;
+      // the records as their JSON text: a signature is a JSON string without
+      // escapes (base64), so dropping the quotes spares a JSON.parse of ~1 KB each
+      (
+        core.db.getMany(
+          ids.map((id) => keys.searchSignature(isBlobId(id) ? id : '-')),
+          { valueEncoding: 'utf8' },
+        ) as Promise<Array<string | undefined>>
+      ).then((texts) => {
+        for (let i = 0; i < ids.length; i++) out[start + i] = mayContain(signatureFromJson(texts[i]), query) ? 1 : 0;
       }),
     );
   }
@@ -139,6 +146,19 @@ export async function searchBodyCandidates(
     throw storageError(err);
   }
   return out;
+}
+
+/** A record read as JSON text, decoded (undefined for none or a broken one: then nothing is ruled out). */
+function signatureFromJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  if (text.length >= 2 && text.charCodeAt(0) === 34 && text.charCodeAt(text.length - 1) === 34 && !text.includes('\\')) {
+    return text.slice(1, -1);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 const TAB = 9;
