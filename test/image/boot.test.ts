@@ -6,7 +6,9 @@
 // swaks and reads it back over IMAP; then applies a signed update bundle and a
 // deliberately broken one (which must roll back by itself), and one the way
 // the web UI asks for it (request.json picked up by pochta-update.path); checks
-// the front-panel overlays on the boot partition, and powers off.
+// the front-panel overlays on the boot partition; plugs a FAT stick in over
+// USB (mounted for backups, writable by the daemon), pulls it and plugs it
+// back; and powers off.
 //
 // Slow (minutes under emulation), so not part of `npm test`: run it with
 // `npm run test:image` after `./build-image.sh` (as root). POCHTA_IMAGE picks an
@@ -48,6 +50,9 @@ let ports: Record<Forwarded, number>;
 let sshKey: string;
 let bootStarted = 0;
 let consoleLog: string;
+let monitorSocket: string;
+let stickImage: string;
+const STICK_MOUNT = '/media/usb-pochta-bak'; // label "POCHTA BAK", as usb-mount names it
 const user = 'alice@pochta.test';
 const password = 'correct horse battery staple 7';
 
@@ -116,6 +121,30 @@ async function until<T>(what: string, deadline: number, probe: () => Promise<T |
       throw new Error(`qemu exited (${qemu.exitCode}) while waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 2000));
   }
+}
+
+/** Sends one command to QEMU's human monitor and returns what it printed within a second. */
+function monitor(command: string): Promise<string> {
+  return new Promise((resolveOut, reject) => {
+    const socket = connect(monitorSocket);
+    let out = '';
+    socket.on('data', (chunk) => {
+      out += chunk.toString('utf8');
+    });
+    socket.on('error', reject);
+    socket.on('connect', () => {
+      socket.write(`${command}\n`);
+      setTimeout(() => {
+        socket.end();
+        resolveOut(out);
+      }, 1000);
+    });
+  });
+}
+
+/** The stick's mount as the guest's findmnt shows it ("TARGET FSTYPE OPTIONS"), or '' when none. */
+async function stickMount(): Promise<string> {
+  return (await ssh(`findmnt -rn -o TARGET,FSTYPE,OPTIONS ${STICK_MOUNT} || true`)).trim();
 }
 
 /** The image's own release, re-signed under a new name (and optionally broken), as build-image.sh --bundle would. */
@@ -196,6 +225,11 @@ before(async () => {
     .join(' ');
   log(`kernel ${kernel}, cmdline: ${cmdline}`);
 
+  // A USB stick with a FAT filesystem and no partition table, as many are.
+  stickImage = join(dir, 'stick.img');
+  await run('mkfs.vfat', ['-C', '-n', 'POCHTA BAK', stickImage, '32768']);
+  monitorSocket = join(dir, 'monitor.sock');
+
   const picked = await freePorts(5);
   ports = { ssh: picked[0]!, smtp: picked[1]!, imap: picked[2]!, imaps: picked[3]!, web: picked[4]! };
   const fwd = (Object.keys(GUEST_PORTS) as Forwarded[]).map((k) => `hostfwd=tcp:127.0.0.1:${ports[k]}-:${GUEST_PORTS[k]}`).join(',');
@@ -206,6 +240,10 @@ before(async () => {
     // restrict=on: the guest reaches nothing outside; only the forwards come in.
     ...['-netdev', `user,id=n0,restrict=on,${fwd}`, '-device', 'virtio-net-pci,netdev=n0,romfile='], // no PXE ROM: the kernel is given directly,
     ...['-device', 'virtio-rng-pci'],
+    // The USB stick on an xHCI controller; the monitor socket pulls and plugs it.
+    ...['-device', 'qemu-xhci,id=xhci', '-drive', `if=none,id=stick0,file=${stickImage},format=raw,cache=writethrough`],
+    ...['-device', 'usb-storage,bus=xhci.0,drive=stick0,id=stickdev0'],
+    ...['-monitor', `unix:${monitorSocket},server=on,wait=off`],
   ];
   const logStream = createWriteStream(consoleLog);
   bootStarted = Date.now();
@@ -392,6 +430,44 @@ test('the front-panel overlays are on the boot partition and named in config.txt
     'pochta-button.dtbo',
     'pochta-leds.dtbo',
   ]);
+});
+
+test('a USB stick is mounted for backups, writable by the daemon, and gone when pulled', { skip }, async () => {
+  const mounted = await until('the stick mounted at boot', Date.now() + 180_000, async () => (await stickMount()) || undefined);
+  log(`stick: ${mounted}`);
+  const [target, fsType, options] = mounted.split(' ');
+  assert.equal(target, STICK_MOUNT);
+  assert.equal(fsType, 'vfat');
+  const opts = options!.split(',');
+  // The kernel shows umask=0027 as fmask and dmask.
+  for (const o of ['nosuid', 'nodev', 'noexec', 'fmask=0027', 'dmask=0027']) assert.ok(opts.includes(o), `option ${o} in ${options}`);
+  const [uid, gid] = (await ssh('id -u pochta; id -g pochta')).trim().split('\n');
+  assert.ok(opts.includes(`uid=${uid}`) && opts.includes(`gid=${gid}`), `owned by pochta: ${options}`);
+  // As the daemon sees it: inside pochta.service's own mount namespace
+  // (ProtectSystem=strict), as user pochta.
+  const pid = (await ssh('systemctl show -p MainPID --value pochta')).trim();
+  assert.match(pid, /^[1-9]\d*$/);
+  const wrote = await ssh(
+    `sudo nsenter -t ${pid} -m -S ${uid} -G ${gid} sh -c 'mkdir -p ${STICK_MOUNT}/pochta && echo from-the-box > ${STICK_MOUNT}/pochta/probe && cat ${STICK_MOUNT}/pochta/probe' && sync`,
+  );
+  assert.equal(wrote.trim(), 'from-the-box');
+  assert.equal((await ssh('systemctl is-active pochta-usb-mount@sda.service')).trim(), 'active');
+
+  // Pulled without unmounting: no stale mount, no folder left to back up into.
+  log(`pulling the stick: ${(await monitor('device_del stickdev0')).trim().split('\n').pop()}`);
+  await until('the stick unmounted after the pull', Date.now() + 120_000, async () =>
+    (await stickMount()) === '' && (await ssh(`test -e ${STICK_MOUNT} && echo left || echo gone`)).trim() === 'gone' ? true : undefined,
+  );
+  assert.notEqual((await ssh('systemctl is-active pochta-usb-mount@sda.service || true')).trim(), 'active');
+  // What the box wrote reached the stick itself.
+  const { stdout: onStick } = await run('mtype', ['-i', stickImage, '::pochta/probe'], { env: mtoolsEnv });
+  assert.equal(onStick.trim(), 'from-the-box');
+
+  // Plugged in again while the box runs: mounted again, the file still there.
+  await monitor(`drive_add 0 if=none,id=stick1,file=${stickImage},format=raw,cache=writethrough`);
+  await monitor('device_add usb-storage,bus=xhci.0,drive=stick1,id=stickdev1');
+  await until('the stick mounted again after plugging it in', Date.now() + 120_000, async () => (await stickMount()) || undefined);
+  assert.equal((await ssh(`sudo -u pochta cat ${STICK_MOUNT}/pochta/probe`)).trim(), 'from-the-box');
 });
 
 test('the box powers off cleanly', { skip }, async () => {
