@@ -3,14 +3,11 @@
 // rename into place, fsync of the directory, so a rename that survives a crash
 // always names a complete file. Which files are referenced is LevelDB's
 // business (blob:<hash> records); this module only knows files.
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, rename, rm, writeFile } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { FaultInjector, FaultStage } from './faults.ts';
-
-const execFileAsync = promisify(execFile);
+import { Syncfs, SyncfsUnavailable } from './syncfs.ts';
 
 const HASH = /^[0-9a-f]{64}$/;
 const TEMP_DIR = 'tmp';
@@ -82,13 +79,13 @@ export class BlobFiles {
   readonly #writing = new Map<string, Promise<void>>();
 
   /** Whether `sync -f` works here (undefined until tried). */
-  #syncfs: boolean | undefined;
-  readonly #syncCommand: string;
+  #syncfsWorks: boolean | undefined;
+  readonly #syncfs: Syncfs;
 
-  constructor(root: string, faults?: FaultInjector, options: { syncCommand?: string } = {}) {
+  constructor(root: string, faults?: FaultInjector, options: { shell?: string } = {}) {
     this.root = root;
     this.#faults = faults;
-    this.#syncCommand = options.syncCommand ?? 'sync';
+    this.#syncfs = new Syncfs(options.shell === undefined ? {} : { shell: options.shell });
   }
 
   /** Create the directory tree (idempotent) and fsync what was created. */
@@ -154,42 +151,64 @@ export class BlobFiles {
    * Write a body file without fsync (temp file, rename): for bodies already
    * durable in the database, made durable together by syncAll() before the
    * database lets go of them (body-mover.ts). Replaces any file of that name.
+   * On the thread pool (a file creation can wait on the disk's journal for
+   * a long while under load), with the callback API: no FileHandle and no
+   * promise per step.
    */
-  async writeUnsynced(hash: string, body: Uint8Array): Promise<void> {
+  writeUnsynced(hash: string, body: Uint8Array): Promise<void> {
     const tempName = `${hash}.${randomBytes(6).toString('hex')}`;
     const temp = path.join(this.root, TEMP_DIR, tempName);
+    const final = this.path(hash);
     this.#tempsInFlight.add(tempName);
-    try {
-      this.#fault('blob-write');
-      await fs.writeFile(temp, body, { flag: 'wx', mode: 0o640 });
-      this.#fault('blob-rename');
-      await fs.rename(temp, this.path(hash));
-    } catch (err) {
-      await fs.rm(temp, { force: true }).catch(() => undefined);
-      throw err;
-    } finally {
-      this.#tempsInFlight.delete(tempName);
-    }
+    return new Promise<void>((resolve, reject) => {
+      const fail = (err: Error) => {
+        rm(temp, { force: true }, () => {
+          this.#tempsInFlight.delete(tempName);
+          reject(err);
+        });
+      };
+      try {
+        this.#fault('blob-write');
+      } catch (err) {
+        this.#tempsInFlight.delete(tempName);
+        reject(err);
+        return;
+      }
+      writeFile(temp, body, { flag: 'wx', mode: 0o640 }, (writeError) => {
+        if (writeError) return fail(writeError);
+        try {
+          this.#fault('blob-rename');
+        } catch (err) {
+          return fail(err as Error);
+        }
+        rename(temp, final, (renameError) => {
+          if (renameError) return fail(renameError);
+          this.#tempsInFlight.delete(tempName);
+          resolve();
+        });
+      });
+    });
   }
 
   /**
    * Make the files of `hashes` and their names durable. One syncfs(2) of the
-   * file system (coreutils' `sync -f`) writes them all with a single journal
-   * commit, where an fsync per file and per directory would cost two disk
-   * flushes each; without `sync`, each file and directory is fsync'd.
+   * file system (coreutils' `sync -f`, through a shell kept running) writes
+   * them all with a single journal commit, where an fsync per file and per
+   * directory would cost two disk flushes each; without `sync`, each file and
+   * directory is fsync'd.
    */
   async syncAll(hashes: readonly string[]): Promise<void> {
     if (hashes.length === 0) return;
     this.#fault('blob-fsync');
-    if (this.#syncfs !== false) {
+    if (this.#syncfsWorks !== false) {
       try {
-        await execFileAsync(this.#syncCommand, ['-f', this.root]);
-        this.#syncfs = true;
+        await this.#syncfs.sync(this.root);
+        this.#syncfsWorks = true;
         return;
       } catch (err) {
         // only a missing command falls back; a failed sync is a failed sync
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        this.#syncfs = false;
+        if (!(err instanceof SyncfsUnavailable)) throw err;
+        this.#syncfsWorks = false;
       }
     }
     for (const hash of hashes) {
@@ -260,8 +279,9 @@ export class BlobFiles {
     await fs.rm(path.join(this.root, TEMP_DIR, name), { force: true });
   }
 
-  /** Close the directory handles kept for fsync. */
+  /** Close the directory handles kept for fsync and stop the sync shell. */
   async close(): Promise<void> {
+    this.#syncfs.close();
     await Promise.all([...this.#syncers.values()].map((syncer) => syncer.close()));
   }
 

@@ -17,6 +17,9 @@ import type { StoreCore } from './core.ts';
 import { keys } from './keys.ts';
 import type { BlobRecord } from './records.ts';
 
+/** Body files written in parallel by a pass. */
+const WRITES_AT_ONCE = 4;
+
 export interface BodyMoverOptions {
   /** Wait this long after the first new body before a pass, so one syncfs covers many (default 250 ms). */
   readonly delayMs?: number;
@@ -26,6 +29,8 @@ export interface BodyMoverOptions {
   readonly passSize?: number;
   /** After a failed pass, wait this long before the next (default 5 s). */
   readonly retryMs?: number;
+  /** Test hook: runs after a pass made its files durable and before it hands the bodies over to them. */
+  readonly beforeHandOver?: () => Promise<void>;
 }
 
 export class BodyMover {
@@ -34,6 +39,7 @@ export class BodyMover {
   readonly #eagerCount: number;
   readonly #passSize: number;
   readonly #retryMs: number;
+  readonly #beforeHandOver: (() => Promise<void>) | undefined;
   #waiting = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -47,6 +53,7 @@ export class BodyMover {
     this.#eagerCount = options.eagerCount ?? 256;
     this.#passSize = options.passSize ?? 1024;
     this.#retryMs = options.retryMs ?? 5000;
+    this.#beforeHandOver = options.beforeHandOver;
   }
 
   /** A body was committed into the database (or bodies may wait there, as at open). */
@@ -108,20 +115,23 @@ export class BodyMover {
     if (hashes.length === 0) return 0;
     if (hashes.length === this.#passSize) this.#waiting += 1; // more than one pass's worth: go on after this one
     const written: string[] = [];
-    for (const hash of hashes) {
+    const write = async (hash: string): Promise<void> => {
       // A collection of an earlier incarnation of this body still running
       // could unlink the file just written: leave it for the next pass. (One
       // that starts later sees the record, which is committed, and leaves it.)
       if (core.isUnlinking(hash)) {
         this.#waiting += 1;
-        continue;
+        return;
       }
       const bytes = core.readInlineBody(hash);
-      if (bytes === undefined) continue; // deleted since the listing
+      if (bytes === undefined) return; // deleted since the listing
       await core.blobs.writeUnsynced(hash, bytes);
       written.push(hash);
-    }
+    };
+    // a few at a time on the thread pool: enough to keep it busy, not enough to crowd out the commits' fsync
+    for (let i = 0; i < hashes.length; i += WRITES_AT_ONCE) await Promise.all(hashes.slice(i, i + WRITES_AT_ONCE).map(write));
     await core.blobs.syncAll(written);
+    await this.#beforeHandOver?.();
     await core.mutate(async (tx) => {
       for (const hash of written) {
         const record = await tx.get<BlobRecord>(keys.blob(hash));

@@ -216,15 +216,19 @@ export class StoreCore {
           tx.del(keys.bodyText(hash));
           tx.del(keys.bodyHead(hash));
           tx.del(keys.searchSignature(hash));
-          // a body still in the database goes with this batch; a file (also one
-          // the mover may be writing for it) is unlinked once the batch is durable
           if (record.inline) {
+            // A body still in the database goes with this batch. A file the
+            // mover may be writing for it is not unlinked here: the mover
+            // collects it when it finds the record gone. Unlinking it now could
+            // remove the file of a later incarnation of the same bytes (the
+            // same draft saved again) that the mover is about to hand over to.
             tx.del(keys.bodyData(hash));
             tx.afterCommit.push(() => {
               this.inlineBytes -= record.size;
             });
+          } else {
+            tx.afterCommit.push(() => this.collect(hash));
           }
-          tx.afterCommit.push(() => this.collect(hash));
         }
       } else if (record) {
         tx.put(keys.blob(hash), { ...record, refs } satisfies BlobRecord);

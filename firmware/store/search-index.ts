@@ -59,12 +59,46 @@ function trigramHash(a: number, b: number, c: number): number {
   return fmix(Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ 0x5bd1e995, 0x85ebca77) ^ Math.imul(c ^ 0x27d4eb2f, 0xc2b2ae3d));
 }
 
-/** Distinct trigram hashes of a string. */
-function trigramsOf(text: string): Set<number> {
-  const out = new Set<number>();
-  for (let i = 0; i + 2 < text.length; i++) {
-    out.add(trigramHash(text.charCodeAt(i), text.charCodeAt(i + 1), text.charCodeAt(i + 2)));
+/**
+ * Distinct trigram hashes of a string. An open-addressing table in a typed
+ * array rather than a Set: this runs for every delivered body on the store's
+ * thread, and a Set of ten thousand numbers cost about half a millisecond.
+ */
+function trigramsOf(text: string): Uint32Array {
+  const n = Math.max(0, text.length - 2);
+  if (n === 0) return new Uint32Array(0);
+  let size = 16;
+  while (size < n * 2) size *= 2;
+  const mask = size - 1;
+  // 0 marks an empty slot, so a hash of 0 is kept in `zero`
+  const table = new Uint32Array(size);
+  let zero = false;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const h = trigramHash(text.charCodeAt(i), text.charCodeAt(i + 1), text.charCodeAt(i + 2));
+    if (h === 0) {
+      if (!zero) {
+        zero = true;
+        count++;
+      }
+      continue;
+    }
+    let slot = h & mask;
+    for (;;) {
+      const seen = table[slot]!;
+      if (seen === h) break;
+      if (seen === 0) {
+        table[slot] = h;
+        count++;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
   }
+  const out = new Uint32Array(count);
+  let k = 0;
+  if (zero) out[k++] = 0;
+  for (let i = 0; i < size; i++) if (table[i] !== 0) out[k++] = table[i]!;
   return out;
 }
 
@@ -112,7 +146,7 @@ export function joinBodyInfo(info: BodyInfo | undefined, text: string | undefine
 export function signatureOf(info: BodyInfo | undefined): string {
   if (info?.text === undefined || !textComplete(info)) return UNINDEXED;
   const hashes = trigramsOf(info.text);
-  const bytes = Math.max(MIN_BYTES, Math.ceil((hashes.size * BITS_PER_TRIGRAM) / 24) * 3);
+  const bytes = Math.max(MIN_BYTES, Math.ceil((hashes.length * BITS_PER_TRIGRAM) / 24) * 3);
   const bits = bytes * 8;
   const filter = Buffer.alloc(bytes);
   for (const h of hashes) {
