@@ -5,7 +5,8 @@ export type { Board, BoardState, ButtonEdge, DriverName, LedView, PressKind as S
 export { isSimBoard } from './board.ts';
 export type { Button, ButtonOptions, PressKind } from './button.ts';
 export { createButton } from './button.ts';
-export { configTxtLines } from './config-txt.ts';
+export type { FrontPanelMode } from './config-txt.ts';
+export { configTxtLines, PANEL_OVERLAYS, parseFrontPanelMode } from './config-txt.ts';
 export type { CreateBoardOptions, DriverChoice, DriverProbe } from './create-board.ts';
 export { createBoard, probeDrivers } from './create-board.ts';
 export type { FrontPanel, FrontPanelOptions } from './front-panel.ts';

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import {
   closeSync,
   constants,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -22,6 +23,7 @@ import { after, test } from 'node:test';
 import {
   type ButtonEdge,
   createBoard,
+  createKernelBoard,
   EV_KEY,
   EV_SYN,
   encodeInputEvent,
@@ -29,6 +31,7 @@ import {
   inputEventSize,
   loadPinmap,
 } from '../../firmware/gpio/index.ts';
+import { fakeClock } from '../unit/gpio/fake-clock.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pochta-kernel-gpio-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -47,6 +50,9 @@ function fakeLed(label: string): string {
   writeFileSync(join(dir, 'brightness'), '0');
   writeFileSync(join(dir, 'max_brightness'), '255');
   writeFileSync(join(dir, 'trigger'), '[none] kbd-scrolllock timer oneshot heartbeat default-on');
+  // Made by the kernel when the trigger becomes `timer` (the driver never creates files).
+  writeFileSync(join(dir, 'delay_on'), '500');
+  writeFileSync(join(dir, 'delay_off'), '500');
   return dir;
 }
 
@@ -146,9 +152,115 @@ test('without the kernel devices the board falls back and says why', async () =>
   const board = await createBoard({ pinmap, paths: gpioPaths({ ...paths, ledsClass: join(root, 'nothing') }) });
   try {
     assert.equal(board.driver, 'sim');
-    assert.match(board.state().reason ?? '', /kernel: no kernel LED .*gpio-led overlay/);
+    assert.match(
+      board.state().reason ?? '',
+      /kernel: no kernel LED .*\(pochta-leds overlay not loaded: dtoverlay=pochta-leds in config\.txt\)/,
+    );
     assert.match(board.state().reason ?? '', /sysfs: not a Raspberry Pi/);
   } finally {
     await board.close();
   }
+});
+
+// --- delay_on/delay_off handed over late, or never --------------------------
+
+/** A tree with the two LEDs only (no button), driven on a fake clock. */
+function ledTree(name: string) {
+  const base = join(root, name);
+  const treePaths = gpioPaths({ ...paths, ledsClass: join(base, 'leds'), inputClass: join(base, 'input'), inputDev: join(base, 'dev') });
+  const dirs = {
+    green: join(treePaths.ledsClass, pinmap['led.green'].kernel.led),
+    red: join(treePaths.ledsClass, pinmap['led.red'].kernel.led),
+  };
+  for (const dir of Object.values(dirs)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'brightness'), '0');
+    writeFileSync(join(dir, 'max_brightness'), '1');
+    writeFileSync(join(dir, 'trigger'), '[none] timer heartbeat');
+  }
+  const clock = fakeClock();
+  const warnings: string[] = []; // about the LEDs (this tree has no button, which is warned about too)
+  const note = (_o: object, msg: string) => {
+    if (/LED/.test(msg)) warnings.push(msg);
+  };
+  const log = { warn: note, error: note };
+  const board = createKernelBoard({
+    pinmap,
+    paths: treePaths,
+    now: clock.now,
+    timers: clock.timers,
+    log,
+    delayRetry: { attempts: 4, intervalMs: 25 },
+  });
+  return { board, clock, dirs, warnings };
+}
+
+test('delay files that appear a moment after trigger=timer (udev) are written on a retry', async () => {
+  const { board, clock, dirs, warnings } = ledTree('late-udev');
+  board.setLed('led.red', 'blink-fast');
+  assert.equal(read(dirs.red, 'trigger'), 'timer');
+  assert.equal(existsSync(join(dirs.red, 'delay_on')), false, 'never created by the driver');
+  clock.advance(50); // two retries failed
+  writeFileSync(join(dirs.red, 'delay_on'), '500'); // udev hands them over
+  writeFileSync(join(dirs.red, 'delay_off'), '500');
+  clock.advance(25);
+  assert.equal(read(dirs.red, 'delay_on'), '150');
+  assert.equal(read(dirs.red, 'delay_off'), '150');
+  assert.equal(read(dirs.red, 'trigger'), 'timer', 'the kernel blinks, not us');
+  assert.equal(clock.pending(), 0, 'nothing left running');
+  assert.deepEqual(warnings, []);
+  await board.close();
+});
+
+test('delay files that stay unwritable: the LED blinks in software, logged once, stopped by the next pattern', async () => {
+  const { board, clock, dirs, warnings } = ledTree('no-udev');
+  board.setLed('led.green', 'blink-slow');
+  clock.advance(4 * 25); // every retry failed
+  assert.equal(read(dirs.green, 'trigger'), 'none', 'software blinking takes the trigger off');
+  assert.equal(read(dirs.green, 'brightness'), '1');
+  clock.advance(500);
+  assert.equal(read(dirs.green, 'brightness'), '0');
+  clock.advance(500);
+  assert.equal(read(dirs.green, 'brightness'), '1');
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /blinking in software/);
+  // Another blink pattern: the timer is tried again (udev may have caught up), then software.
+  board.setLed('led.green', 'blink-rapid');
+  clock.advance(4 * 25);
+  assert.equal(read(dirs.green, 'brightness'), '1');
+  clock.advance(50);
+  assert.equal(read(dirs.green, 'brightness'), '0');
+  assert.equal(warnings.length, 1, 'logged once per LED');
+  board.setLed('led.green', 'on');
+  assert.equal(read(dirs.green, 'brightness'), '1');
+  clock.advance(2000);
+  assert.equal(read(dirs.green, 'brightness'), '1', 'no blink timer left');
+  assert.equal(clock.pending(), 0);
+  await board.close();
+  assert.equal(read(dirs.green, 'brightness'), '0');
+});
+
+test('a new pattern while the delays are still being retried cancels the retry', async () => {
+  const { board, clock, dirs } = ledTree('cancelled');
+  board.setLed('led.red', 'blink-fast');
+  board.setLed('led.red', 'on');
+  writeFileSync(join(dirs.red, 'delay_on'), '500');
+  writeFileSync(join(dirs.red, 'delay_off'), '500');
+  clock.advance(1000);
+  assert.equal(read(dirs.red, 'delay_on'), '500', 'the stale retry did not write');
+  assert.equal(read(dirs.red, 'trigger'), 'none');
+  assert.equal(read(dirs.red, 'brightness'), '1');
+  assert.equal(clock.pending(), 0);
+  await board.close();
+});
+
+test('delay files owned by root (EACCES) count as not handed over yet', async (t) => {
+  if (process.getuid?.() === 0) return t.skip('root writes a 0444 file anyway; the missing-file tests cover the protocol');
+  const { board, clock, dirs } = ledTree('eacces');
+  for (const f of ['delay_on', 'delay_off']) writeFileSync(join(dirs.red, f), '500', { mode: 0o444 });
+  board.setLed('led.red', 'blink-fast');
+  clock.advance(4 * 25);
+  assert.equal(read(dirs.red, 'trigger'), 'none');
+  assert.equal(read(dirs.red, 'delay_on'), '500');
+  await board.close();
 });

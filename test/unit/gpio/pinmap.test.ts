@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isPochtaError } from '../../../firmware/errors.ts';
-import { configTxtLines } from '../../../firmware/gpio/config-txt.ts';
+import { configTxtLines, parseFrontPanelMode } from '../../../firmware/gpio/config-txt.ts';
 import { loadPinmap, parsePinmap } from '../../../firmware/gpio/pinmap.ts';
 
 test('hardware/pinmap.json is valid and its header pins agree with the BCM lines', () => {
@@ -18,29 +18,37 @@ test('hardware/pinmap.json is valid and its header pins agree with the BCM lines
   assert.notEqual(map.button.kernel.keycode, 116);
 });
 
-test('config.txt lines: watchdog, safe pin states, both LEDs and the key from the pin map', () => {
+test("config.txt lines: watchdog, safe pin states from the pin map, the image's own overlays (commented out for sysfs)", () => {
   assert.deepEqual(configTxtLines(loadPinmap()), [
     '# Pochta front panel, generated from hardware/pinmap.json (firmware/gpio/config-txt.ts)',
     'dtparam=watchdog=on',
     'gpio=17=op,dl,pn',
     'gpio=27=op,dl,pn',
     'gpio=22=ip,pu',
-    'dtoverlay=gpio-led,gpio=17,label=pochta:green,trigger=timer',
-    'dtoverlay=gpio-led,gpio=27,label=pochta:red,trigger=none',
-    'dtoverlay=gpio-key,gpio=22,active_low=1,gpio_pull=2,keycode=148,label=pochta-button',
+    '# Pins driven through sysfs GPIO; the kernel LED/key devices (hardware/overlays/*.dts) need these two lines: build-image.sh --front-panel kernel',
+    '#dtoverlay=pochta-leds',
+    '#dtoverlay=pochta-button',
   ]);
+  const kernel = configTxtLines(loadPinmap(), 'kernel');
+  assert.deepEqual(kernel.slice(-2), ['dtoverlay=pochta-leds', 'dtoverlay=pochta-button']);
+  // Debian ships no gpio-led / gpio-key overlay: never named, in either mode.
+  assert.ok(![...kernel, ...configTxtLines(loadPinmap(), 'sysfs')].some((l) => /gpio-(led|key)\b/.test(l)));
 });
 
-test('config.txt lines follow an active-low LED and an active-high button with pull-down', () => {
+test('config.txt pin states follow an active-low LED and an active-high button with pull-down', () => {
   const raw = structuredClone(JSON.parse(JSON.stringify(loadPinmap())));
   raw['led.red'].active = 'low';
   raw.button.active = 'high';
   raw.button.pull = 'down';
-  const lines = configTxtLines(parsePinmap(raw));
+  const lines = configTxtLines(parsePinmap(raw), 'kernel');
   assert.ok(lines.includes('gpio=27=op,dh,pn'));
-  assert.ok(lines.includes('dtoverlay=gpio-led,gpio=27,label=pochta:red,trigger=none,active_low=1'));
   assert.ok(lines.includes('gpio=22=ip,pd'));
-  assert.ok(lines.includes('dtoverlay=gpio-key,gpio=22,active_low=0,gpio_pull=1,keycode=148,label=pochta-button'));
+});
+
+test('--front-panel parsing', () => {
+  assert.equal(parseFrontPanelMode([]), 'sysfs');
+  assert.equal(parseFrontPanelMode(['--front-panel', 'kernel']), 'kernel');
+  assert.throws(() => parseFrontPanelMode(['--front-panel', 'gpiod']), /sysfs\|kernel/);
 });
 
 test('malformed pin maps are refused with BAD_CONFIG and a reason', () => {
