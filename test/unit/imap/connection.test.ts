@@ -364,6 +364,19 @@ describe('imap connection: mailbox commands on the store', () => {
     c.write(`a5 APPEND Drafts {${1024 * 1024 + 1}}\r\n`);
     assert.equal(await c.response(), 'a5 NO [TOOBIG] Literal too big');
     assert.deepEqual(await c.command('APPEND Drafts (\\Recent) {1+}\r\nx', 'a6'), ['a6 BAD Invalid flag']);
+    // bare LF line ends are stored as CRLF (as SMTP stores them); a literal8 is kept byte for byte
+    const sloppy = 'Subject: lf\n\nline\n';
+    assert.deepEqual(await c.command(`APPEND Drafts {${sloppy.length}+}\r\n${sloppy}`, 'a7'), [
+      `a7 OK [APPENDUID ${box.uidValidity} 3] APPEND completed`,
+    ]);
+    const binary = 'Subject: bin\r\n\r\n\x01\n\x02\r';
+    assert.deepEqual(await c.command(`APPEND Drafts ~{${binary.length}+}\r\n${binary}`, 'a8'), [
+      `a8 OK [APPENDUID ${box.uidValidity} 4] APPEND completed`,
+    ]);
+    const [, , lf, bin] = await f.store.listMessages(box.id);
+    assert.equal(Buffer.from((await f.store.readBody(lf!.blobId))!).toString(), 'Subject: lf\r\n\r\nline\r\n');
+    assert.equal(lf!.size, 'Subject: lf\r\n\r\nline\r\n'.length);
+    assert.equal(Buffer.from((await f.store.readBody(bin!.blobId))!).toString('latin1'), binary);
     c.close();
   });
 
