@@ -1,5 +1,5 @@
 // The Board seam: LEDs and the button by logical name. Drivers: `kernel`
-// (gpio-led / gpio-key devices), `sysfs` (onoff on /sys/class/gpio) and `sim`.
+// (LED class and gpio-keys devices of the pochta-leds / pochta-button overlays), `sysfs` (onoff on /sys/class/gpio) and `sim`.
 
 import type { LedPattern } from './patterns.ts';
 import type { LedName } from './pinmap.ts';

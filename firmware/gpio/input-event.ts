@@ -1,7 +1,7 @@
 // Linux evdev events as read from /dev/input/eventN, without native code:
 // struct input_event is { struct timeval time; __u16 type; __u16 code; __s32 value; },
 // 24 bytes on 64-bit userspace (two 8-byte time fields), 16 bytes on 32-bit.
-// Also finds which eventN is the gpio-key device for our key code.
+// Also finds which eventN is the gpio-keys device for our key code.
 
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';

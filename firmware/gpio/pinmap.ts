@@ -24,12 +24,12 @@ export interface PinSpec {
 }
 
 export interface LedPin extends PinSpec {
-  /** Name under /sys/class/leds given by the gpio-led overlay's `label`, and its boot-time trigger. */
+  /** Name under /sys/class/leds (the label in hardware/overlays/pochta-leds.dts), and its boot-time trigger. */
   readonly kernel: { readonly led: string; readonly defaultTrigger: string };
 }
 
 export interface ButtonPin extends PinSpec {
-  /** gpio-key overlay settings: the key's label and the key code its input device reports. */
+  /** pochta-button overlay settings (gpio-keys): the key's label and the key code its input device reports. */
   readonly kernel: { readonly keyLabel: string; readonly keycode: number; readonly keyName: string };
 }
 

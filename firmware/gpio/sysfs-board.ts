@@ -1,5 +1,5 @@
 // The `sysfs` driver: the legacy /sys/class/gpio interface through the onoff
-// package, for a Pi whose image does not load the gpio-led / gpio-key
+// package, for a Pi whose image does not load the pochta-leds / pochta-button
 // overlays. Patterns are timed in software here (they stop if the daemon
 // stalls; the kernel driver does not have that weakness).
 

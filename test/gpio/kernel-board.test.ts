@@ -1,6 +1,6 @@
 // The kernel driver against a fake /sys/class/leds, /sys/class/input and
-// /dev/input: LED files as the gpio-led overlay makes them, and a FIFO as the
-// gpio-key event device, fed the 24-byte events a real key press produces.
+// /dev/input: LED files as the pochta-leds overlay makes them, and a FIFO as the
+// pochta-button (gpio-keys) event device, fed the 24-byte events a real key press produces.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
