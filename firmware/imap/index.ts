@@ -10,6 +10,12 @@
 // the blob bytes it needs (message-content.ts); SEARCH evaluates in
 // search/evaluate.ts, and a search index can narrow BODY/TEXT through the
 // searchCandidates seam (search/candidates.ts, ImapDeps.searchCandidates).
+// Each listener thread keeps the listings of recently used mailboxes
+// (message-cache.ts, fed by the change feed, checked against the mailbox
+// record on every use) and selected header fields per body (header-cache.ts);
+// the first-sync FETCH of metadata and header fields is written straight to
+// bytes from them (fetch-quick.ts). Both survive a restart as listener cache
+// records in the store (fields-record.ts, MessageCache.save).
 
 export type { SetTimer } from '../net/timers.ts';
 export { COMMANDS, commandTable } from './commands/index.ts';
