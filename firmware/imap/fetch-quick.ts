@@ -102,7 +102,14 @@ export async function quickFetch(
     batches.push(metas.slice(start, end));
     start = end;
   }
-  const load = (batch: readonly MessageMeta[]) => Promise.all(fieldItems.map((item) => loadFields(deps, item, batch)));
+  // A message's response after its number depends only on the message
+  // record (replaced when its flags change) and the items asked: kept with
+  // the listing's records, a repeated first sync writes two strings a message.
+  const shape = items.map((i) => i.key).join(' ');
+  const keepTails = deps.listing !== undefined;
+  // messages whose response is kept need no fields
+  const kept = (meta: MessageMeta) => keepTails && deps.messages.responseTail(meta, shape) !== undefined;
+  const load = (batch: readonly MessageMeta[]) => Promise.all(fieldItems.map((item) => loadFields(deps, item, batch, kept)));
   // Loads run AHEAD batches in front: the store reads one while it selects
   // the fields of another and this thread writes a third.
   const loads: Array<Promise<LoadedFields[]> | undefined> = [];
@@ -126,11 +133,6 @@ export async function quickFetch(
   }
   let readFromStore = 0;
   for (let b = 0; b < AHEAD; b++) startLoad(b);
-  // A message's response after its number depends only on the message
-  // record (replaced when its flags change) and the items asked: kept with
-  // the listing's records, a repeated first sync writes two strings a message.
-  const shape = items.map((i) => i.key).join(' ');
-  const keepTails = deps.listing !== undefined;
   let written: Promise<void> | undefined;
   // the view's index of the message being answered: both lists ascend, so it only moves forward
   const viewUids = view.uids;
@@ -271,11 +273,12 @@ async function loadFields(
   deps: QuickFetchDeps,
   item: Extract<QuickItem, { kind: 'fields' }>,
   batch: readonly MessageMeta[],
+  kept: (meta: MessageMeta) => boolean,
 ): Promise<LoadedFields> {
   const fresh = new Map<string, string>();
   const known = deps.headers.entries(item.listKey);
   const missing = new Set<string>();
-  for (const meta of batch) if (known?.get(meta.blobId) === undefined) missing.add(meta.blobId);
+  for (const meta of batch) if (known?.get(meta.blobId) === undefined && !kept(meta)) missing.add(meta.blobId);
   if (missing.size === 0) return { fresh, known };
   const unique = [...missing];
   const packed = await deps.store.getHeaderFields(unique, item.names, item.not);
