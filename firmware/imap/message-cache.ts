@@ -19,6 +19,9 @@ import { formatDateTime } from './syntax/dates.ts';
 
 const DAY_MS = 86_400_000;
 
+/** Characters of quick FETCH responses kept with the listed records (fetch-quick.ts), per listener thread. */
+export const DEFAULT_MAX_RESPONSE_CHARS = 16 * 1024 * 1024;
+
 /**
  * Messages kept over all mailboxes (about 160 bytes each; each IMAP listener
  * thread has its own cache); the least recently used mailbox goes first.
@@ -114,6 +117,8 @@ interface Entry {
   version: number;
   /** SELECT's summary of the listing as it is now; dropped by every change. */
   summary: SelectSummary | undefined;
+  /** Characters of quick FETCH responses kept for this listing's records. */
+  tailChars: number;
 }
 
 function sameState(entry: Entry, mailbox: Mailbox): boolean {
@@ -139,12 +144,16 @@ export class MessageCache {
   private readonly tails = new WeakMap<MessageMeta, { readonly shape: string; readonly text: string }>();
   /** Events told per mailbox, cached or not: a listing read while one came is not trusted. */
   private readonly told = new Map<string, number>();
+  /** Characters of kept quick FETCH responses over all listings, at most maxTailChars. */
+  private tailChars = 0;
+  private readonly maxTailChars: number;
   /** Mailboxes this thread knows to have a fields record (fields-record.ts), dropped at their next expunge. */
   private readonly fieldsRecords = new Set<string>();
 
-  constructor(store: MailStore, options: { readonly maxMessages?: number } = {}) {
+  constructor(store: MailStore, options: { readonly maxMessages?: number; readonly maxResponseChars?: number } = {}) {
     this.store = store;
     this.maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
+    this.maxTailChars = options.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS;
   }
 
   /**
@@ -189,6 +198,7 @@ export class MessageCache {
       pendingFrom: undefined,
       version: 0,
       summary: undefined,
+      tailChars: 0,
     };
     this.forget(mailbox.id);
     if (messages.length <= this.maxMessages) {
@@ -268,6 +278,7 @@ export class MessageCache {
     this.unsubscribe = undefined;
     this.entries.clear();
     this.size = 0;
+    this.tailChars = 0;
   }
 
   /** A kept record's quick FETCH response after `* n FETCH (` for these items, when one was kept. */
@@ -278,6 +289,12 @@ export class MessageCache {
 
   /** Keep a record's response for the next FETCH of the same items (one shape per record). */
   keepResponseTail(meta: MessageMeta, shape: string, text: string): void {
+    // Counted against the record's listing until that listing goes (a
+    // response replaced with its record still counts: an upper bound).
+    const entry = this.entries.get(meta.mailboxId);
+    if (entry === undefined || this.tailChars + text.length > this.maxTailChars) return;
+    entry.tailChars += text.length;
+    this.tailChars += text.length;
     this.tails.set(meta, { shape, text });
   }
 
@@ -434,6 +451,7 @@ export class MessageCache {
     const entry = this.entries.get(mailboxId);
     if (entry === undefined) return;
     this.entries.delete(mailboxId);
+    this.tailChars -= entry.tailChars;
     this.size -= entry.messages.length;
   }
 

@@ -140,6 +140,21 @@ describe('the listener message cache', () => {
     await assert.rejects(store.setListenerCache('x'.repeat(201), 1), { code: 'INVALID_ARGUMENT' });
   });
 
+  it('keeps quick FETCH responses with listed records, within its bound and until a record changes', async () => {
+    const cache = new MessageCache(store, { maxResponseChars: 100 });
+    const listing = (await cache.listingById(inbox))!;
+    const [a, b] = listing.messages;
+    cache.keepResponseTail(a!, 'UID', 'x'.repeat(60));
+    cache.keepResponseTail(b!, 'UID', 'y'.repeat(60));
+    assert.equal(cache.responseTail(a!, 'UID'), 'x'.repeat(60));
+    assert.equal(cache.responseTail(a!, 'FLAGS'), undefined, 'another shape');
+    assert.equal(cache.responseTail(b!, 'UID'), undefined, 'over the bound');
+    await store.setFlags(inbox, [a!.uid], 'add', ['$Changed']);
+    const after = (await cache.listingById(inbox))!;
+    assert.equal(cache.responseTail(after.messages[0]!, 'UID'), undefined, 'a changed record has no kept response');
+    cache.close();
+  });
+
   it('formats INTERNALDATE as formatDateTime does', () => {
     const cache = new MessageCache(store);
     const dates = [0, -1, -86_400_001, 951_868_799_999, Date.UTC(2024, 1, 29, 23, 59, 59, 999), 253_402_300_799_000];
