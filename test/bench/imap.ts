@@ -73,8 +73,8 @@
 // most of that is not these caches (an idle daemon with only the IMAP
 // listener is 221 MiB before any session; SELECT adds ~4 MiB, the first
 // header FETCH ~20 MiB of caches and garbage). Each IMAP listener thread
-// (imap, imaps) keeps at most 100,000 listed messages (~160 bytes each) and
-// 16 MB of header fields. The ~2.6 MiB "per logged-in session" is scrypt's
+// (imap, imaps) keeps at most 100,000 listed messages (~160 bytes each),
+// 16 MB of header fields and 16 M characters of kept FETCH responses. The ~2.6 MiB "per logged-in session" is scrypt's
 // 16 MiB per LOGIN in glibc pool-thread arenas (MALLOC_MMAP_THRESHOLD_ in
 // pochta.service is the fix), not per session.
 import { Buffer } from 'node:buffer';
