@@ -8,7 +8,7 @@
 // same load goes there too and the ratio is printed. The load comes from this
 // process, so neither server shares its event loop with the clients.
 
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dataBlock, Transcript } from '../smtp/helpers/transcript.ts';
 import { startDaemon } from '../support/daemon.ts';
@@ -101,6 +101,14 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/** CPU seconds a process has used (all its threads), from /proc: the load of the machine does not change it. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the line, in clock ticks (100 per second on Linux)
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function row(name: string, r: Result, ref?: Result): string {
   const ratio = ref ? `  x${(r.perSecond / ref.perSecond).toFixed(2)}` : '';
   return `${name.padEnd(9)} ${String(r.clients).padStart(3)} clients  ${r.perSecond.toFixed(1).padStart(7)} msg/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  (${r.messages} messages)${ratio}`;
@@ -133,11 +141,13 @@ export default async function bench(args: string[]): Promise<void> {
       'pochta: 250 = in the mailbox; postfix: 250 = in its queue; →dovecot: postfix accepted until Dovecot stored all (the ratio is against this)',
     );
     for (const clients of LEVELS) {
+      const cpuBefore = await cpuSeconds(daemon.pid);
       const ours = await load(port, clients, seconds, (i) => `u${i % USERS}@example.test`);
+      const cpu = (await cpuSeconds(daemon.pid)) - cpuBefore;
       const before = refUp ? await referenceDelivered() : 0;
       const accepted = refUp ? await load(20025, clients, seconds, (i) => `user${1 + (i % 2)}@interop.test`) : undefined;
       const ref = accepted ? await endToEnd(accepted, before) : undefined;
-      console.log(row('pochta', ours, ref));
+      console.log(`${row('pochta', ours, ref)}  cpu ${((cpu * 1000) / Math.max(1, ours.messages)).toFixed(2)} ms/msg`);
       if (accepted && ref) {
         console.log(row('postfix', accepted));
         console.log(row('→dovecot', ref));
