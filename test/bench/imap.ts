@@ -21,21 +21,21 @@
 // The Dovecot mailbox is kept between runs (reloaded when the corpus changes);
 // POCHTA_BENCH_MTA_ROOT moves it.
 //
-// Figures of 2026-11-27 23:14 (`npm run bench -- imap 10000 3`, 2-core dev VM
-// shared with other jobs, load average 7-9, a QEMU image test among them:
+// Figures of 2026-11-27 23:19 (`npm run bench -- imap 10000 3`, 2-core dev VM
+// shared with other jobs, load average 12-17, a QEMU image test among them:
 // expect +-50%). "first" is the first-sync work before this run's changes,
 // "now" this run, one side-by-side run:
 //
 //   median                          first     now      dovecot   now/dovecot
-//   connect+LOGIN, warm              60 ms    173 ms      21 ms   (scrypt vs PLAIN; load)
-//   SELECT INBOX, cold               41 ms     39 ms     0.6 ms
-//   SELECT INBOX, warm              4.0 ms     12 ms     0.7 ms   (1-2 ms over 20 fresh connections, dev loop)
-//   header FETCH 1:*, cold          582 ms    202 ms     197 ms   1.03x; cold/warm 4.1 (first sync ever: 1073 ms)
-//   header FETCH 1:*, warm          476 ms     50 ms     149 ms   0.33x (goal < 0.7x: met)
-//   SEARCH BODY (100 hits)          415 ms    302 ms    4798 ms   15.9x faster (12-28x over the day's runs)
-//   SEARCH TEXT (100 hits)          347 ms     88 ms    4271 ms
-//   FETCH 100 x BODY.PEEK[]          75 ms     22 ms     5.7 ms   (now with RFC822.SIZE, every literal checked)
-//   RSS, 50 sessions in INBOX       318 MiB   310 MiB   277 MiB
+//   connect+LOGIN, warm              60 ms     86 ms      17 ms   (scrypt vs PLAIN)
+//   SELECT INBOX, cold               41 ms     38 ms     0.7 ms
+//   SELECT INBOX, warm              4.0 ms    4.8 ms     0.6 ms   (1-2 ms over 20 fresh connections, dev loop)
+//   header FETCH 1:*, cold          582 ms    159 ms     115 ms   1.37x; cold/warm 3.4 (first sync ever: 466 ms)
+//   header FETCH 1:*, warm          476 ms     47 ms     111 ms   0.43x (goal < 0.7x: met)
+//   SEARCH BODY (100 hits)          415 ms    175 ms    2628 ms   15x faster (12-28x over the day's runs)
+//   SEARCH TEXT (100 hits)          347 ms     83 ms    2368 ms
+//   FETCH 100 x BODY.PEEK[]          75 ms     19 ms     4.8 ms   (now with RFC822.SIZE, every literal checked)
+//   RSS, 50 sessions in INBOX       318 MiB   365 MiB   278 MiB   (310-365 MiB over the day's runs)
 //
 // What changed (profiles: --cpu-prof on the daemon, windows of one command):
 // - The listener thread keeps the listings of recently used mailboxes
