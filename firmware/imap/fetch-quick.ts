@@ -127,7 +127,10 @@ export async function quickFetch(
     let missing = 0;
     for (const meta of metas) if (known?.get(meta.blobId) === undefined) missing++;
     if (missing >= RECORD_MIN) {
-      const taken = await restoreFields(deps.store, deps.headers, view.mailboxId, single.listKey, deps.listing).catch(() => 0);
+      const taken = await restoreFields(deps.store, deps.headers, view.mailboxId, single.listKey, deps.listing, {
+        messages: deps.messages,
+        shape,
+      }).catch(() => 0);
       if (taken > 0) deps.messages.noteFieldsRecord(view.mailboxId);
     }
   }
@@ -172,7 +175,7 @@ export async function quickFetch(
     // a first sync: keep its fields for the one after the next restart (not waited for)
     const { store, headers, messages, listing } = deps;
     const mailboxId = view.mailboxId;
-    void saveFields(store, headers, mailboxId, single.listKey, listing)
+    void saveFields(store, headers, mailboxId, single.listKey, listing, { messages, shape })
       .then(() => messages.noteFieldsRecord(mailboxId))
       .catch(() => undefined);
   }

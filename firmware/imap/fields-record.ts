@@ -12,6 +12,7 @@
 
 import type { MailStore, MessageMeta } from '../store/types.ts';
 import type { HeaderFieldsCache } from './header-cache.ts';
+import type { MessageCache } from './message-cache.ts';
 
 /** A FETCH that had to read at least this many bodies' fields from the store writes the record. */
 export const RECORD_MIN = 1000;
@@ -25,6 +26,32 @@ interface FieldsRecord {
   /** The selected fields of each body, latin1, one after the other. */
   readonly values: string;
   readonly lengths: readonly number[];
+  /**
+   * The whole responses the FETCH wrote (fetch-quick.ts), after `* n FETCH (`,
+   * for the items `shape`, by UID and the modseq the message had: one is used
+   * only for a message with that modseq still (its flags then are the same).
+   */
+  readonly responses?: {
+    readonly shape: string;
+    readonly uids: readonly number[];
+    readonly modseqs: readonly number[];
+    readonly texts: string;
+    readonly lengths: readonly number[];
+  };
+}
+
+function validResponses(value: unknown): value is NonNullable<FieldsRecord['responses']> {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return (
+    typeof r.shape === 'string' &&
+    typeof r.texts === 'string' &&
+    Array.isArray(r.uids) &&
+    Array.isArray(r.modseqs) &&
+    Array.isArray(r.lengths) &&
+    r.uids.length === r.lengths.length &&
+    r.modseqs.length === r.lengths.length
+  );
 }
 
 function isRecord(value: unknown): value is FieldsRecord {
@@ -48,6 +75,7 @@ export async function restoreFields(
   mailboxId: string,
   listKey: string,
   listing: readonly MessageMeta[],
+  responses?: { readonly messages: MessageCache; readonly shape: string },
 ): Promise<number> {
   const record = await store.getListenerCache(recordName(mailboxId));
   if (record === undefined) return 0;
@@ -77,8 +105,31 @@ export async function restoreFields(
     }
     at += length;
   }
-  if (stale) await dropFields(store, mailboxId);
+  if (stale) {
+    await dropFields(store, mailboxId);
+    return taken;
+  }
+  if (responses !== undefined && validResponses(record.responses) && record.responses.shape === responses.shape) {
+    restoreResponses(record.responses, listing, responses.messages);
+  }
   return taken;
+}
+
+/** Keep the record's responses for the listed messages whose modseq is still the one they were written at. */
+function restoreResponses(kept: NonNullable<FieldsRecord['responses']>, listing: readonly MessageMeta[], messages: MessageCache): void {
+  let j = 0;
+  let at = 0;
+  for (let i = 0; i < kept.uids.length; i++) {
+    const length = kept.lengths[i]!;
+    if (!Number.isSafeInteger(length) || length < 0 || at + length > kept.texts.length) return;
+    const uid = kept.uids[i]!;
+    while (j < listing.length && listing[j]!.uid < uid) j++;
+    const meta = listing[j];
+    if (meta !== undefined && meta.uid === uid && meta.modseq === kept.modseqs[i]) {
+      messages.keepResponseTail(meta, kept.shape, kept.texts.slice(at, at + length));
+    }
+    at += length;
+  }
 }
 
 /** Write the record from what `headers` holds for the bodies of `listing`, when that is worth it. */
@@ -88,6 +139,7 @@ export async function saveFields(
   mailboxId: string,
   listKey: string,
   listing: readonly MessageMeta[],
+  responses?: { readonly messages: MessageCache; readonly shape: string },
 ): Promise<void> {
   const known = headers.entries(listKey);
   if (known === undefined) return;
@@ -106,6 +158,29 @@ export async function saveFields(
   }
   if (ids.length < RECORD_MIN) return;
   const record: FieldsRecord = { v: 1, list: listKey, ids: ids.join('\n'), values: values.join(''), lengths };
+  if (responses !== undefined) {
+    const uids: number[] = [];
+    const modseqs: number[] = [];
+    const texts: string[] = [];
+    const textLengths: number[] = [];
+    for (const m of listing) {
+      const text = responses.messages.responseTail(m, responses.shape);
+      if (text === undefined) continue;
+      uids.push(m.uid);
+      modseqs.push(m.modseq);
+      texts.push(text);
+      textLengths.push(text.length);
+    }
+    if (uids.length >= RECORD_MIN) {
+      (record as { responses?: FieldsRecord['responses'] }).responses = {
+        shape: responses.shape,
+        uids,
+        modseqs,
+        texts: texts.join(''),
+        lengths: textLengths,
+      };
+    }
+  }
   await store.setListenerCache(recordName(mailboxId), record);
 }
 

@@ -340,4 +340,25 @@ describe('the fields and listing records: a first sync after a restart reads two
     );
     await third.close();
   });
+  it('keeps whole responses too, taken only for messages whose flags did not change since', async () => {
+    const command = 'FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (From Subject)])';
+    const first = await restarted();
+    const want = await first.client.command(command);
+    await eventually(async () => {
+      const record = (await f.store.getListenerCache(recordName(inbox))) as { responses?: { uids: number[] } } | undefined;
+      return record?.responses?.uids.length === want.length - 1;
+    });
+    await first.close();
+    const changed = Number(/UID (\d+)/.exec(want[10]!)![1]);
+    await f.store.setFlags(inbox, [changed], 'add', ['$Kept']);
+    const second = await restarted();
+    const got = await second.client.command(command);
+    assert.equal(second.read(), 0, 'fields read from the store');
+    assert.equal(got.length, want.length);
+    for (let i = 0; i < got.length - 1; i++) {
+      if (i === 10) assert.ok(got[i]!.includes('$Kept') && !want[i]!.includes('$Kept'), got[i]);
+      else assert.equal(got[i], want[i]);
+    }
+    await second.close();
+  });
 });
