@@ -64,6 +64,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
   let json = argv.includes('--json');
   try {
     if (verb === 'restore') return await restoreCommand(argv.slice(1), io);
+    if (verb === 'store') return await storeSchemaCommand(argv.slice(1), io);
     const found = findCommand(argv, commandsFor(devMode(argv, io)));
     if (!found) throw new UsageError(`unknown command: ${argv.slice(0, 2).join(' ')}`);
     const { command, rest } = found;
@@ -116,11 +117,50 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
   }
 }
 
-async function restoreCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parse(args, COMMON_OPTIONS);
-  if (parsed.positionals.length !== 1) throw new UsageError('usage: pochta restore DIR [--data DIR]');
+/**
+ * `pochta store schema` (the schema of the data and the newest this firmware
+ * knows) and `pochta store downgrade --to N` (the data back to schema N for an
+ * older release; the updater runs it when it rolls an update back). Both work
+ * on the data directory itself, so the daemon must be stopped.
+ */
+async function storeSchemaCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parse(args, { ...COMMON_OPTIONS, to: { type: 'string' } });
+  const [sub, ...extra] = parsed.positionals;
+  if ((sub !== 'schema' && sub !== 'downgrade') || extra.length > 0) {
+    throw new UsageError('usage: pochta store schema | store downgrade --to N   [--data DIR] (daemon stopped)');
+  }
   const config = configFrom(parsed, io);
-  // The store lock would refuse too, but this says why in plain words.
+  const json = parsed.values['json'] === true;
+  const { STORE_SCHEMA, downgradeStore, storedSchema } = await import('../store/index.ts');
+  if (sub === 'schema') {
+    // the supported schema needs no data: an updater asks an older release that has none to hand
+    const stored = existsSync(join(config.dataDir, 'db')) ? await storedSchema(config.dataDir).catch(() => undefined) : undefined;
+    const view = { supported: STORE_SCHEMA, ...(stored === undefined ? {} : { stored }) };
+    io.stdout.write(
+      json
+        ? `${JSON.stringify(view)}
+`
+        : `this firmware knows store schema 1..${STORE_SCHEMA}; the data is at ${stored ?? 'no data'}
+`,
+    );
+    return EXIT.OK;
+  }
+  const target = Number(parsed.values['to']);
+  if (!Number.isInteger(target) || target < 1) throw new UsageError('store downgrade needs --to N (a schema version)');
+  await refuseWhileRunning(config);
+  const result = await downgradeStore(config.dataDir, target);
+  io.stdout.write(
+    json
+      ? `${JSON.stringify(result)}
+`
+      : `store schema ${result.from} -> ${result.to}
+`,
+  );
+  return EXIT.OK;
+}
+
+/** The store lock would refuse too, but this says why in plain words. */
+async function refuseWhileRunning(config: Config): Promise<void> {
   const client = await connectAdmin(config.adminSocket).catch((err: unknown) => {
     if (errorCodeOf(err) === 'DAEMON_NOT_RUNNING') return undefined;
     throw err;
@@ -129,6 +169,13 @@ async function restoreCommand(args: readonly string[], io: CliIo): Promise<numbe
     client.close();
     throw new PochtaError('DAEMON_RUNNING', `the daemon using ${config.dataDir} is running; stop it first (systemctl stop pochta)`);
   }
+}
+
+async function restoreCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parse(args, COMMON_OPTIONS);
+  if (parsed.positionals.length !== 1) throw new UsageError('usage: pochta restore DIR [--data DIR]');
+  const config = configFrom(parsed, io);
+  await refuseWhileRunning(config);
   const { restoreInto } = await import('./store-access.ts');
   const result = await restoreInto(config, parsed.positionals[0]!, io.cwd);
   io.stdout.write(parsed.values['json'] ? `${JSON.stringify(result, null, 2)}\n` : `restored ${result.from} into ${result.into}\n`);

@@ -2,6 +2,7 @@
 export { isCatchAll, isValidAddress, isValidDomain, normalizeAddress } from './address.ts';
 export { restoreBackup } from './backup.ts';
 export { INLINE_BODY_LIMIT, isInlineBody } from './body-placement.ts';
+export { downgradeStore, STORE_SCHEMA, storedSchema } from './downgrade.ts';
 export type { FaultInjector, FaultStage, ScriptedFaults } from './faults.ts';
 export { scriptedFaults } from './faults.ts';
 export type { LevelMailStore } from './level-store.ts';

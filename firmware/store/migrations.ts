@@ -19,6 +19,13 @@ export interface Migration {
   readonly description: string;
   /** The writes that take the data from version - 1 to version (the version bump is added). */
   up(db: ClassicLevel<string, unknown>, context: MigrationContext): Promise<WriteOp[]>;
+  /**
+   * The writes that take the data back from version to version - 1, so the
+   * firmware before can open it again (an update rolled back). Absent: there
+   * is no way back below this version. May refuse (throw) when the data is
+   * not in a state it can convert; the caller prepares it (downgrade.ts).
+   */
+  down?(db: ClassicLevel<string, unknown>): Promise<WriteOp[]>;
 }
 
 /** What a migration may need beyond the database. */
@@ -101,6 +108,19 @@ export const MIGRATIONS: readonly Migration[] = [
     description:
       'bodies up to 64 KiB kept in the database (bdata:<sha256>, raw bytes; blob records say inline): firmware that knows only files must not open it',
     up: async () => [],
+    // Version 5 knows bodies only as files: every body must have moved to its
+    // file first (downgrade.ts drains the mover); the inline flags go.
+    down: async (db) => {
+      for await (const key of db.keys({ ...keys.bodyDatas(), limit: 1 })) {
+        throw new PochtaError('STORAGE_FAILURE', `a body is still kept in the database (${key}); move the bodies to their files first`);
+      }
+      const ops: WriteOp[] = [];
+      for await (const [key, record] of db.iterator(keys.blobs())) {
+        const { inline, ...rest } = record as { inline?: boolean };
+        if (inline !== undefined) ops.push({ type: 'put', key, value: rest });
+      }
+      return ops;
+    },
   },
 ];
 
@@ -130,6 +150,34 @@ async function readStart(file: string, buffer: Buffer): Promise<Buffer | undefin
 function defaultContext(db: ClassicLevel<string, unknown>): MigrationContext {
   const root = path.join(path.dirname(db.location), 'blobs');
   return { blobPath: (hash) => path.join(root, hash.slice(0, 2), hash) };
+}
+
+/**
+ * Take the database back to schema `target` with the migrations' down steps,
+ * newest first, each in one synchronous batch with its version. Refuses
+ * (INVALID_ARGUMENT) when a step on the way has no down, or the target is not
+ * below the stored version; returns the versions passed.
+ */
+export async function downgrade(
+  db: ClassicLevel<string, unknown>,
+  target: number,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<{ from: number; to: number }> {
+  const stored = await db.get(SCHEMA_KEY);
+  if (typeof stored !== 'number') throw new PochtaError('STORAGE_FAILURE', 'the database has no schema version');
+  if (!Number.isInteger(target) || target < 1 || target > stored) {
+    throw new PochtaError('INVALID_ARGUMENT', `cannot go to schema ${target} from schema ${stored}`);
+  }
+  if (stored > migrations.length)
+    throw new PochtaError('SCHEMA_TOO_NEW', `data is schema version ${stored}; this firmware knows up to ${migrations.length}`);
+  const steps = migrations.slice(target, stored).reverse();
+  const missing = steps.find((m) => m.down === undefined);
+  if (missing) throw new PochtaError('INVALID_ARGUMENT', `schema ${missing.version} has no way back to ${missing.version - 1}`);
+  for (const migration of steps) {
+    const ops = await migration.down!(db);
+    await db.batch([...ops, { type: 'put', key: SCHEMA_KEY, value: migration.version - 1 }], { sync: true });
+  }
+  return { from: stored, to: target };
 }
 
 /** Bring the database to the newest version of `migrations`; returns the versions passed. */

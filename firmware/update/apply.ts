@@ -22,6 +22,13 @@ export interface UpdateDeps {
   readonly restart: () => Promise<void>;
   /** Wait (bounded by its own deadline) until the daemon is healthy, or say why it is not. */
   readonly health: () => Promise<HealthReport>;
+  /**
+   * Before going back from release `from` to the older `to`: stop the daemon
+   * and convert the mail data to a schema `to` can open (the newer release
+   * may have migrated it; the older one refuses newer data). Absent: nothing
+   * to convert (tests, a box whose releases share a schema).
+   */
+  readonly matchData?: (from: string, to: string) => Promise<void>;
   readonly log?: (line: string) => void;
 }
 
@@ -74,6 +81,7 @@ export async function applyUpdate(file: string, deps: UpdateDeps): Promise<Updat
   }
 
   log(`release ${version} is not healthy (${health.detail}); rolling back to ${before.current ?? 'nothing'}`);
+  if (before.current !== undefined) await matchData(deps, version, before.current);
   await setReleaseLink(deps.root, 'current', before.current);
   await setReleaseLink(deps.root, 'previous', before.previous);
   await pruneReleases(deps.root, [before.current, before.previous]);
@@ -90,6 +98,7 @@ export async function applyUpdate(file: string, deps: UpdateDeps): Promise<Updat
 export async function rollbackRelease(deps: UpdateDeps): Promise<RollbackResult> {
   const { current, previous } = await readReleaseLinks(deps.root);
   if (previous === undefined || current === undefined) throw new PochtaError('NOT_FOUND', 'there is no previous release to go back to');
+  await matchData(deps, current, previous);
   await setReleaseLink(deps.root, 'current', previous);
   await setReleaseLink(deps.root, 'previous', current);
   deps.log?.(`switched current back to ${previous}; restarting`);
@@ -117,11 +126,26 @@ export async function resumeInterruptedUpdate(version: string, deps: UpdateDeps)
   const older = (await listReleases(deps.root)).filter((n) => n !== version && n !== from);
   const previous = older.length === 1 ? older[0] : undefined;
   deps.log?.(`release ${version} is not healthy after an interrupted update (${health.detail}); rolling back to ${from}`);
+  await matchData(deps, version, from);
   await setReleaseLink(deps.root, 'current', from);
   await setReleaseLink(deps.root, 'previous', previous);
   await pruneReleases(deps.root, [from, previous]);
   const rollbackHealth = await restartAndCheck(deps);
   return { outcome: 'rolled-back', version, from, health, rollbackHealth };
+}
+
+/**
+ * Convert the data for the release gone back to. A failure is logged, not
+ * thrown: going back is still the best there is, and the health check that
+ * follows says whether the older release came up.
+ */
+async function matchData(deps: UpdateDeps, from: string, to: string): Promise<void> {
+  if (!deps.matchData) return;
+  try {
+    await deps.matchData(from, to);
+  } catch (err) {
+    deps.log?.(`could not convert the mail data for ${to}: ${oneLine(err)}`);
+  }
 }
 
 async function checkHealth(deps: UpdateDeps): Promise<HealthReport> {

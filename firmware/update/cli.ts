@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { errorCodeOf, PochtaError } from '../errors.ts';
 import { applyUpdate, type HealthReport, rollbackRelease, type UpdateDeps } from './apply.ts';
+import { dataSchemaMatcher } from './data-schema.ts';
 import { boxHealthCheck } from './health.ts';
 import { listReleases, readReleaseLinks } from './releases.ts';
 import { runUpdateRequest } from './request.ts';
@@ -20,6 +21,7 @@ export const UPDATE_USAGE = `usage: pochta update FILE       verify a signed bun
                              status.json); for the root unit pochta-update.service
 options: --root DIR (/opt/pochta) --key PEM (/etc/pochta/update-key.pem)
          --service UNIT (pochta.service) --admin-socket PATH (/var/lib/pochta/admin.sock)
+         --data DIR (/var/lib/pochta: converted back for an older release on a roll back)
          --timeout SECONDS (180) --json`;
 
 export interface UpdateCliOptions {
@@ -43,6 +45,7 @@ interface Args {
   key: string;
   service: string;
   adminSocket: string;
+  dataDir: string;
   timeoutMs: number;
 }
 
@@ -55,6 +58,7 @@ function parseArgs(argv: readonly string[]): Args {
     key: '/etc/pochta/update-key.pem',
     service: 'pochta.service',
     adminSocket: process.env['POCHTA_ADMIN_SOCKET'] || '/var/lib/pochta/admin.sock',
+    dataDir: '/var/lib/pochta',
     timeoutMs: 180_000,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -72,6 +76,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--key') args.key = value();
     else if (a === '--service') args.service = value();
     else if (a === '--admin-socket') args.adminSocket = value();
+    else if (a === '--data') args.dataDir = value();
     else if (a === '--timeout') {
       const s = Number(value());
       if (!Number.isFinite(s) || s <= 0) throw new PochtaError('INVALID_ARGUMENT', '--timeout: expected seconds');
@@ -114,8 +119,21 @@ export async function runUpdateCli(argv: readonly string[], options: UpdateCliOp
         if (args.request !== undefined) return '';
         throw new PochtaError('BAD_CONFIG', `cannot read the update key ${args.key}`);
       }),
-      restart: options.restart ?? (() => systemctlRestart(args.service)),
+      restart: options.restart ?? (() => systemctl('restart', args.service)),
       health: options.health ?? boxHealthCheck({ adminSocket: args.adminSocket, timeoutMs: args.timeoutMs }),
+      // on the box only: tests that fake the restart have no daemon to stop and no releases to ask
+      ...(options.restart === undefined
+        ? {
+            matchData: dataSchemaMatcher({
+              root: args.root,
+              dataDir: args.dataDir,
+              stop: () => systemctl('stop', args.service),
+              log: (line) => {
+                if (!args.json) err(`pochta update: ${line}\n`);
+              },
+            }),
+          }
+        : {}),
       log: (line) => {
         if (!args.json) err(`pochta update: ${line}\n`);
       },
@@ -151,6 +169,6 @@ export async function runUpdateCli(argv: readonly string[], options: UpdateCliOp
   }
 }
 
-async function systemctlRestart(unit: string): Promise<void> {
-  await promisify(execFile)('systemctl', ['restart', unit], { timeout: 300_000 });
+async function systemctl(verb: 'restart' | 'stop', unit: string): Promise<void> {
+  await promisify(execFile)('systemctl', [verb, unit], { timeout: 300_000 });
 }
