@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { type ReplyError, toReplyError } from '../errors.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, BodyAnalysis, MailStore } from '../store/types.ts';
 import type { Logger } from '../supervisor/service.ts';
 import { buildDsn, headerBlock } from './outbound/dsn.ts';
 import { sendNotice } from './outbound/notices.ts';
@@ -18,6 +18,12 @@ export interface LocalTargetDeps {
   readonly hostname: string;
   readonly now: () => number;
   readonly log?: Logger;
+  /**
+   * The body's analysis (structure, text, search signature), done here on the
+   * listener's thread so the store's thread, which every listener shares,
+   * does not parse it (Delivery.analysis). Absent: the store analyzes.
+   */
+  readonly analyze?: (body: Uint8Array) => BodyAnalysis | undefined;
 }
 
 const JUNK = 'Junk';
@@ -81,6 +87,15 @@ class LocalTransaction implements DeliveryTransaction {
     this.#info = info ?? {};
   }
 
+  /** The analysis, or none when the analyzer fails: the store then tries itself (and keeps a body it cannot parse). */
+  #analyze(body: Uint8Array): BodyAnalysis | undefined {
+    try {
+      return this.#deps.analyze?.(body);
+    } catch {
+      return undefined;
+    }
+  }
+
   async commit(): Promise<CommitResult> {
     if (this.#done) return { ok: false, error: toReplyError(new Error('transaction finished')) };
     this.#done = true;
@@ -112,7 +127,13 @@ class LocalTransaction implements DeliveryTransaction {
       return junk ? { accountId: account.id, mailbox: JUNK } : { accountId: account.id };
     });
     try {
-      const result = await this.#deps.store.deliver({ recipients, body, internalDate: this.#deps.now() });
+      const analysis = this.#analyze(body);
+      const result = await this.#deps.store.deliver({
+        recipients,
+        body,
+        internalDate: this.#deps.now(),
+        ...(analysis === undefined ? {} : { analysis }),
+      });
       const overQuota = new Set(result.overQuota);
       const failed: Array<{ address: string; error: ReplyError }> = [];
       for (const [id, entry] of byAccount) {

@@ -12,7 +12,8 @@ import type { DnsblOptions } from '../filters/dnsbl-zones.ts';
 import { parseIp, reverseName } from '../net/cidr.ts';
 import { loadOptionalListenerTls } from '../net/listener-tls.ts';
 import { DnsResolver, type Resolver } from '../net/resolver.ts';
-import { verifyPassword } from '../store/helpers.ts';
+import { signatureOf, verifyPassword } from '../store/helpers.ts';
+import type { BodyAnalysis } from '../store/types.ts';
 import type { ListenAddress, ListenerContext, Service, ServiceFactory } from '../supervisor/service.ts';
 import type { DnsblOutcome, MessageAuthInput, MessageAuthOutcome, SmtpMode, SmtpServerDeps, SmtpTuning } from './policy.ts';
 import { createSmtpListener } from './server.ts';
@@ -56,7 +57,18 @@ export async function createSmtpService(ctx: ListenerContext, overrides: SmtpSer
   // Implicit TLS cannot run without a certificate; the others run without STARTTLS.
   const tls = await loadOptionalListenerTls(ctx.tls, log, { implicitTls: mode === 'smtps', upgradeCommand: 'STARTTLS' });
 
-  const local = createLocalTarget({ store: ctx.store, hostname: ctx.hostname, now: ctx.now, log });
+  // Bodies are analyzed here rather than on the store's thread (Delivery.analysis). The MIME
+  // room loads after start, so a restarted listener answers first; until then the store analyzes.
+  let analyzeBody: ((body: Uint8Array) => BodyAnalysis) | undefined;
+  void import('../mime/index.ts')
+    .then(({ analyze }) => {
+      analyzeBody = (body) => {
+        const info = analyze(body);
+        return { info, signature: signatureOf(info) };
+      };
+    })
+    .catch((err: unknown) => log.warn({ err: String(err) }, 'MIME analyzer not loaded; the store analyzes bodies'));
+  const local = createLocalTarget({ store: ctx.store, hostname: ctx.hostname, now: ctx.now, log, analyze: (body) => analyzeBody?.(body) });
   const outbound = overrides.outbound ?? createOutboundTarget({ store: ctx.store, hostname: ctx.hostname, now: ctx.now, log });
   const target = createRouter({ store: ctx.store, local, outbound, log });
 

@@ -6,3 +6,4 @@
 export { isCatchAll, isValidAddress, isValidDomain, normalizeAddress } from './address.ts';
 export { INLINE_BODY_LIMIT, isInlineBody } from './body-placement.ts';
 export { checkPasswordStrength, hashPassword, verifyPassword } from './password.ts';
+export { signatureOf } from './search-index.ts';

@@ -24,6 +24,7 @@ import type {
   Account,
   AccountPatch,
   Alias,
+  BodyAnalysis,
   BodyHeads,
   BodyInfo,
   BodyInfoOptions,
@@ -189,12 +190,16 @@ export class LevelMailStore implements MailStore {
   // ---- messages
   async deliver(delivery: Delivery): Promise<DeliveryResult> {
     if (delivery.recipients.length === 0) throw new PochtaError('INVALID_ARGUMENT', 'a delivery needs recipients');
-    return this.#withBody(delivery.body, async (blobId, newBlobs) => {
-      const now = this.#core.now();
-      const out = await this.#core.mutate((tx) => messages.deliver(tx, delivery, blobId, now), newBlobs);
-      const result: DeliveryResult = { blobId, size: delivery.body.byteLength, copies: out.copies, overQuota: out.overQuota };
-      return { result, referenced: out.copies.length > 0 };
-    });
+    return this.#withBody(
+      delivery.body,
+      async (blobId, newBlobs) => {
+        const now = this.#core.now();
+        const out = await this.#core.mutate((tx) => messages.deliver(tx, delivery, blobId, now), newBlobs);
+        const result: DeliveryResult = { blobId, size: delivery.body.byteLength, copies: out.copies, overQuota: out.overQuota };
+        return { result, referenced: out.copies.length > 0 };
+      },
+      delivery.analysis,
+    );
   }
   async appendMessage(
     mailboxId: string,
@@ -450,6 +455,7 @@ export class LevelMailStore implements MailStore {
   async #withBody<T>(
     body: Uint8Array,
     run: (blobId: string, newBlobs: ReadonlyMap<string, NewBlob>) => Promise<{ result: T; referenced: boolean }>,
+    given?: BodyAnalysis,
   ): Promise<T> {
     if (!(body instanceof Uint8Array)) throw new PochtaError('INVALID_ARGUMENT', 'body must be bytes');
     this.#core.assertOpen();
@@ -461,8 +467,9 @@ export class LevelMailStore implements MailStore {
     } catch (err) {
       throw storageError(err);
     }
-    let info: BodyInfo | undefined;
-    let analyzed = false;
+    // the caller's analysis when it brings one (computed on its own thread), made with the same analyzer
+    let info: BodyInfo | undefined = given?.info;
+    let analyzed = given !== undefined;
     const analyze = () => {
       if (!analyzed && this.#core.analyze) {
         try {
@@ -475,7 +482,7 @@ export class LevelMailStore implements MailStore {
       return info;
     };
     // the trigram set of a long text takes a while: computed here, not under the write mutex
-    let signature: string | undefined;
+    let signature: string | undefined = given?.signature;
     const sign = () => {
       signature ??= signatureOf(analyze());
       return signature;

@@ -160,6 +160,20 @@ export interface Delivery {
   readonly recipients: readonly DeliveryRecipient[];
   readonly body: Uint8Array;
   readonly internalDate?: number;
+  /**
+   * The body's analysis, computed by the caller with the analyzer the store
+   * was opened with (the MIME room's analyze) and the search signature of it
+   * (signatureOf, store/helpers.ts). Used for a body the store does not know
+   * yet instead of analyzing it on the store's thread, which every listener
+   * shares; a listener thread has the time. Absent: the store analyzes.
+   */
+  readonly analysis?: BodyAnalysis;
+}
+
+/** A body's structure, text and head (BodyInfo) with its search index signature. */
+export interface BodyAnalysis {
+  readonly info: BodyInfo;
+  readonly signature: string;
 }
 
 export interface DeliveredCopy {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { signatureOf } from '../../../firmware/store/helpers.ts';
 import { INLINE_BODY_LIMIT, isInlineBody } from '../../../firmware/store/index.ts';
 import { body, tempStore, withAccount } from './helpers.ts';
 
@@ -138,6 +139,32 @@ describe('body placement', () => {
       const reopened = await t.reopen();
       for (const m of messages) assert.equal((await reopened.readBody(m.blobId))?.byteLength, m.size);
       assert.deepEqual((await reopened.fsck()).problems, []);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('takes the analysis a listener made on its own thread instead of analyzing again', async () => {
+    let analyzed = 0;
+    const t = await tempStore({
+      analyze: (b) => {
+        analyzed++;
+        return { text: Buffer.from(b).toString('latin1') };
+      },
+    });
+    try {
+      const { account } = await withAccount(t.store);
+      const given = { text: 'what the listener found' };
+      const result = await t.store.deliver({
+        recipients: [{ accountId: account.id }],
+        body: body('analyzed elsewhere'),
+        analysis: { info: given, signature: signatureOf(given) },
+      });
+      assert.equal(analyzed, 0, 'the store did not parse the body');
+      assert.deepEqual(await t.store.getBodyInfo(result.blobId), given);
+      assert.deepEqual((await t.store.fsck()).problems, [], 'the signature fits the text');
+      await t.store.deliver({ recipients: [{ accountId: account.id }], body: body('analyzed here') });
+      assert.equal(analyzed, 1, 'without one, the store analyzes');
     } finally {
       await t.cleanup();
     }
