@@ -115,42 +115,54 @@ export class BodyMover {
     if (hashes.length === 0) return 0;
     if (hashes.length === this.#passSize) this.#waiting += 1; // more than one pass's worth: go on after this one
     const written: string[] = [];
+    // Every body of the pass is pinned from before its file is written until
+    // after the hand-over: while pinned, nothing unlinks its file (not the
+    // collection after a failed delivery of the same bytes, not an expunge
+    // of the body once another pass handed it over, not fsck's repair), so
+    // a file the hand-over points the record at is the one this pass wrote
+    // and synced. Unpinning collects the files of bodies deleted meanwhile.
+    const pinned: string[] = [];
     const write = async (hash: string): Promise<void> => {
       // A collection of an earlier incarnation of this body still running
       // could unlink the file just written: leave it for the next pass. (One
-      // that starts later sees the record, which is committed, and leaves it.)
+      // that would start later finds the body pinned and leaves it.)
       if (core.isUnlinking(hash)) {
         this.#waiting += 1;
         return;
       }
+      core.pin(hash);
+      pinned.push(hash);
       const bytes = core.readInlineBody(hash);
       if (bytes === undefined) return; // deleted since the listing
       await core.blobs.writeUnsynced(hash, bytes);
       written.push(hash);
     };
-    // a few at a time on the thread pool: enough to keep it busy, not enough to crowd out the commits' fsync
-    for (let i = 0; i < hashes.length; i += WRITES_AT_ONCE) await Promise.all(hashes.slice(i, i + WRITES_AT_ONCE).map(write));
-    await core.blobs.syncAll(written);
-    await this.#beforeHandOver?.();
-    await core.mutate(async (tx) => {
-      for (const hash of written) {
-        const record = await tx.get<BlobRecord>(keys.blob(hash));
-        if (record?.inline) {
-          const { inline: _moved, ...asFile } = record;
-          tx.put(keys.blob(hash), asFile satisfies BlobRecord);
-          tx.del(keys.bodyData(hash));
-          tx.afterCommit.push(() => {
-            core.inlineBytes -= record.size;
-          });
-        } else if (record === undefined) {
-          // deleted while it was written: the file is garbage
-          tx.afterCommit.push(() => core.collect(hash));
-        } else {
-          // already a file (a copy left by a crash, or fsck's repair): the database copy goes
-          tx.del(keys.bodyData(hash));
+    try {
+      // a few at a time on the thread pool: enough to keep it busy, not enough to crowd out the commits' fsync
+      for (let i = 0; i < hashes.length; i += WRITES_AT_ONCE) await Promise.all(hashes.slice(i, i + WRITES_AT_ONCE).map(write));
+      await core.blobs.syncAll(written);
+      await this.#beforeHandOver?.();
+      await core.mutate(async (tx) => {
+        for (const hash of written) {
+          const record = await tx.get<BlobRecord>(keys.blob(hash));
+          if (record?.inline) {
+            const { inline: _moved, ...asFile } = record;
+            tx.put(keys.blob(hash), asFile satisfies BlobRecord);
+            tx.del(keys.bodyData(hash));
+            tx.afterCommit.push(() => {
+              core.inlineBytes -= record.size;
+            });
+          } else if (record !== undefined) {
+            // already a file (a copy left by a crash, or fsck's repair): the database copy goes
+            tx.del(keys.bodyData(hash));
+          }
+          // (deleted while it was written: its file is garbage, collected as it is unpinned below)
         }
-      }
-    });
+      });
+    } finally {
+      // a body whose record is gone has its file unlinked here (once no other pin holds it)
+      await Promise.all(pinned.map((hash) => core.unpin(hash, false)));
+    }
     return written.length;
   }
 

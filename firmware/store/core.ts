@@ -277,6 +277,14 @@ export class StoreCore {
     }
   }
 
+  /**
+   * Pin a body without writing anything: its file is never collected while
+   * pinned (the mover holds the bodies of its pass, body-mover.ts).
+   */
+  pin(hash: string): void {
+    this.#pins.set(hash, (this.#pins.get(hash) ?? 0) + 1);
+  }
+
   /** Drop a pin; a body nothing ended up referencing is collected. */
   unpin(hash: string, referenced: boolean): Promise<void> {
     const left = (this.#pins.get(hash) ?? 1) - 1;
