@@ -281,7 +281,7 @@ async function loadFields(
   const fresh = new Map<string, string>();
   const known = deps.headers.entries(item.listKey);
   const missing = new Set<string>();
-  for (const meta of batch) if (known?.get(meta.blobId) === undefined && !kept(meta)) missing.add(meta.blobId);
+  for (const meta of batch) if (!kept(meta) && known?.get(meta.blobId) === undefined) missing.add(meta.blobId);
   if (missing.size === 0) return { fresh, known };
   const unique = [...missing];
   const packed = await deps.store.getHeaderFields(unique, item.names, item.not);

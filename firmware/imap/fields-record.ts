@@ -85,51 +85,55 @@ export async function restoreFields(
     return 0;
   }
   if (record.list !== listKey) return 0;
+  let total = 0;
+  for (const length of record.lengths) total += Number.isSafeInteger(length) && length >= 0 ? length : Number.NaN;
+  if (total !== record.values.length) {
+    await dropFields(store, mailboxId);
+    return 0;
+  }
   const present = new Set<string>();
   for (const m of listing) present.add(m.blobId);
-  let at = 0;
+  // a record that holds a body the mailbox no longer has is used for the others, then dropped
+  const stale = ids.some((id) => !present.has(id));
+  const covered =
+    !stale && responses !== undefined && validResponses(record.responses) && record.responses.shape === responses.shape
+      ? restoreResponses(record.responses, listing, responses.messages)
+      : 0;
   let taken = 0;
-  let stale = false;
-  for (let i = 0; i < ids.length; i++) {
-    const length = record.lengths[i]!;
-    const id = ids[i]!;
-    if (!Number.isSafeInteger(length) || length < 0 || at + length > record.values.length) {
-      stale = true;
-      break;
+  // the fields too, unless every listed message has its whole response back
+  if (covered < listing.length) {
+    let at = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const length = record.lengths[i]!;
+      const id = ids[i]!;
+      if (present.has(id)) {
+        headers.set(listKey, id, record.values.slice(at, at + length));
+        taken++;
+      }
+      at += length;
     }
-    if (present.has(id)) {
-      headers.set(listKey, id, record.values.slice(at, at + length));
-      taken++;
-    } else {
-      stale = true;
-    }
-    at += length;
   }
-  if (stale) {
-    await dropFields(store, mailboxId);
-    return taken;
-  }
-  if (responses !== undefined && validResponses(record.responses) && record.responses.shape === responses.shape) {
-    restoreResponses(record.responses, listing, responses.messages);
-  }
-  return taken;
+  if (stale) await dropFields(store, mailboxId);
+  return taken + covered;
 }
 
 /** Keep the record's responses for the listed messages whose modseq is still the one they were written at. */
-function restoreResponses(kept: NonNullable<FieldsRecord['responses']>, listing: readonly MessageMeta[], messages: MessageCache): void {
+function restoreResponses(kept: NonNullable<FieldsRecord['responses']>, listing: readonly MessageMeta[], messages: MessageCache): number {
   let j = 0;
   let at = 0;
+  let restored = 0;
   for (let i = 0; i < kept.uids.length; i++) {
     const length = kept.lengths[i]!;
-    if (!Number.isSafeInteger(length) || length < 0 || at + length > kept.texts.length) return;
+    if (!Number.isSafeInteger(length) || length < 0 || at + length > kept.texts.length) return restored;
     const uid = kept.uids[i]!;
     while (j < listing.length && listing[j]!.uid < uid) j++;
     const meta = listing[j];
     if (meta !== undefined && meta.uid === uid && meta.modseq === kept.modseqs[i]) {
-      messages.keepResponseTail(meta, kept.shape, kept.texts.slice(at, at + length));
+      if (messages.keepResponseTail(meta, kept.shape, kept.texts.slice(at, at + length))) restored++;
     }
     at += length;
   }
+  return restored;
 }
 
 /** Write the record from what `headers` holds for the bodies of `listing`, when that is worth it. */

@@ -287,15 +287,16 @@ export class MessageCache {
     return kept?.shape === shape ? kept.text : undefined;
   }
 
-  /** Keep a record's response for the next FETCH of the same items (one shape per record). */
-  keepResponseTail(meta: MessageMeta, shape: string, text: string): void {
+  /** Keep a record's response for the next FETCH of the same items (one shape per record); false when over the bound. */
+  keepResponseTail(meta: MessageMeta, shape: string, text: string): boolean {
     // Counted against the record's listing until that listing goes (a
     // response replaced with its record still counts: an upper bound).
     const entry = this.entries.get(meta.mailboxId);
-    if (entry === undefined || this.tailChars + text.length > this.maxTailChars) return;
+    if (entry === undefined || this.tailChars + text.length > this.maxTailChars) return false;
     entry.tailChars += text.length;
     this.tailChars += text.length;
     this.tails.set(meta, { shape, text });
+    return true;
   }
 
   /** The mailbox has a fields record now (written or read by a FETCH). */
