@@ -68,8 +68,16 @@ export async function openStore(options: OpenStoreOptions): Promise<LevelMailSto
     core.mover = mover;
     // bodies a stop or a crash left in the database move now (few: the mover keeps up)
     for await (const key of db.keys(keys.bodyDatas())) {
-      const record = db.getSync(keys.blob(keys.bodyDataOf(key))) as BlobRecord | undefined;
-      if (record?.inline) core.inlineBytes += record.size;
+      const hash = keys.bodyDataOf(key);
+      const record = db.getSync(keys.blob(hash)) as BlobRecord | undefined;
+      if (record?.inline) {
+        core.inlineBytes += record.size;
+        // A file of a body still in the database was written without fsync
+        // by a pass that never handed it over: after a power cut it may be
+        // empty or short, and readers outside the store open the file first.
+        // The database copy is the durable one; the mover writes the file again.
+        await blobs.unlink(hash);
+      }
       mover.notify();
     }
     return new LevelMailStore(core, options.dir, mover);
