@@ -81,6 +81,8 @@ export class BlobFiles {
   /** Whether `sync -f` works here (undefined until tried). */
   #syncfsWorks: boolean | undefined;
   readonly #syncfs: Syncfs;
+  /** close() ran: the sync shell is gone and the directory handles are closed. */
+  #closed = false;
 
   constructor(root: string, faults?: FaultInjector, options: { shell?: string } = {}) {
     this.root = root;
@@ -206,9 +208,13 @@ export class BlobFiles {
         this.#syncfsWorks = true;
         return;
       } catch (err) {
-        // only a missing command falls back; a failed sync is a failed sync
-        if (!(err instanceof SyncfsUnavailable)) throw err;
-        this.#syncfsWorks = false;
+        // A missing command falls back for good. A failed `sync -f` (an
+        // option this sync does not know, an error somewhere else on the file
+        // system, a shell that died) falls back for this call: the fsyncs
+        // below fail too if these files cannot be made durable, and otherwise
+        // the bodies still leave the database instead of piling up in it.
+        if (this.#closed) throw err; // the store closed under it: no handles opened after close
+        if (err instanceof SyncfsUnavailable) this.#syncfsWorks = false;
       }
     }
     for (const hash of hashes) {
@@ -281,6 +287,7 @@ export class BlobFiles {
 
   /** Close the directory handles kept for fsync and stop the sync shell. */
   async close(): Promise<void> {
+    this.#closed = true;
     this.#syncfs.close();
     await Promise.all([...this.#syncers.values()].map((syncer) => syncer.close()));
   }
