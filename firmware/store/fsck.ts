@@ -251,7 +251,15 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
   }
 
   if (repair) {
-    if (ops.length > 0) await core.db.batch(ops, { sync: true });
+    if (ops.length > 0) {
+      await core.db.batch(ops, { sync: true });
+      // the repair may have dropped bodies kept in the database or told
+      // records that their bytes are there: the space check's count of bytes
+      // waiting for the mover is recounted, and the mover told
+      const waiting = await inlineBytesOf(core);
+      core.inlineBytes = waiting.bytes;
+      if (waiting.count > 0) core.mover?.notify(waiting.count);
+    }
     for (const hash of unlinks) if (!core.isPinned(hash)) await core.blobs.unlink(hash);
     for (const name of temps) await core.blobs.removeTemp(name);
   }
@@ -259,4 +267,20 @@ async function check(core: StoreCore, repair: boolean): Promise<FsckReport> {
     problems,
     checked: { accounts: accounts.size, mailboxes: mailboxes.size, messages: messageCount, blobs: refs.size },
   };
+}
+
+/** Bodies kept in the database with records that say so: how many, and their bytes. */
+async function inlineBytesOf(core: StoreCore): Promise<{ count: number; bytes: number }> {
+  const present = new Set<string>();
+  for await (const key of core.db.keys(keys.bodyDatas())) present.add(keys.bodyDataOf(key));
+  let bytes = 0;
+  let count = 0;
+  for (const hash of present) {
+    const record = core.readSync<BlobRecord>(keys.blob(hash));
+    if (record?.inline) {
+      bytes += record.size;
+      count += 1;
+    }
+  }
+  return { count, bytes };
 }
