@@ -125,7 +125,7 @@ export async function quickFetch(
   if (single?.kind === 'fields' && deps.listing !== undefined) {
     const known = deps.headers.entries(single.listKey);
     let missing = 0;
-    for (const meta of metas) if (known?.get(meta.blobId) === undefined) missing++;
+    for (const meta of metas) if (!kept(meta) && known?.get(meta.blobId) === undefined) missing++;
     if (missing >= RECORD_MIN) {
       const taken = await restoreFields(deps.store, deps.headers, view.mailboxId, single.listKey, deps.listing, {
         messages: deps.messages,

@@ -232,9 +232,16 @@ describe('the fields and listing records: a first sync after a restart reads two
   });
 
   /** A fresh listener (empty caches) on the same store, counting the bodies whose fields it reads. */
-  async function restarted(): Promise<{ client: TestClient; read: () => number; listed: () => number; close: () => Promise<void> }> {
+  async function restarted(): Promise<{
+    client: TestClient;
+    read: () => number;
+    listed: () => number;
+    records: () => number;
+    close: () => Promise<void>;
+  }> {
     let read = 0;
     let listed = 0;
+    let records = 0;
     const real = f.store;
     const getHeaderFields: MailStore['getHeaderFields'] = (ids, names, not) => {
       read += ids.length;
@@ -244,11 +251,16 @@ describe('the fields and listing records: a first sync after a restart reads two
       if (range === undefined) listed++;
       return real.listMessageColumns(id, range);
     };
-    // the real store (its private fields need it as `this`), two methods counted
+    const getListenerCache: MailStore['getListenerCache'] = (name) => {
+      if (name.startsWith('imap-fields:')) records++;
+      return real.getListenerCache(name);
+    };
+    // the real store (its private fields need it as `this`), three methods counted
     const store = new Proxy(real, {
       get(target, prop) {
         if (prop === 'getHeaderFields') return getHeaderFields;
         if (prop === 'listMessageColumns') return listMessageColumns;
+        if (prop === 'getListenerCache') return getListenerCache;
         const value: unknown = Reflect.get(target, prop, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -271,6 +283,7 @@ describe('the fields and listing records: a first sync after a restart reads two
       client,
       read: () => read,
       listed: () => listed,
+      records: () => records,
       close,
     };
   }
@@ -295,6 +308,9 @@ describe('the fields and listing records: a first sync after a restart reads two
     const second = await restarted();
     assert.deepEqual(await second.client.command(COMMAND), want);
     assert.equal(second.read(), 0, 'fields read from the store');
+    // the responses it gave back stay with the listing: a second FETCH reads no record
+    assert.deepEqual((await second.client.command(COMMAND)).slice(0, -1), want.slice(0, -1));
+    assert.equal(second.records(), 1);
     // an expunge drops it: the fields of deleted mail do not stay behind
     await second.client.command('STORE 1 +FLAGS.SILENT (\\Deleted)');
     await second.client.command('EXPUNGE');
@@ -359,6 +375,9 @@ describe('the fields and listing records: a first sync after a restart reads two
       if (i === 10) assert.ok(got[i]!.includes('$Kept') && !want[i]!.includes('$Kept'), got[i]);
       else assert.equal(got[i], want[i]);
     }
+    // the record is read once: the responses it gave back stay with the listing
+    assert.deepEqual((await second.client.command(command)).slice(0, -1), got.slice(0, -1));
+    assert.equal(second.records(), 1);
     await second.close();
   });
 });
