@@ -201,6 +201,8 @@ export class BlobFiles {
    */
   async syncAll(hashes: readonly string[]): Promise<void> {
     if (hashes.length === 0) return;
+    // no new sync shell once closed (it would outlive the store)
+    if (this.#closed) throw new Error('the body files are closed');
     this.#fault('blob-fsync');
     if (this.#syncfsWorks !== false) {
       try {

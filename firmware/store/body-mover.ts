@@ -73,9 +73,24 @@ export class BodyMover {
   /** Move every body now waiting (tests, a clean shutdown); resolves when none is left or a pass fails. */
   async drain(): Promise<void> {
     for (;;) {
-      await this.#running;
+      // one pass at a time: a drain's pass counts as the running one, so a
+      // notice meanwhile does not start a second beside it and stop() waits for it
+      while (this.#running) await this.#running;
+      if (this.#stopped) return;
       this.#clearTimer();
-      const moved = await this.#pass();
+      const pass = this.#pass();
+      const running = pass.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.#running = running;
+      let moved: number;
+      try {
+        moved = await pass;
+      } finally {
+        if (this.#running === running) this.#running = undefined;
+        if (this.#waiting > 0) this.notify(0);
+      }
       if (moved === 0) return;
     }
   }

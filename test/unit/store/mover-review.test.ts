@@ -4,9 +4,13 @@
 // them. The promise under test: a message that got a success reply always
 // reads back whole.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
-import { setImmediate as tick } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ClassicLevel } from 'classic-level';
 import { isPochtaError } from '../../../firmware/errors.ts';
+import { OPEN_MARKER_KEY } from '../../../firmware/store/keys.ts';
 import { body, tempStore, withAccount } from './helpers.ts';
 
 /** A gate a test opens when it wants the held party to go on. */
@@ -71,7 +75,7 @@ describe('body mover review', () => {
     }
   });
 
-  it('keeps a body when a timed pass runs beside moveBodies() and the body is deleted and delivered again', async () => {
+  it('runs no pass beside a moveBodies() pass, and keeps a body deleted and delivered again between passes', async () => {
     const drainAtHandOver = gate();
     const releaseDrain = gate();
     const timedAtHandOver = gate();
@@ -100,17 +104,17 @@ describe('body mover review', () => {
       // a pass of moveBodies() writes the draft's file and waits to hand it over
       const draining = t.store.moveBodies().catch((err: unknown) => err);
       await drainAtHandOver.wait;
-      // two new bodies start a timed pass beside it (eagerCount 2): it lists the draft too
+      // two new bodies would start a timed pass (eagerCount 2): not beside the drain's
       await t.store.deliver({ recipients: [{ accountId: account.id }], body: body('other 1', 3000) });
       await t.store.deliver({ recipients: [{ accountId: account.id }], body: body('other 2', 3000) });
-      await timedAtHandOver.wait;
-      // the drain's pass hands the draft over to its file
+      await sleep(50);
+      assert.equal(calls, 1, "no second pass runs beside moveBodies()'s");
+      // the drain's pass hands the draft over to its file; the timed pass follows and holds
       releaseDrain.open();
-      await tick();
+      await timedAtHandOver.wait;
       // the draft goes (its file with it) and comes back: in the database again
       await t.store.expunge(inbox.id, [1]);
       await t.store.deliver({ recipients: [{ accountId: account.id }], body: draft });
-      // the timed pass, which wrote the draft's file before it was unlinked, hands over
       releaseTimed.open();
       assert.equal(await draining, undefined);
       await t.store.moveBodies();
@@ -122,6 +126,51 @@ describe('body mover review', () => {
     } finally {
       releaseDrain.open();
       releaseTimed.open();
+      await t.cleanup();
+    }
+  });
+
+  it('close waits for a moveBodies() pass in flight, which completes its hand-over', async () => {
+    const atHandOver = gate();
+    const release = gate();
+    const t = await tempStore({
+      bodyMover: {
+        ...quiet,
+        beforeHandOver: async () => {
+          atHandOver.open();
+          await release.wait;
+        },
+      },
+    });
+    try {
+      const { account } = await withAccount(t.store);
+      const delivered = await t.store.deliver({ recipients: [{ accountId: account.id }], body: body('moving at close', 4000) });
+      const moving = t.store.moveBodies().then(
+        () => 'moved',
+        (err: unknown) => err,
+      );
+      await atHandOver.wait;
+      let closed = false;
+      const closing = t.store.close().then(() => {
+        closed = true;
+      });
+      await sleep(50);
+      assert.equal(closed, false, 'close waits for the pass');
+      release.open();
+      await closing;
+      assert.equal(await moving, 'moved');
+      // the hand-over landed before close: the body is a file, and the close was clean
+      assert.equal(existsSync(t.store.blobPath(delivered.blobId)), true);
+      const db = new ClassicLevel<string, unknown>(path.join(t.dir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'json' });
+      await db.open();
+      try {
+        assert.equal(await db.get(OPEN_MARKER_KEY), undefined, 'clean close');
+        assert.equal(await db.get(`bdata:${delivered.blobId}`), undefined, 'the database copy went');
+      } finally {
+        await db.close();
+      }
+    } finally {
+      release.open();
       await t.cleanup();
     }
   });
