@@ -75,9 +75,10 @@ it(`every acknowledged body reads back exactly after ${KILLS} kill -9s during mo
       const store = await openStore({ dir, bodyMover: { delayMs: 60_000, eagerCount: 1_000_000 } });
       try {
         const content = new MessageContent(store);
-        const messages = new Map<number, MessageMeta>((await store.listMessages(inbox.id)).map((m) => [m.uid, m]));
+        const listed: MessageMeta[] = await store.listMessages(inbox.id);
+        const messages: Map<number, MessageMeta> = new Map(listed.map((m): [number, MessageMeta] => [m.uid, m]));
         for (const [uid, blobId] of log.delivered) {
-          const message = messages.get(uid);
+          const message: MessageMeta | undefined = messages.get(uid);
           if (log.expunged.has(uid)) {
             assert.equal(message, undefined, `round ${round}: acknowledged expunge of UID ${uid} undone`);
             continue;
