@@ -319,7 +319,8 @@ export class StoreCore {
       const pending = this.commits.pending(keys.blob(hash));
       if (pending && !pending.deleted) return;
       if (this.closed) return;
-      const record = await this.db.get(keys.blob(hash));
+      // a point read, synchronous: the mover unpins (and so collects) every body of its pass
+      const record = this.db.getSync(keys.blob(hash));
       if (record !== undefined) return;
       await this.blobs.unlink(hash);
     })()
