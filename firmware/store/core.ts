@@ -217,18 +217,19 @@ export class StoreCore {
           tx.del(keys.bodyHead(hash));
           tx.del(keys.searchSignature(hash));
           if (record.inline) {
-            // A body still in the database goes with this batch. A file the
-            // mover may be writing for it is not unlinked here: the mover
-            // collects it when it finds the record gone. Unlinking it now could
-            // remove the file of a later incarnation of the same bytes (the
-            // same draft saved again) that the mover is about to hand over to.
+            // A body still in the database goes with this batch. A file of it
+            // may exist too (written by a pass that failed before its
+            // hand-over): collected like any other. A pass moving it right now
+            // has it pinned, so its file stays until that pass lets go (and
+            // collects it then if the record is still gone): a later
+            // incarnation of the same bytes (the same draft saved again) that
+            // the pass is about to hand over to keeps its file.
             tx.del(keys.bodyData(hash));
             tx.afterCommit.push(() => {
               this.inlineBytes -= record.size;
             });
-          } else {
-            tx.afterCommit.push(() => this.collect(hash));
           }
+          tx.afterCommit.push(() => this.collect(hash));
         }
       } else if (record) {
         tx.put(keys.blob(hash), { ...record, refs } satisfies BlobRecord);

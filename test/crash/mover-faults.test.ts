@@ -48,4 +48,21 @@ describe('mover faults', () => {
       }
     });
   }
+
+  it('a body deleted after a failed pass wrote its file leaves no orphan file', async () => {
+    const faults = scriptedFaults();
+    const t = await tempStore({ faults, bodyMover: quiet });
+    try {
+      const { account, inbox } = await withAccount(t.store);
+      const delivered = await t.store.deliver({ recipients: [{ accountId: account.id }], body: body('written, never handed over', 3000) });
+      faults.failAt('db-batch', 1, 'EIO'); // the hand-over batch fails: the file stays, the body stays the database's
+      await assert.rejects(t.store.moveBodies());
+      assert.equal(existsSync(t.store.blobPath(delivered.blobId)), true);
+      await t.store.expunge(inbox.id, [1]);
+      assert.equal(existsSync(t.store.blobPath(delivered.blobId)), false, 'the file went with the body');
+      assert.deepEqual((await t.store.fsck()).problems, []);
+    } finally {
+      await t.cleanup();
+    }
+  });
 });
