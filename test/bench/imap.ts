@@ -21,21 +21,22 @@
 // The Dovecot mailbox is kept between runs (reloaded when the corpus changes);
 // POCHTA_BENCH_MTA_ROOT moves it.
 //
-// Figures of 2026-11-27 23:19 (`npm run bench -- imap 10000 3`, 2-core dev VM
-// shared with other jobs, load average 12-17, a QEMU image test among them:
-// expect +-50%). "first" is the first-sync work before this run's changes,
-// "now" this run, one side-by-side run:
+// Figures of 2026-11-27 23:35 (`npm run bench -- imap 10000 3`, 2-core dev VM
+// shared with other jobs, load average 6-7: expect +-50%). "first" is the
+// first-sync work before this run's changes, "now" this run, one side-by-side
+// run (over the evening's runs the warm FETCH ratio was 0.24x-0.65x and SEARCH
+// BODY 11x-28x faster, Dovecot itself moving by 2x):
 //
 //   median                          first     now      dovecot   now/dovecot
-//   connect+LOGIN, warm              60 ms     86 ms      17 ms   (scrypt vs PLAIN)
-//   SELECT INBOX, cold               41 ms     38 ms     0.7 ms
-//   SELECT INBOX, warm              4.0 ms    4.8 ms     0.6 ms   (1-2 ms over 20 fresh connections, dev loop)
-//   header FETCH 1:*, cold          582 ms    159 ms     115 ms   1.37x; cold/warm 3.4 (first sync ever: 466 ms)
-//   header FETCH 1:*, warm          476 ms     47 ms     111 ms   0.43x (goal < 0.7x: met)
-//   SEARCH BODY (100 hits)          415 ms    175 ms    2628 ms   15x faster (12-28x over the day's runs)
-//   SEARCH TEXT (100 hits)          347 ms     83 ms    2368 ms
-//   FETCH 100 x BODY.PEEK[]          75 ms     19 ms     4.8 ms   (now with RFC822.SIZE, every literal checked)
-//   RSS, 50 sessions in INBOX       318 MiB   365 MiB   278 MiB   (310-365 MiB over the day's runs)
+//   connect+LOGIN, warm              60 ms     49 ms      14 ms   (scrypt vs PLAIN)
+//   SELECT INBOX, cold               41 ms     32 ms     0.6 ms
+//   SELECT INBOX, warm              4.0 ms    4.6 ms     0.6 ms   (1-2 ms over 20 fresh connections, dev loop)
+//   header FETCH 1:*, cold          582 ms    133 ms     114 ms   1.16x; cold/warm 2.3 (first sync ever: 333 ms)
+//   header FETCH 1:*, warm          476 ms     57 ms      87 ms   0.65x (goal < 0.7x: met)
+//   SEARCH BODY (100 hits)          415 ms    203 ms    2347 ms   11.6x faster
+//   SEARCH TEXT (100 hits)          347 ms     86 ms    2816 ms
+//   FETCH 100 x BODY.PEEK[]          75 ms     18 ms     7.3 ms   (now with RFC822.SIZE, every literal checked)
+//   RSS, 50 sessions in INBOX       318 MiB   307 MiB   277 MiB   (306-365 MiB over the evening's runs)
 //
 // What changed (profiles: --cpu-prof on the daemon, windows of one command):
 // - The listener thread keeps the listings of recently used mailboxes
@@ -55,11 +56,13 @@
 //   listener ~12 ms of CPU; the rest of the 50 ms is this client reading.
 // - Cold (a fresh daemon): the store reads 10,000 kept headers (~8.7 MB,
 //   40-100 ms) unless a fields record exists: a FETCH that had to read 1,000
-//   or more writes the mailbox's fields to the store (firmware/imap/fields-
-//   record.ts, as Dovecot keeps dovecot.index.cache), the next first sync
-//   after a restart reads that one record. What is left of the cold penalty is
-//   V8 compiling the FETCH path on first use (~40-100 ms here) and the store's
-//   body mover, which runs right after each start while bodies wait in LevelDB.
+//   or more writes the mailbox's fields and its whole responses (by UID and
+//   modseq) to the store (firmware/imap/fields-record.ts, as Dovecot keeps
+//   dovecot.index.cache); the next first sync after a restart reads that one
+//   record and answers each unchanged message with its kept response. What is
+//   left of the cold penalty: reading and parsing that ~6 MB record, V8
+//   compiling the FETCH path on first use, GC, and the store's body mover,
+//   which runs right after each start while bodies wait in LevelDB.
 // - SEARCH BODY: the index is asked only for the listed bodies (store
 //   searchBodyCandidates: signatures read as JSON text, no parse per record),
 //   the candidates' structures come in one call, and the body is decoded at
