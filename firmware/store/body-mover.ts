@@ -154,7 +154,12 @@ export class BodyMover {
     };
     try {
       // a few at a time on the thread pool: enough to keep it busy, not enough to crowd out the commits' fsync
-      for (let i = 0; i < hashes.length; i += WRITES_AT_ONCE) await Promise.all(hashes.slice(i, i + WRITES_AT_ONCE).map(write));
+      // (all settled before a failure ends the pass: no write lands after its bodies are unpinned)
+      for (let i = 0; i < hashes.length; i += WRITES_AT_ONCE) {
+        const results = await Promise.allSettled(hashes.slice(i, i + WRITES_AT_ONCE).map(write));
+        const failed = results.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
+      }
       await core.blobs.syncAll(written);
       await this.#beforeHandOver?.();
       await core.mutate(async (tx) => {
