@@ -168,7 +168,8 @@ describe('pochta serve', () => {
     assert.equal((await stat(join(data, 'tls', 'key.pem'))).mode & 0o777, 0o600);
     // A newcomer can log in at once with what was printed.
     assert.match(await imapLogin(first.ports.imap, 'admin@pochta.test', password), /^a OK/m);
-    assert.equal(await first.stop({ keepData: true }), 0, 'exit code 0 after SIGTERM');
+    const firstExit = await first.stop({ keepData: true });
+    assert.equal(firstExit, 0, `exit code 0 after SIGTERM; the daemon said:\n${first.output().slice(-4000)}`);
 
     const store = await openStore({ dir: data });
     try {
@@ -183,7 +184,8 @@ describe('pochta serve', () => {
       assert.match(second.output(), /Demo account admin@pochta\.test exists/);
       assert.equal(second.output().includes(password), false, 'never printed again');
     } finally {
-      assert.equal(await second.stop({ keepData: true }), 0);
+      const secondExit = await second.stop({ keepData: true });
+      assert.equal(secondExit, 0, `exit code 0 after SIGTERM; the daemon said:\n${second.output().slice(-4000)}`);
     }
   });
 
