@@ -32,7 +32,12 @@ async function plan(env: Record<string, string>): Promise<Plan> {
   const { stdout } = await run('sh', [HELPER, 'plan'], {
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', POCHTA_UID: '990', POCHTA_GID: '989', ...env },
   });
-  const fields = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]));
+  const fields = Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
   return { name: fields['name']!, type: fields['type']!, options: fields['options']!.split(',') };
 }
 
@@ -52,6 +57,16 @@ test('the mount folder comes from the label, made safe and lower case', async ()
     assert.equal(p.name, name, `label ${JSON.stringify(label)}`);
     assert.match(p.name, /^usb-[a-z0-9._-]+$/);
   }
+});
+
+test("udev's encoded label is used: whitespace (\\x20) and other escaped characters become dashes", async () => {
+  // What the blkid builtin reports for a FAT label "POCHTA BAK": the plain one has "_" for the space.
+  const stick = { ID_FS_TYPE: 'vfat', ID_FS_LABEL: 'POCHTA_BAK', ID_FS_LABEL_ENC: 'POCHTA\\x20BAK' };
+  assert.equal((await plan(stick)).name, 'usb-pochta-bak');
+  assert.equal((await plan({ ID_FS_TYPE: 'exfat', ID_FS_LABEL_ENC: 'Office\\x2fNAS\\x27s' })).name, 'usb-office-nas-s');
+  assert.equal((await plan({ ID_FS_TYPE: 'ext4', ID_FS_LABEL_ENC: 'Caf\u00e9\\x20Backup' })).name, 'usb-caf-backup');
+  // Without the encoded one, the plain label as it is (underscores are kept).
+  assert.equal((await plan({ ID_FS_TYPE: 'vfat', ID_FS_LABEL: 'POCHTA_BAK' })).name, 'usb-pochta_bak');
 });
 
 test('without a usable label the short id names the folder: FAT serial, first 8 of a UUID, else the device', async () => {
@@ -129,7 +144,12 @@ const KNOWN_KEYS = new Set(['ACTION', 'SUBSYSTEM', 'KERNEL', 'ENV', 'TAG', 'GOTO
 // udev's glob: alternatives with |, * and ? (all this rule uses).
 function globMatch(pattern: string, value: string): boolean {
   return pattern.split('|').some((alt) => {
-    const re = new RegExp(`^${alt.replace(/[.+^${}()[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const re = new RegExp(
+      `^${alt
+        .replace(/[.+^${}()[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     return re.test(value);
   });
 }
@@ -175,7 +195,12 @@ async function ruleLines(): Promise<Pair[][]> {
 test('the udev rule parses: known keys, quoted values, every GOTO has its LABEL', async () => {
   const lines = await ruleLines();
   assert.ok(lines.length >= 3);
-  const labels = new Set(lines.flat().filter((p) => p.key === 'LABEL').map((p) => p.value));
+  const labels = new Set(
+    lines
+      .flat()
+      .filter((p) => p.key === 'LABEL')
+      .map((p) => p.value),
+  );
   for (const p of lines.flat()) {
     assert.ok(KNOWN_KEYS.has(p.key), `known key ${p.key}`);
     if (p.key === 'GOTO') assert.ok(labels.has(p.value), `GOTO ${p.value} has a LABEL`);
