@@ -10,8 +10,9 @@
 // in one batch, drops the database copies and marks the records as files.
 //
 // A crash anywhere in between leaves the database copy in place (and maybe a
-// file, rewritten next time); a body deleted meanwhile has its file unlinked
-// by the store's collection. Readers never care: readBody finds either copy.
+// file, which the next open unlinks: unsynced, it may be cut short); a body
+// deleted meanwhile has its file unlinked by the store's collection once the
+// pass lets go of it. Readers never care: readBody finds either copy.
 
 import type { StoreCore } from './core.ts';
 import { keys } from './keys.ts';
