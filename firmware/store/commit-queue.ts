@@ -184,6 +184,18 @@ export class CommitQueue {
     this.#overlay.clear();
     this.#epoch += 1;
     const error = this.#onFailure(err);
-    for (const batch of batches) batch.reject(error);
+    const reject = () => {
+      for (const batch of batches) batch.reject(error);
+    };
+    // commit order for the bad news too: not before an earlier committed batch's caller heard back
+    if (this.#resolving === undefined) {
+      reject();
+      return;
+    }
+    const tail = this.#resolving.then(reject);
+    this.#resolving = tail;
+    void tail.then(() => {
+      if (this.#resolving === tail) this.#resolving = undefined;
+    });
   }
 }
