@@ -143,4 +143,46 @@ describe('inline bytes accounting', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('never drifts while deliveries, refusals and expunges of recurring bytes race eager passes', async () => {
+    const dir = await tempDir();
+    let current: Awaited<ReturnType<typeof assemble>> | undefined;
+    try {
+      current = await assemble(dir);
+      const { store, core } = current;
+      // passes after every body: the assembled mover is quiet, so moveBodies() runs beside the workers
+      const { account, inbox } = await withAccount(store);
+      const full = await withAccount(store, 'full@example.com', 10);
+      const drafts = [0, 1, 2].map((i) => body(`draft ${i}`, 2000 + i));
+      const live: number[] = [];
+      let lowest = 0;
+      await Promise.all([
+        ...Array.from({ length: 3 }, async (_, worker) => {
+          for (let n = 0; n < 40; n++) {
+            const bytes = n % 3 === 0 ? body(`w${worker} n${n}`, 1000 + n) : drafts[(n + worker) % 3]!;
+            const result = await store.deliver({ recipients: [{ accountId: account.id }], body: bytes });
+            live.push(result.copies[0]?.uid ?? 0);
+            if (n % 4 === 1) await store.appendMessage(full.inbox.id, drafts[n % 3]!).catch(() => undefined);
+            if (n % 2 === 1) await store.expunge(inbox.id, live.splice(Math.floor(Math.random() * live.length), 1));
+            lowest = Math.min(lowest, core.inlineBytes);
+          }
+        }),
+        (async () => {
+          for (let i = 0; i < 15; i++) {
+            await store.moveBodies();
+            lowest = Math.min(lowest, core.inlineBytes);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        })(),
+      ]);
+      assert.ok(lowest >= 0, `the count went down to ${lowest}`);
+      assert.equal(core.inlineBytes, await expected(core));
+      await store.moveBodies();
+      assert.equal(core.inlineBytes, 0);
+      assert.deepEqual((await store.fsck()).problems, []);
+    } finally {
+      await current?.store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
