@@ -15,6 +15,7 @@ import { body, tempDir, tempStore, withAccount } from './helpers.ts';
 const quiet = { delayMs: 60_000, eagerCount: 1_000_000, retryMs: 60_000 } as const;
 
 let bin: string;
+let pathBefore: string | undefined;
 /** What the fake sync does: read from this file on each call ("ok", "fail", or "slow"). */
 let modeFile: string;
 
@@ -65,9 +66,12 @@ describe('syncfs helper review', () => {
       `#!/bin/sh\nm=$(cat '${modeFile}')\nif [ "$m" = fail ]; then exit 1; fi\nif [ "$m" = slow ]; then sleep 1; fi\nexec /bin/sync "$@"\n`,
     );
     await chmod(path.join(bin, 'sync'), 0o755);
-    process.env['PATH'] = `${bin}:${process.env['PATH'] ?? ''}`;
+    pathBefore = process.env['PATH'];
+    process.env['PATH'] = `${bin}:${pathBefore ?? ''}`;
   });
   after(async () => {
+    if (pathBefore === undefined) delete process.env['PATH'];
+    else process.env['PATH'] = pathBefore;
     await rm(bin, { recursive: true, force: true });
   });
 
