@@ -116,27 +116,34 @@ export class MessageContent {
   async read(meta: MessageMeta, start: number, end: number): Promise<Buffer> {
     const [a, b] = clamp(meta, start, end);
     if (a === b) return Buffer.alloc(0);
+    const fromStore = async (): Promise<Buffer> => {
+      const bytes = await this.store.readBody(meta.blobId, a, b);
+      return bytes === undefined ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    };
     let handle: FileHandle;
     try {
       handle = await open(this.store.blobPath(meta.blobId), 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      if (!isInlineBody(meta.size)) return Buffer.alloc(0);
-      const bytes = await this.store.readBody(meta.blobId, a, b);
-      return bytes === undefined ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return isInlineBody(meta.size) ? fromStore() : Buffer.alloc(0);
     }
+    let out: Buffer;
     try {
-      const out = Buffer.allocUnsafe(b - a);
+      out = Buffer.allocUnsafe(b - a);
       let done = 0;
       while (done < out.length) {
         const { bytesRead } = await handle.read(out, done, out.length - done, a + done);
         if (bytesRead === 0) break;
         done += bytesRead;
       }
-      return out.subarray(0, done);
+      out = out.subarray(0, done);
     } finally {
       await handle.close();
     }
+    // A file shorter than its message (damaged, or cut by a power failure before the
+    // store noticed) is never sent as the body: the store may still hold it whole.
+    if (out.length < b - a && isInlineBody(meta.size)) return fromStore();
+    return out;
   }
 
   /**

@@ -37,7 +37,8 @@ export async function openMessageBody(
   try {
     return await openFromFile(file, message, bodyLines);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !isInlineBody(message.size)) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code !== 'ENOENT' && code !== SHORT_FILE) || !isInlineBody(message.size)) throw err;
   }
   const bytes = await store.readBody(message.blobId);
   if (bytes === undefined) throw Object.assign(new Error(`body ${message.blobId} is gone`), { code: 'ENOENT' });
@@ -45,15 +46,27 @@ export async function openMessageBody(
   return wholeBody(encodeWireBody(raw, bodyLines === undefined ? {} : { bodyLines }));
 }
 
+const SHORT_FILE = 'POCHTA_SHORT_FILE';
+
+function shortFile(file: string): Error {
+  return Object.assign(new Error(`${file} is shorter than its message`), { code: SHORT_FILE });
+}
+
 async function openFromFile(file: string, message: MaildropMessage, bodyLines: number | undefined): Promise<StreamedBody> {
   if (bodyLines === undefined) {
-    if (isSmallBody(message)) return wholeBody(encodeWireBody(await readPrefix(file, message.size)));
+    if (isSmallBody(message)) {
+      const raw = await readPrefix(file, message.size);
+      // a file shorter than its message is never sent as the body: the store may still hold it whole
+      if (raw.length < message.size && isInlineBody(message.size)) throw shortFile(file);
+      return wholeBody(encodeWireBody(raw));
+    }
     return streamedBody(file, 0, new WireEncoder(), [], RETR_CHUNK);
   }
   // TOP reads the start of the file and reads on only while the lines asked for are not all there.
   const encoder = new WireEncoder({ bodyLines });
   const wanted = Math.min(message.size, TOP_FIRST_READ);
   const head = await readPrefix(file, wanted);
+  if (head.length < wanted && isInlineBody(message.size)) throw shortFile(file);
   const parts = encoder.push(head);
   if (encoder.complete || head.length < wanted || head.length >= message.size) {
     return wholeBody(Buffer.concat([...parts, ...encoder.end()]));
