@@ -79,6 +79,48 @@ export async function restoreFields(
 ): Promise<number> {
   const record = await store.getListenerCache(recordName(mailboxId));
   if (record === undefined) return 0;
+  return applyRecord(store, record, headers, mailboxId, listKey, listing, responses);
+}
+
+/**
+ * Right after a listener starts (MessageCache.warm), before any client asks:
+ * the record's fields and responses for the listing, for the field list and
+ * items the record was written for, so the first sync after a restart reads
+ * no record and parses nothing while the client waits. Returns how many were taken.
+ */
+export async function warmFields(
+  store: MailStore,
+  headers: HeaderFieldsCache,
+  messages: MessageCache,
+  mailboxId: string,
+  listing: readonly MessageMeta[],
+): Promise<number> {
+  const record = await store.getListenerCache(recordName(mailboxId));
+  if (record === undefined) return 0;
+  const listKey = isRecord(record) ? record.list : '';
+  const shape = isRecord(record) && validResponses(record.responses) ? record.responses.shape : undefined;
+  const taken = await applyRecord(
+    store,
+    record,
+    headers,
+    mailboxId,
+    listKey,
+    listing,
+    shape === undefined ? undefined : { messages, shape },
+  );
+  if (taken > 0) messages.noteFieldsRecord(mailboxId);
+  return taken;
+}
+
+async function applyRecord(
+  store: MailStore,
+  record: unknown,
+  headers: HeaderFieldsCache,
+  mailboxId: string,
+  listKey: string,
+  listing: readonly MessageMeta[],
+  responses: { readonly messages: MessageCache; readonly shape: string } | undefined,
+): Promise<number> {
   const ids = isRecord(record) ? record.ids.split('\n') : [];
   if (!isRecord(record) || ids.length !== record.lengths.length) {
     await dropFields(store, mailboxId);

@@ -64,6 +64,21 @@ function isListingRecord(value: unknown): value is ListingRecord {
   );
 }
 
+/**
+ * The listener cache record naming the mailboxes whose listings save() kept,
+ * most recently used last: warm() makes them current again at the next start.
+ */
+export const WARM_RECORD = 'imap-warm';
+
+/** Mailboxes warm() makes ready at a start, at most (the most recently used). */
+export const WARM_MAX = 8;
+
+function isWarmRecord(value: unknown): value is { readonly v: 1; readonly mailboxIds: readonly string[] } {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return r.v === 1 && Array.isArray(r.mailboxIds) && r.mailboxIds.every((id) => typeof id === 'string');
+}
+
 export function listingRecordName(mailboxId: string): string {
   return `imap-listing:${mailboxId}`;
 }
@@ -149,9 +164,23 @@ export class MessageCache {
   private readonly maxTailChars: number;
   /** Mailboxes this thread knows to have a fields record (fields-record.ts), dropped at their next expunge. */
   private readonly fieldsRecords = new Set<string>();
+  /** Mailboxes warm() is making ready: listing() of one waits for it. */
+  private readonly warming = new Map<string, Promise<void>>();
+  private closed = false;
 
-  constructor(store: MailStore, options: { readonly maxMessages?: number; readonly maxResponseChars?: number } = {}) {
+  private readonly warmRecord: string;
+
+  constructor(
+    store: MailStore,
+    options: {
+      readonly maxMessages?: number;
+      readonly maxResponseChars?: number;
+      /** Listener cache record listing the mailboxes to warm() at the next start (one per listener). */
+      readonly warmRecord?: string;
+    } = {},
+  ) {
     this.store = store;
+    this.warmRecord = options.warmRecord ?? WARM_RECORD;
     this.maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
     this.maxTailChars = options.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS;
   }
@@ -162,6 +191,40 @@ export class MessageCache {
    * record (changed meanwhile), never older.
    */
   async listing(mailbox: Mailbox): Promise<MailboxListing> {
+    // a listing warm() is reading (with its kept responses) is not read twice
+    const warming = this.warming.get(mailbox.id);
+    if (warming !== undefined) await warming;
+    return this.listingNow(mailbox);
+  }
+
+  /**
+   * Right after a start, before clients ask: the listings save() kept at the
+   * last stop (those still the mailbox's state) taken back, and each handed
+   * to `then` (fetch-quick's fields record restored into the caches), so
+   * that reading and parsing those records, and the garbage they leave, come
+   * while the first client is still logging in, not inside its first sync.
+   * One mailbox after the other; never fails (a cache only).
+   */
+  async warm(then?: (mailboxId: string, messages: readonly MessageMeta[]) => Promise<unknown>): Promise<void> {
+    const record = await this.store.getListenerCache(this.warmRecord).catch(() => undefined);
+    if (!isWarmRecord(record) || this.closed) return;
+    let chain = Promise.resolve();
+    for (const id of record.mailboxIds.slice(-WARM_MAX).reverse()) {
+      chain = chain.then(async () => {
+        if (this.closed) return;
+        const mailbox = await this.store.getMailboxById(id);
+        if (mailbox === undefined || this.closed) return;
+        const listing = await this.listingNow(mailbox);
+        if (this.entries.has(id) && !this.closed) await then?.(id, listing.messages);
+      });
+      chain = chain.catch(() => undefined);
+      this.warming.set(id, chain);
+    }
+    await chain;
+    this.warming.clear();
+  }
+
+  private async listingNow(mailbox: Mailbox): Promise<MailboxListing> {
     // The feed starts before the first listing, so no change after it is missed.
     this.unsubscribe ??= this.store.subscribe((event) => this.apply(event));
     let entry = this.entries.get(mailbox.id);
@@ -243,8 +306,10 @@ export class MessageCache {
    * mailbox's state is the one it was kept at, and dropped when read.
    */
   async save(): Promise<void> {
+    const saved: string[] = [];
     for (const [mailboxId, entry] of [...this.entries]) {
       if (entry.messages.length < LISTING_RECORD_MIN || entry.highestModseq < 0 || entry.pendingFrom !== undefined) continue;
+      saved.push(mailboxId);
       const flagSets: Array<readonly string[]> = [];
       const setIds = new Map<readonly string[], number>();
       const flagIndex = entry.messages.map((m) => {
@@ -270,10 +335,14 @@ export class MessageCache {
       };
       await this.store.setListenerCache(listingRecordName(mailboxId), record).catch(() => undefined);
     }
+    // entries are in order of use: the most recent last
+    const warm = saved.length === 0 ? undefined : { v: 1, mailboxIds: saved.slice(-WARM_MAX) };
+    await this.store.setListenerCache(this.warmRecord, warm).catch(() => undefined);
   }
 
   /** Stop following the change feed and drop everything. */
   close(): void {
+    this.closed = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.entries.clear();

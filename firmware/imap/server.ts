@@ -10,8 +10,9 @@ import { realTimer, type SetTimer } from '../net/timers.ts';
 import { commandTable } from './commands/index.ts';
 import type { Command, ImapDeps, UserSessionLimit } from './commands/types.ts';
 import { ImapConnection } from './connection.ts';
+import { warmFields } from './fields-record.ts';
 import { HeaderFieldsCache } from './header-cache.ts';
-import { MessageCache } from './message-cache.ts';
+import { MessageCache, WARM_RECORD } from './message-cache.ts';
 import type { StreamLimits } from './stream.ts';
 
 export interface ImapServerOptions {
@@ -27,6 +28,11 @@ export interface ImapServerOptions {
   readonly maxConnectionsPerIp?: number;
   /** The command table (tests may register extra commands). */
   readonly commands?: ReadonlyMap<string, Command>;
+  /**
+   * Name of the listener (imap, imaps): each keeps its own list of the
+   * mailboxes to make ready at its next start (MessageCache.warm).
+   */
+  readonly name?: string;
 }
 
 export interface ImapServer {
@@ -42,12 +48,15 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 export const DEFAULT_SESSIONS_PER_USER = 50;
 
 export function createImapServer(baseDeps: ImapDeps, options: ImapServerOptions = {}): ImapServer {
-  const messageCache = baseDeps.messageCache ?? new MessageCache(baseDeps.store);
+  const messageCache =
+    baseDeps.messageCache ??
+    new MessageCache(baseDeps.store, options.name === undefined ? {} : { warmRecord: `${WARM_RECORD}:${options.name}` });
+  const headerCache = baseDeps.headerCache ?? new HeaderFieldsCache();
   const deps: ImapDeps = {
     ...baseDeps,
     userSessions: userSessionLimit(options.maxSessionsPerUser ?? DEFAULT_SESSIONS_PER_USER),
     messageCache,
-    headerCache: baseDeps.headerCache ?? new HeaderFieldsCache(),
+    headerCache,
   };
   const commands = options.commands ?? commandTable();
   const setTimer = options.setTimer ?? realTimer;
@@ -74,7 +83,14 @@ export function createImapServer(baseDeps: ImapDeps, options: ImapServerOptions 
   });
 
   return {
-    listen: (port, host) => listener.listen(port, host),
+    async listen(port, host) {
+      const info = await listener.listen(port, host);
+      // The mailboxes last used before the stop are made ready while the
+      // first clients connect and log in (scrypt runs off this thread): their
+      // first sync then has no cold penalty. Not waited for; a cache only.
+      void messageCache.warm((mailboxId, messages) => warmFields(deps.store, headerCache, messageCache, mailboxId, messages));
+      return info;
+    },
     async close(deadline) {
       try {
         await listener.close(deadline);

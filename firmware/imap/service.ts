@@ -61,6 +61,7 @@ export async function createImapService(
     ...(source === undefined || implicitTls ? {} : { startTls: (socket) => source.upgrade(socket) }),
   };
   const server = createImapServer(deps, {
+    name: ctx.name,
     maxConnectionsPerIp: settings['limits.connectionsPerIp'],
     ...(implicitTls && source !== undefined ? { tls: source.serverOptions() } : {}),
     ...(overrides.setTimer === undefined ? {} : { setTimer: overrides.setTimer }),

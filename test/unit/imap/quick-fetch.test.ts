@@ -14,7 +14,7 @@ import { atom, compileToBuffer } from '../../../firmware/imap/compiler.ts';
 import { fetchValues } from '../../../firmware/imap/fetch-response.ts';
 import { RECORD_MIN, recordName } from '../../../firmware/imap/fields-record.ts';
 import { HeaderFieldsCache } from '../../../firmware/imap/header-cache.ts';
-import { listingRecordName } from '../../../firmware/imap/message-cache.ts';
+import { listingRecordName, WARM_RECORD } from '../../../firmware/imap/message-cache.ts';
 import { MessageContent } from '../../../firmware/imap/message-content.ts';
 import { createImapServer } from '../../../firmware/imap/server.ts';
 import type { FetchItem } from '../../../firmware/imap/syntax/fetch.ts';
@@ -378,6 +378,26 @@ describe('the fields and listing records: a first sync after a restart reads two
     // the record is read once: the responses it gave back stay with the listing
     assert.deepEqual((await second.client.command(command)).slice(0, -1), got.slice(0, -1));
     assert.equal(second.records(), 1);
+    await second.close();
+  });
+  it('is read at the next listener start with the listing, before the first sync asks', async () => {
+    const command = 'FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (From Subject)])';
+    const first = await restarted();
+    const want = await first.client.command(command);
+    await eventually(async () => {
+      const record = (await f.store.getListenerCache(recordName(inbox))) as { responses?: { uids: number[] } } | undefined;
+      return record?.responses?.uids.length === want.length - 1;
+    });
+    await first.close();
+    assert.deepEqual(await f.store.getListenerCache(WARM_RECORD), { v: 1, mailboxIds: [inbox] });
+    const second = await restarted();
+    // SELECT waited for the start's warm-up: the kept listing, then the fields record, both read already
+    assert.equal(second.listed(), 0, 'SELECT listed the mailbox');
+    assert.equal(second.records(), 1, 'fields record read at the start');
+    const got = await second.client.command(command);
+    assert.deepEqual(got.slice(0, -1), want.slice(0, -1));
+    assert.equal(second.read(), 0, 'fields read from the store');
+    assert.equal(second.records(), 1, 'fields record read again by the FETCH');
     await second.close();
   });
 });
