@@ -43,7 +43,14 @@ export function dataSchemaMatcher(options: DataSchemaOptions): (from: string, to
       options.log?.(`release ${to} cannot tell which store schema it knows (it predates the question); the data stays as it is`);
       return;
     }
-    const now = JSON.parse(await cli(from, ['store', 'schema', '--json', '--data', options.dataDir])) as SchemaView;
+    let now: SchemaView;
+    try {
+      now = JSON.parse(await cli(from, ['store', 'schema', '--json', '--data', options.dataDir])) as SchemaView;
+    } catch {
+      // a release too broken to run its own CLI most likely never got as far as migrating the data
+      options.log?.(`release ${from} cannot run its store tools; the data stays as it is`);
+      return;
+    }
     if (now.stored === undefined || now.stored <= older.supported) return;
     options.log?.(`converting the mail data from store schema ${now.stored} to ${older.supported} for release ${to}`);
     await cli(from, ['store', 'downgrade', '--to', String(older.supported), '--json', '--data', options.dataDir]);
