@@ -166,6 +166,8 @@ export class MessageCache {
   private readonly fieldsRecords = new Set<string>();
   /** Mailboxes warm() is making ready: listing() of one waits for it. */
   private readonly warming = new Map<string, Promise<void>>();
+  /** warm()'s read of its record: until it is in, no one knows which mailboxes it will take. */
+  private warmRead: Promise<unknown> | undefined;
   private closed = false;
 
   private readonly warmRecord: string;
@@ -192,6 +194,7 @@ export class MessageCache {
    */
   async listing(mailbox: Mailbox): Promise<MailboxListing> {
     // a listing warm() is reading (with its kept responses) is not read twice
+    if (this.warmRead !== undefined) await this.warmRead;
     const warming = this.warming.get(mailbox.id);
     if (warming !== undefined) await warming;
     return this.listingNow(mailbox);
@@ -206,10 +209,12 @@ export class MessageCache {
    * One mailbox after the other; never fails (a cache only).
    */
   async warm(then?: (mailboxId: string, messages: readonly MessageMeta[]) => Promise<unknown>): Promise<void> {
-    const record = await this.store.getListenerCache(this.warmRecord).catch(() => undefined);
-    if (!isWarmRecord(record) || this.closed) return;
+    const read = this.store.getListenerCache(this.warmRecord).catch(() => undefined);
+    this.warmRead = read;
+    const record = await read;
     let chain = Promise.resolve();
-    for (const id of record.mailboxIds.slice(-WARM_MAX).reverse()) {
+    const ids = isWarmRecord(record) && !this.closed ? record.mailboxIds.slice(-WARM_MAX).reverse() : [];
+    for (const id of ids) {
       chain = chain.then(async () => {
         if (this.closed) return;
         const mailbox = await this.store.getMailboxById(id);
@@ -220,6 +225,7 @@ export class MessageCache {
       chain = chain.catch(() => undefined);
       this.warming.set(id, chain);
     }
+    this.warmRead = undefined;
     await chain;
     this.warming.clear();
   }

@@ -28,6 +28,7 @@ function counted(store: LevelMailStore, drop: () => boolean = () => false): { st
     },
     subscribe: (listener: (event: StoreEvent) => void) => store.subscribe((event) => (drop() ? undefined : listener(event))),
     getMailboxById: (id: string) => store.getMailboxById(id),
+    getListenerCache: (name: string) => store.getListenerCache(name),
   });
   return { store: wrapper, listings: () => listings };
 }
@@ -138,6 +139,32 @@ describe('the listener message cache', () => {
     assert.equal(await store.getListenerCache('imap-fields:x'), undefined);
     await assert.rejects(store.getListenerCache(''), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(store.setListenerCache('x'.repeat(201), 1), { code: 'INVALID_ARGUMENT' });
+  });
+
+  it('warms the mailboxes its record names at a start; a listing asked meanwhile waits for it, and a closed cache does nothing', async () => {
+    await store.setListenerCache('imap-warm:test', { v: 1, mailboxIds: ['no-such-mailbox', inbox] });
+    const { store: wrapped, listings } = counted(store);
+    const cache = new MessageCache(wrapped, { warmRecord: 'imap-warm:test' });
+    const warmed: Array<[string, number]> = [];
+    const warming = cache.warm(async (id, messages) => {
+      warmed.push([id, messages.length]);
+    });
+    // asked while the warm-up runs: one listing of the mailbox, not two
+    const [listing] = await Promise.all([cache.listing((await store.getMailboxById(inbox))!), warming]);
+    assert.deepEqual(warmed, [[inbox, 40]]);
+    assert.equal(listings(), 1);
+    assert.equal(listing.messages.length, 40);
+    await same(cache);
+    cache.close();
+
+    const closed = new MessageCache(wrapped, { warmRecord: 'imap-warm:test' });
+    closed.close();
+    await closed.warm(async (id) => {
+      warmed.push([id, -1]);
+    });
+    assert.equal(warmed.length, 1);
+    assert.equal(listings(), 1);
+    await store.setListenerCache('imap-warm:test', undefined);
   });
 
   it('keeps quick FETCH responses with listed records, within its bound and until a record changes', async () => {
