@@ -72,9 +72,10 @@
 //   connects and logs in (scrypt runs off that thread); a SELECT of such a
 //   mailbox waits for it. The cold FETCH then writes kept responses as a
 //   warm one does, and '* n FETCH (' is written as bytes (no string per
-//   message). Side by side, the same bench before/after: cold 190 -> 63 ms
-//   (Dovecot cold 140 / 116), warm 120 -> 81 ms (Dovecot 145 / 113), under
-//   load average 4-7; see README.
+//   message). The same bench before, then in two runs after: cold 190 ->
+//   63, 58 ms (Dovecot cold 140; 116, 112), warm 120 -> 81, 50 ms (Dovecot
+//   145; 113, 91), cold/warm 1.57 -> 0.77, 1.14, under load average 4-7;
+//   the figures above are older (see README for the current ones).
 // - SEARCH BODY: the index is asked only for the listed bodies (store
 //   searchBodyCandidates: signatures read as JSON text, no parse per record),
 //   the candidates' structures come in one call, and the body is decoded at
