@@ -34,6 +34,11 @@ export interface BodyMoverOptions {
   readonly beforeHandOver?: () => Promise<void>;
 }
 
+/** The size the blob record gives a body, or undefined when it has none. */
+function bodySize(core: StoreCore, hash: string): number | undefined {
+  return (core.db.getSync(keys.blob(hash)) as BlobRecord | undefined)?.size;
+}
+
 export class BodyMover {
   readonly #core: StoreCore;
   readonly #delayMs: number;
@@ -163,15 +168,23 @@ export class BodyMover {
       }
       await core.blobs.syncAll(written);
       await this.#beforeHandOver?.();
+      // Defence in depth: hand over only to a file that is there, whole, after the
+      // sync. Anything that removed or cut it meanwhile (a bug elsewhere) then
+      // costs a retry in the next pass, never a body.
+      const sizes = await Promise.all(written.map((hash) => core.blobs.size(hash)));
+      const whole = new Set(written.filter((hash, i) => sizes[i] !== undefined && sizes[i] === bodySize(core, hash)));
+      if (whole.size < written.length) this.#waiting += 1;
       await core.mutate(async (tx) => {
         for (const hash of written) {
           const record = await tx.get<BlobRecord>(keys.blob(hash));
+          if (record !== undefined && !whole.has(hash)) continue;
           if (record?.inline) {
             const { inline: _moved, ...asFile } = record;
             tx.put(keys.blob(hash), asFile satisfies BlobRecord);
             tx.del(keys.bodyData(hash));
             tx.afterCommit.push(() => {
               core.inlineBytes -= record.size;
+              core.noteLeftDatabase(record.size);
             });
           } else if (record !== undefined) {
             // already a file (a copy left by a crash, or fsck's repair): the database copy goes

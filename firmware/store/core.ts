@@ -59,6 +59,8 @@ export class StoreCore {
   readonly #deferred = new Set<string>();
   #backups = 0;
   #space: { at: number; free: number } | undefined;
+  #leftDatabase = 0;
+  #compacting: Promise<void> | undefined;
 
   constructor(options: {
     db: ClassicLevel<string, unknown>;
@@ -84,6 +86,20 @@ export class StoreCore {
    */
   async ensureSpace(bytes: number): Promise<void> {
     if (this.reserveBytes <= 0) return;
+    if (await this.#roomFor(bytes)) return;
+    // The copies of bodies that left the database stay in LevelDB's files until
+    // a compaction drops them, and LevelDB compacts only as it is written to:
+    // on a full disk that takes no mail, never. Their range is nearly all dead
+    // by now, so compacting it is cheap and gives the space back.
+    if (this.#leftDatabase > 0) {
+      await this.#compactBodies();
+      if (await this.#roomFor(bytes)) return;
+    }
+    this.#space = undefined; // look again next time: space may have been freed
+    throw new PochtaError('DISK_FULL', `disk nearly full; ${this.reserveBytes} bytes kept in reserve for the database`);
+  }
+
+  async #roomFor(bytes: number): Promise<boolean> {
     const now = Date.now(); // wall clock on purpose: this paces a syscall, it is not mail time
     // statfs at most every half second; bodies accepted since are subtracted
     if (!this.#space || now - this.#space.at > 500) {
@@ -91,14 +107,39 @@ export class StoreCore {
         const stats = await statfs(this.blobs.root);
         this.#space = { at: now, free: stats.bavail * stats.bsize };
       } catch {
-        return; // no answer from statfs: the write itself will tell
+        return true; // no answer from statfs: the write itself will tell
       }
     }
-    if (this.#space.free - this.inlineBytes - bytes < this.reserveBytes) {
-      this.#space = undefined; // look again next time: space may have been freed
-      throw new PochtaError('DISK_FULL', `disk nearly full; ${this.reserveBytes} bytes kept in reserve for the database`);
-    }
+    if (this.#space.free - this.inlineBytes - bytes < this.reserveBytes) return false;
     this.#space.free -= bytes;
+    return true;
+  }
+
+  /** Wait for a compaction of the body range in flight (close). */
+  async settleCompaction(): Promise<void> {
+    await this.#compacting;
+  }
+
+  /** Bytes of bodies that left the database (moved or deleted) since its body range was last compacted. */
+  noteLeftDatabase(bytes: number): void {
+    this.#leftDatabase += bytes;
+  }
+
+  /** Compact the database's body range, one at a time; the next statfs sees what it freed. */
+  #compactBodies(): Promise<void> {
+    this.#compacting ??= (async () => {
+      this.#leftDatabase = 0;
+      const range = keys.bodyDatas();
+      try {
+        await this.db.compactRange(range.gte, range.lt);
+      } catch {
+        // nothing freed; the refusal that follows says why mail waits
+      } finally {
+        this.#space = undefined;
+        this.#compacting = undefined;
+      }
+    })();
+    return this.#compacting;
   }
 
   assertOpen(): void {
@@ -227,6 +268,7 @@ export class StoreCore {
             tx.del(keys.bodyData(hash));
             tx.afterCommit.push(() => {
               this.inlineBytes -= record.size;
+              this.noteLeftDatabase(record.size);
             });
           }
           tx.afterCommit.push(() => this.collect(hash));

@@ -437,6 +437,7 @@ export class LevelMailStore implements MailStore {
     if (this.#core.closed) return;
     // bodies not moved yet stay in the database, as durable as the rest; the next open moves them
     await this.#mover.stop();
+    await this.#core.settleCompaction();
     await this.#core.exclusive(async () => {
       await this.#core.commits.settle();
       await this.#core.settleCollection();

@@ -66,7 +66,11 @@ export async function openStore(options: OpenStoreOptions): Promise<LevelMailSto
     core = new StoreCore({ db, blobs, commits, now, analyze: options.analyze, reserveBytes: options.reserveBytes ?? DEFAULT_RESERVE });
     const mover = new BodyMover(core, options.bodyMover);
     core.mover = mover;
-    // bodies a stop or a crash left in the database move now (few: the mover keeps up)
+    // Bodies a stop or a crash left in the database move now. Every stale file
+    // is cleared BEFORE the mover hears of any: a pass started on the first
+    // notices would write files that the rest of this loop then unlinked, and
+    // hand the bodies over to files that are gone.
+    let waiting = 0;
     for await (const key of db.keys(keys.bodyDatas())) {
       const hash = keys.bodyDataOf(key);
       const record = db.getSync(keys.blob(hash)) as BlobRecord | undefined;
@@ -78,8 +82,9 @@ export async function openStore(options: OpenStoreOptions): Promise<LevelMailSto
         // The database copy is the durable one; the mover writes the file again.
         await blobs.unlink(hash);
       }
-      mover.notify();
+      waiting += 1;
     }
+    if (waiting > 0) mover.notify(waiting);
     return new LevelMailStore(core, options.dir, mover);
   } catch (err) {
     await db.close().catch(() => undefined);
