@@ -9,26 +9,14 @@
 //   try expunge <uid>              about to expunge (may or may not commit)
 //   ack expunge <uid>              the expunge resolved (durable)
 import { randomBytes } from 'node:crypto';
-import { writeSync } from 'node:fs';
 import { openStore } from '../../firmware/store/index.ts';
+import { say } from './child-protocol.ts';
 
 const [dir, accountId, mailboxId, fullMailboxId] = process.argv.slice(2);
 if (!dir || !accountId || !mailboxId || !fullMailboxId)
   throw new Error('usage: mover-crash-child.ts DIR ACCOUNT_ID MAILBOX_ID FULL_MAILBOX_ID');
 
 const store = await openStore({ dir, bodyMover: { delayMs: 0, eagerCount: 1 } });
-// writeSync: each line is in the pipe before the next step (see store-crash-child.ts)
-const say = (line: string) => {
-  const bytes = Buffer.from(`${line}\n`);
-  let written = 0;
-  while (written < bytes.length) {
-    try {
-      written += writeSync(1, bytes, written);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-    }
-  }
-};
 say('ready');
 
 const drafts = [0, 1, 2].map((i) => Buffer.from(`Subject: draft ${i}\r\n\r\n${'draft text '.repeat(300 + i)}\r\n`));

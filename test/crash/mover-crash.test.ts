@@ -6,16 +6,15 @@
 // must find nothing wrong, before and after the leftover bodies move.
 // SIGKILL keeps the page cache; a power cut's cut files are mover-power-cut.test.ts.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { it } from 'node:test';
 import { MessageContent } from '../../firmware/imap/message-content.ts';
 import { openStore } from '../../firmware/store/index.ts';
 import type { MessageMeta } from '../../firmware/store/types.ts';
 import { HASH, tempDir } from '../unit/store/helpers.ts';
+import { runAndKill } from './child-protocol.ts';
 
 const KILLS = 8;
 const CHILD = path.join(import.meta.dirname, 'mover-crash-child.ts');
@@ -26,32 +25,14 @@ interface Log {
   expunged: Set<number>;
 }
 
-async function runAndKill(args: string[], log: Log, delayMs: number): Promise<number> {
-  const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
+async function runChild(args: string[], log: Log, delayMs: number): Promise<number> {
   let acks = 0;
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const lines = createInterface({ input: child.stdout });
-  const closed = new Promise((resolve) => lines.once('close', resolve));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.on('exit', () => reject(new Error(`child exited before ready: ${stderr}`)));
-    lines.on('line', (line) => {
-      const [kind, what, a, b] = line.split(' ');
-      if (kind === 'ready') resolve();
-      if (kind === 'ack') acks += 1;
-      if (kind === 'ack' && what === 'deliver') log.delivered.set(Number(a), b as string);
-      if (kind === 'try' && what === 'expunge') log.tried.add(Number(a));
-      if (kind === 'ack' && what === 'expunge') log.expunged.add(Number(a));
-    });
+  const stderr = await runAndKill(CHILD, args, delayMs, ([kind, what, a, b]) => {
+    if (kind === 'ack') acks += 1;
+    if (kind === 'ack' && what === 'deliver') log.delivered.set(Number(a), b as string);
+    if (kind === 'try' && what === 'expunge') log.tried.add(Number(a));
+    if (kind === 'ack' && what === 'expunge') log.expunged.add(Number(a));
   });
-  await ready;
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  child.kill('SIGKILL');
-  await exited;
-  await closed;
   if (stderr.trim() !== '') assert.fail(`child wrote to stderr: ${stderr}`);
   return acks;
 }
@@ -71,7 +52,7 @@ it(`every acknowledged body reads back exactly after ${KILLS} kill -9s during mo
     const log: Log = { delivered: new Map(), tried: new Set(), expunged: new Set() };
     let acks = 0;
     for (let round = 0; round < KILLS; round++) {
-      acks += await runAndKill([dir, account.id, inbox.id, fullInbox.id], log, 30 + Math.floor(Math.random() * 250));
+      acks += await runChild([dir, account.id, inbox.id, fullInbox.id], log, 30 + Math.floor(Math.random() * 250));
       const store = await openStore({ dir, bodyMover: { delayMs: 60_000, eagerCount: 1_000_000 } });
       try {
         const content = new MessageContent(store);

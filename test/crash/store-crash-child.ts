@@ -7,29 +7,13 @@
 //   try expunge <uid>              about to expunge (may or may not commit)
 //   ack expunge <uid>              the expunge resolved (durable)
 import { createHash, randomBytes } from 'node:crypto';
-import { writeSync } from 'node:fs';
 import { openStore } from '../../firmware/store/index.ts';
+import { say } from './child-protocol.ts';
 
 const [dir, accountId, mailboxId] = process.argv.slice(2);
 if (!dir || !accountId || !mailboxId) throw new Error('usage: store-crash-child.ts DIR ACCOUNT_ID MAILBOX_ID');
 
 const store = await openStore({ dir, analyze: (body) => ({ text: createHash('md5').update(body).digest('hex') }) });
-// Synchronous writes: process.stdout on a pipe is asynchronous on POSIX, so a
-// "try expunge" line could still sit in this process when the kill comes
-// while the expunge it announces has committed (and the parent would call
-// the message lost). writeSync puts each line in the pipe before going on;
-// the pipe is non-blocking, so a full one is waited out.
-const say = (line: string) => {
-  const bytes = Buffer.from(`${line}\n`);
-  let written = 0;
-  while (written < bytes.length) {
-    try {
-      written += writeSync(1, bytes, written);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-    }
-  }
-};
 say('ready');
 
 // A few bodies recur, so dedup, refcounts and unlinks all get interrupted too.

@@ -10,14 +10,13 @@
 // ordering and atomicity of our writes, not the disk's flush (that is what
 // fsync with sync:true is for, and the fault tests cover failing flushes).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { it } from 'node:test';
 import { openStore } from '../../firmware/store/index.ts';
 import type { MessageMeta } from '../../firmware/store/types.ts';
 import { HASH, tempDir } from '../unit/store/helpers.ts';
+import { runAndKill } from './child-protocol.ts';
 
 const KILLS = 25;
 const CHILD = path.join(import.meta.dirname, 'store-crash-child.ts');
@@ -30,33 +29,15 @@ interface Log {
 }
 
 /** Run the child until a random moment after it is ready, kill -9 it, and collect what it acknowledged. */
-async function runAndKill(dir: string, accountId: string, mailboxId: string, log: Log, delayMs: number): Promise<number> {
-  const child = spawn(process.execPath, [CHILD, dir, accountId, mailboxId], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
+async function runChild(dir: string, accountId: string, mailboxId: string, log: Log, delayMs: number): Promise<number> {
   let acks = 0;
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const lines = createInterface({ input: child.stdout });
-  const closed = new Promise((resolve) => lines.once('close', resolve));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.on('exit', () => reject(new Error(`child exited before ready: ${stderr}`)));
-    lines.on('line', (line) => {
-      const [kind, what, a, b] = line.split(' ');
-      if (kind === 'ready') resolve();
-      if (kind === 'ack') acks += 1;
-      if (kind === 'ack' && what === 'deliver') log.delivered.set(Number(a), b as string);
-      if (kind === 'ack' && what === 'flag') log.flags.push([Number(a), b as string]);
-      if (kind === 'try' && what === 'expunge') log.tried.add(Number(a));
-      if (kind === 'ack' && what === 'expunge') log.expunged.add(Number(a));
-    });
+  await runAndKill(CHILD, [dir, accountId, mailboxId], delayMs, ([kind, what, a, b]) => {
+    if (kind === 'ack') acks += 1;
+    if (kind === 'ack' && what === 'deliver') log.delivered.set(Number(a), b as string);
+    if (kind === 'ack' && what === 'flag') log.flags.push([Number(a), b as string]);
+    if (kind === 'try' && what === 'expunge') log.tried.add(Number(a));
+    if (kind === 'ack' && what === 'expunge') log.expunged.add(Number(a));
   });
-  await ready;
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  child.kill('SIGKILL');
-  await exited;
-  await closed; // every line the child wrote before it died has been read
   return acks;
 }
 
@@ -74,7 +55,7 @@ it(`every acknowledged write survives ${KILLS} kill -9s`, { timeout: 120_000 }, 
     let totalAcks = 0;
     for (let round = 0; round < KILLS; round++) {
       const knownBefore = new Set(log.delivered.keys());
-      totalAcks += await runAndKill(dir, account.id, inbox.id, log, 20 + Math.floor(Math.random() * 200));
+      totalAcks += await runChild(dir, account.id, inbox.id, log, 20 + Math.floor(Math.random() * 200));
 
       const store = await openStore({ dir });
       try {
