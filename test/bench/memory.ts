@@ -5,8 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { dataBlock, Transcript } from '../smtp/helpers/transcript.ts';
-import { startDaemon } from '../support/daemon.ts';
-import { startDnsThread } from './dns-thread.ts';
+import { BENCH_MESSAGE, startSmtpBenchDaemon } from './smtp-daemon.ts';
 
 /** What image/systemd/pochta.service sets. */
 const BOX_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=256';
@@ -16,21 +15,11 @@ async function rssMiB(pid: number): Promise<number> {
 }
 
 async function run(messages: number, env: Record<string, string>): Promise<{ idle: number; after: number }> {
-  const dns = await startDnsThread();
-  const daemon = await startDaemon({ only: ['smtp'], logLevel: 'warn', env });
+  const bench = await startSmtpBenchDaemon({ users: 1, env });
+  const { daemon } = bench;
   try {
-    await daemon.admin('domain.add', { name: 'example.test' });
-    await daemon.admin('user.add', { address: 'u0@example.test', password: 'Bench-password-0-long-enough' });
-    const settings = {
-      'dnsbl.zones': [],
-      'dns.servers': [`127.0.0.1:${dns.port}`],
-      'limits.messagesPerMinutePerIp': 100_000,
-      'limits.connectionsPerIp': 1000,
-    };
-    for (const [key, value] of Object.entries(settings)) await daemon.admin('settings.set', { key, value });
     const idle = await rssMiB(daemon.pid);
-    const line = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n';
-    const data = dataBlock(`From: bench@remote.test\r\nSubject: bench\r\n\r\n${line.repeat(127)}`);
+    const data = dataBlock(BENCH_MESSAGE);
     let n = 0;
     await Promise.all(
       Array.from({ length: 10 }, async () => {
@@ -52,8 +41,7 @@ async function run(messages: number, env: Record<string, string>): Promise<{ idl
     await new Promise((resolve) => setTimeout(resolve, 3000));
     return { idle, after: await rssMiB(daemon.pid) };
   } finally {
-    await daemon.stop();
-    await dns.stop();
+    await bench.stop();
   }
 }
 

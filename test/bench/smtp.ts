@@ -11,8 +11,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dataBlock, Transcript } from '../smtp/helpers/transcript.ts';
-import { startDaemon } from '../support/daemon.ts';
-import { startDnsThread } from './dns-thread.ts';
+import { BENCH_MESSAGE, startSmtpBenchDaemon } from './smtp-daemon.ts';
 
 const LEVELS = (process.env['BENCH_LEVELS'] ?? '1,10,50').split(',').map(Number);
 const USERS = 20;
@@ -56,9 +55,6 @@ async function endToEnd(ref: Result, before: number): Promise<Result> {
   return { ...ref, messages: delivered - before, perSecond: (delivered - before) / wall };
 }
 
-const line = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n';
-const BODY = `From: bench@remote.test\r\nSubject: bench\r\n\r\n${line.repeat(Math.ceil(10_240 / line.length))}`;
-
 async function load(port: number, clients: number, seconds: number, rcpt: (i: number) => string): Promise<Result> {
   const latencies: number[] = [];
   const until = performance.now() + seconds * 1000;
@@ -69,7 +65,7 @@ async function load(port: number, clients: number, seconds: number, rcpt: (i: nu
       const c = await Transcript.open({ port });
       await c.expect(/^220 /);
       await c.cmd('EHLO bench.remote.test', /^250/);
-      const data = dataBlock(BODY);
+      const data = dataBlock(BENCH_MESSAGE);
       while (performance.now() < until) {
         const i = n++;
         await c.cmd('MAIL FROM:<bench@remote.test>', /^250/);
@@ -116,25 +112,9 @@ function row(name: string, r: Result, ref?: Result): string {
 
 export default async function bench(args: string[]): Promise<void> {
   const seconds = Number(args[0] ?? 5);
-  // The box asks its own local resolver, which answers at once; here a DNS
-  // server on loopback, on its own thread, plays it (no records: SPF, DKIM and
-  // DMARC find nothing)
-  const dns = await startDnsThread();
-  const daemon = await startDaemon({ only: ['smtp'], logLevel: 'warn' });
+  const bench = await startSmtpBenchDaemon({ users: USERS });
+  const { daemon, port } = bench;
   try {
-    await daemon.admin('domain.add', { name: 'example.test' });
-    for (let i = 0; i < USERS; i++) {
-      await daemon.admin('user.add', { address: `u${i}@example.test`, password: `Bench-password-${i}-long-enough` });
-    }
-    const settings: Record<string, unknown> = {
-      'dnsbl.zones': [],
-      'dns.servers': [`127.0.0.1:${dns.port}`],
-      'limits.messagesPerMinutePerIp': 100_000,
-      'limits.connectionsPerIp': 1000,
-      'limits.connectionsTotal': 1000,
-    };
-    for (const [key, value] of Object.entries(settings)) await daemon.admin('settings.set', { key, value });
-    const port = daemon.ports.smtp;
     const refUp = await portOpen(20025);
     console.log(`SMTP inbound, 10 KB messages, ${seconds} s per level, durable delivery into local mailboxes`);
     console.log(
@@ -142,7 +122,7 @@ export default async function bench(args: string[]): Promise<void> {
     );
     for (const clients of LEVELS) {
       const cpuBefore = await cpuSeconds(daemon.pid);
-      const ours = await load(port, clients, seconds, (i) => `u${i % USERS}@example.test`);
+      const ours = await load(port, clients, seconds, bench.recipient);
       const cpu = (await cpuSeconds(daemon.pid)) - cpuBefore;
       const before = refUp ? await referenceDelivered() : 0;
       const accepted = refUp ? await load(20025, clients, seconds, (i) => `user${1 + (i % 2)}@interop.test`) : undefined;
@@ -157,7 +137,6 @@ export default async function bench(args: string[]): Promise<void> {
     const status = (await daemon.status()) as unknown as { store?: { messages?: number } };
     if (status.store?.messages !== undefined) console.log(`daemon store: ${status.store.messages} messages`);
   } finally {
-    await daemon.stop();
-    await dns.stop();
+    await bench.stop();
   }
 }
