@@ -72,7 +72,16 @@ export class TestClient {
       },
     });
     inflate.on('data', (chunk: Buffer) => duplex.push(chunk));
-    raw.on('close', () => duplex.destroy());
+    // The close comes when the server's last bytes are in, but inflating them
+    // runs on the thread pool and may finish later (seen under load: the BYE
+    // of LOGOUT lost): the connection counts as closed once inflate has
+    // handed over everything, not at the socket's close.
+    raw.on('end', () => inflate.end());
+    inflate.on('end', () => duplex.destroy());
+    inflate.on('error', () => duplex.destroy());
+    raw.on('close', () => {
+      if (!raw.readableEnded) duplex.destroy();
+    });
     return new TestClient(duplex);
   }
 
